@@ -1,0 +1,46 @@
+"""`gridgov`: the operator's command line. Each sub-command is a Django management command;
+hyphenated names (`import-grids`) map to their underscored modules (`import_grids`)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+OPERATOR_COMMANDS = """\
+gridgov: 网格化服务管理平台 (grid-based local governance)
+
+Operator commands (all honour DATABASE_URL; SQLite file under var/ by default):
+  serve [--port 8000] [--workers 2]     migrate and serve the platform
+  migrate                               apply database migrations
+  demo [--scale town|district] [--no-serve]
+                                        build the deterministic demo town, then serve
+  import-regions FILE.csv [FILE.csv …]  import administrative divisions
+  import-grids FILE.geojson [--dry-run] import or update grids
+  export-grids [CODE]                   print grids as a GeoJSON FeatureCollection
+  check-coverage [CODE] [--json]        gaps, overlaps and stick-outs (exit 1 on faults)
+  locate LON LAT [--crs wgs84|gcj02|bd09] | locate --csv FILE
+                                        resolve points to unit grids
+  check                                 Django's system checks
+  help [COMMAND]                        this text, or a command's own options
+
+Every Django management command also works (createsuperuser, shell, …).
+"""
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridgov.settings")
+    if not args or args[0] in {"-h", "--help"} or args == ["help"]:
+        print(OPERATOR_COMMANDS)
+        return
+    from django.core.management import execute_from_command_line
+
+    command = args[0].replace("-", "_")
+    if command == "help" and len(args) > 1:
+        execute_from_command_line(["gridgov", "help", args[1].replace("-", "_")])
+        return
+    execute_from_command_line(["gridgov", command, *args[1:]])
+
+
+if __name__ == "__main__":
+    main()

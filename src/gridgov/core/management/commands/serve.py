@@ -1,0 +1,65 @@
+"""Migrate, then serve the platform with gunicorn beside a background-task worker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Migrate the database and serve the platform on http://127.0.0.1:8000"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default=os.environ.get("GRIDGOV_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument("--no-migrate", action="store_true")
+        parser.add_argument(
+            "--no-task-worker",
+            action="store_true",
+            help="do not start the background task worker (deadline sweeps, notifications)",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not options["no_migrate"]:
+            call_command("migrate", interactive=False, verbosity=0)
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "gridgov.settings"}
+        worker = None
+        if not options["no_task_worker"]:
+            worker = subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", "gridgov.cli", "run_tasks"], env=env
+            )
+        bind = f"{options['host']}:{options['port']}"
+        self.stdout.write(f"gridgov serving on http://{bind}/  (Ctrl+C to stop)")
+        server = subprocess.Popen(  # noqa: S603
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "gridgov.wsgi:application",
+                "--bind",
+                bind,
+                "--workers",
+                str(options["workers"]),
+                "--access-logfile",
+                "-",
+                "--timeout",
+                "120",
+            ],
+            env=env,
+        )
+        try:
+            server.wait()
+        except KeyboardInterrupt:
+            server.send_signal(signal.SIGTERM)
+            server.wait()
+        finally:
+            if worker is not None:
+                worker.terminate()
+                worker.wait()

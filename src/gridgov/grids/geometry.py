@@ -1,0 +1,129 @@
+"""Geometry helpers: GeoJSON in and out, areas in square metres, bbox and label points.
+
+Polygons are stored as WGS84 GeoJSON. Areas and tolerances are in square metres, computed in a
+cylindrical equal-area projection whose standard parallel is the data's own latitude, so areas
+are exact on the sphere and shapes are barely distorted at the scale of a town or a district.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry import mapping, shape
+from shapely.geometry.base import BaseGeometry
+
+EARTH_RADIUS_M = 6371007.2  # authalic radius
+
+
+class GeometryError(ValueError):
+    """A geometry that cannot be used as a grid boundary, with a message a person can act on."""
+
+
+def to_shape(geojson: Any) -> BaseGeometry:
+    """A shapely Polygon/MultiPolygon from a GeoJSON geometry, or GeometryError."""
+    if not isinstance(geojson, dict) or "type" not in geojson:
+        raise GeometryError("边界不是 GeoJSON 几何对象")
+    if geojson["type"] not in {"Polygon", "MultiPolygon"}:
+        raise GeometryError(f"边界类型须为 Polygon 或 MultiPolygon,而非 {geojson['type']}")
+    try:
+        geom = shape(geojson)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        raise GeometryError(f"坐标格式错误: {exc}") from None
+    if geom.is_empty:
+        raise GeometryError("边界为空")
+    coords = shapely.get_coordinates(geom)
+    if not np.isfinite(coords).all():
+        raise GeometryError("坐标含非数值")
+    lon, lat = coords[:, 0], coords[:, 1]
+    if (lon < -180).any() or (lon > 180).any() or (lat < -90).any() or (lat > 90).any():
+        raise GeometryError("坐标超出经纬度范围(经度 -180~180,纬度 -90~90)")
+    return geom
+
+
+def to_geojson(geom: BaseGeometry) -> dict[str, Any]:
+    """GeoJSON with lists (not tuples), so it round-trips through JSONField unchanged."""
+    result: dict[str, Any] = _listify(mapping(geom))
+    return result
+
+
+def _listify(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _listify(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_listify(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class EqualArea:
+    """Lambert cylindrical equal-area projection with standard parallel `lat0` (degrees)."""
+
+    lat0: float
+
+    @property
+    def _k(self) -> float:
+        return math.cos(math.radians(self.lat0))
+
+    def forward_xy(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x = EARTH_RADIUS_M * np.radians(lon) * self._k
+        y = EARTH_RADIUS_M * np.sin(np.radians(lat)) / self._k
+        return x, y
+
+    def inverse_xy(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lon = np.degrees(x / (EARTH_RADIUS_M * self._k))
+        lat = np.degrees(np.arcsin(np.clip(y * self._k / EARTH_RADIUS_M, -1.0, 1.0)))
+        return lon, lat
+
+    def forward(self, geom: BaseGeometry) -> BaseGeometry:
+        return shapely.transform(geom, self._forward_coords)
+
+    def inverse(self, geom: BaseGeometry) -> BaseGeometry:
+        return shapely.transform(geom, self._inverse_coords)
+
+    def _forward_coords(self, coords: np.ndarray) -> np.ndarray:
+        x, y = self.forward_xy(coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y])
+
+    def _inverse_coords(self, coords: np.ndarray) -> np.ndarray:
+        lon, lat = self.inverse_xy(coords[:, 0], coords[:, 1])
+        return np.column_stack([lon, lat])
+
+    @classmethod
+    def around(cls, geom: BaseGeometry) -> EqualArea:
+        minx, miny, maxx, maxy = geom.bounds
+        return cls(lat0=(miny + maxy) / 2)
+
+
+def area_m2(geom: BaseGeometry, projection: EqualArea | None = None) -> float:
+    projection = projection or EqualArea.around(geom)
+    return float(projection.forward(geom).area)
+
+
+@dataclass(frozen=True)
+class GeometrySummary:
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+    label_lon: float
+    label_lat: float
+    area_m2: float
+
+
+def summarise(geom: BaseGeometry) -> GeometrySummary:
+    """Bbox, a label point guaranteed inside the polygon, and the area."""
+    minx, miny, maxx, maxy = geom.bounds
+    label = geom.representative_point()
+    return GeometrySummary(
+        min_lon=minx,
+        min_lat=miny,
+        max_lon=maxx,
+        max_lat=maxy,
+        label_lon=label.x,
+        label_lat=label.y,
+        area_m2=area_m2(geom),
+    )
