@@ -11,6 +11,7 @@ from ninja.errors import AuthenticationError
 from ninja.security import django_auth
 
 from gridgov.cases.api import router as cases_router
+from gridgov.core.api import calendar_router, inbox_router
 from gridgov.core.errors import ConflictError, DomainError, ImportRejectedError
 from gridgov.grids.api import router as grids_router
 from gridgov.people.api import router as people_router
@@ -69,3 +70,5 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
 api.add_router("/grids", grids_router)
 api.add_router("/people", people_router)
 api.add_router("/cases", cases_router)
+api.add_router("/inbox", inbox_router)
+api.add_router("/calendar", calendar_router)

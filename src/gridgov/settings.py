@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "gridgov.people",
     "gridgov.cases",
     "gridgov.web",
+    "gridgov.demo",
 ]
 
 MIDDLEWARE = [
@@ -211,6 +212,10 @@ GRIDGOV = {
     "MAP_TILE_ATTRIBUTION": os.environ.get("GRIDGOV_MAP_TILE_ATTRIBUTION", ""),
     "COVERAGE_TOLERANCE_M2": float(os.environ.get("GRIDGOV_COVERAGE_TOLERANCE_M2", "1.0")),
 }
+
+# Periodic jobs: the scheduler (`gridgov scheduler`) only enqueues these idempotent tasks.
+# Each entry: dotted path of a django-tasks task and an APScheduler interval in minutes.
+GRIDGOV_SCHEDULE: list[dict[str, object]] = []
 
 LOGGING = {
     "version": 1,

@@ -10,5 +10,7 @@ from django.conf import settings
 
 def realdata_path(*parts: str) -> Path:
     """A file of `../shared/realdata` (read-only; CI clones the repo with `../shared` beside it)."""
-    root = Path(os.environ.get("GRIDGOV_REALDATA", settings.REPO_DIR.parent / "shared" / "realdata"))
+    root = Path(
+        os.environ.get("GRIDGOV_REALDATA", settings.REPO_DIR.parent / "shared" / "realdata")
+    )
     return root.joinpath(*parts)
