@@ -10,6 +10,9 @@ VENV="$ROOT/.venv"
 PY=${PYTHON:-python3.11}
 command -v "$PY" >/dev/null 2>&1 || PY=python3
 
+# pip's configured mirrors that do not exist on every machine print one warning per package.
+quiet_pip() { grep -v -e "^WARNING: Location" -e "^WARNING: Skipping" || true; }
+
 log() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
 
 ensure_apt() {
@@ -36,8 +39,8 @@ ensure_venv() {
   fi
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     log "installing gridgov and its pinned dependencies"
-    "$VENV/bin/pip" install -q --upgrade pip >/dev/null
-    "$VENV/bin/pip" install -q -e ".[test]"
+    "$VENV/bin/pip" install -q --upgrade pip 2>&1 | quiet_pip
+    "$VENV/bin/pip" install -q -e ".[test]" 2>&1 | quiet_pip
     echo "$want" > "$stamp"
   fi
 }
@@ -58,7 +61,7 @@ ensure_frontend() {
 
 compile_messages() {
   if command -v msgfmt >/dev/null 2>&1; then
-    (cd src/gridgov && "$VENV/bin/django-admin" compilemessages --settings=gridgov.settings -v 0)
+    (cd src/gridgov && "$VENV/bin/gridgov" compilemessages -v 0)
   fi
 }
 
