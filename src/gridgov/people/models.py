@@ -4,11 +4,11 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.jurisdiction import Role, scope_of, scope_q
-from gridgov.grids.models import Grid, Region
+from gridgov.grids.models import Grid, GridLevel, Region
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -28,6 +28,7 @@ class DepartmentKind(models.TextChoices):
     HEALTH = "health", _("卫健")
     EDUCATION = "education", _("教育")
     PETITION = "petition", _("信访/综治")
+    JUSTICE = "justice", _("司法")
     SANITATION = "sanitation", _("环卫")
     AGRICULTURE = "agriculture", _("农业农村")
     OFFICE = "office", _("网格办/党政办")
@@ -43,6 +44,26 @@ class DepartmentLevel(models.TextChoices):
     CITY = "city", _("市")
 
 
+def territorial_region_paths(user: AbstractBaseUser | AnonymousUser | None) -> frozenset[str]:
+    """Region paths the user's territorial scopes cover: region scopes, and the regions of grid
+    scopes (a town office scoped to the town grid covers the town's region)."""
+    scope = scope_of(user)
+    paths = set(scope.all_region_paths())
+    grid_paths = scope.all_grid_paths()
+    if grid_paths:
+        paths.update(
+            Grid.objects.filter(path__in=sorted(grid_paths)).values_list("region__path", flat=True)
+        )
+    return frozenset(paths)
+
+
+def _region_prefix_q(lookup: str, paths: frozenset[str]) -> Q:
+    q = Q(pk__in=[])
+    for path in sorted(paths):
+        q |= Q(**{f"{lookup}__startswith": path})
+    return q
+
+
 class DepartmentQuerySet(models.QuerySet["Department"]):
     def visible_to(self, user: AbstractBaseUser | AnonymousUser | None) -> DepartmentQuerySet:
         """Departments serving a region the user can see, plus the user's own departments.
@@ -53,10 +74,7 @@ class DepartmentQuerySet(models.QuerySet["Department"]):
         if scope.is_admin:
             return self
         q = Q(pk__in=scope.all_department_ids())
-        paths = set(scope.all_region_paths())
-        for grid_path in scope.all_grid_paths():
-            paths.update(Grid.objects.filter(path=grid_path).values_list("region__path", flat=True))
-        for path in paths:
+        for path in sorted(territorial_region_paths(user)):
             q |= Q(region__path__startswith=path)
             # Regions above the scope root: their paths are prefixes of the root's path.
             parts = [p for p in path.split("/") if p]
@@ -95,16 +113,20 @@ class Department(models.Model):
 
 class StaffQuerySet(models.QuerySet["Staff"]):
     def visible_to(self, user: AbstractBaseUser | AnonymousUser | None) -> StaffQuerySet:
-        """Staff holding a post in a grid the user can see, or in one of the user's departments."""
+        """Staff holding a post or a liaison the user can see, staff of the user's departments or
+        of departments inside the user's territory, and the user's own staff record."""
         scope = scope_of(user)
         if scope.is_admin:
             return self
-        q = Q(posts__in=Post.objects.visible_to(user)) | Q(
-            department_id__in=scope.all_department_ids()
+        q = (
+            Q(pk__in=Post.objects.visible_to(user).values("staff_id"))
+            | Q(pk__in=Liaison.objects.visible_to(user).values("staff_id"))
+            | Q(department_id__in=scope.all_department_ids())
+            | _region_prefix_q("department__region__path", territorial_region_paths(user))
         )
         if user is not None and user.is_authenticated:
-            q |= Q(user=user)
-        return self.filter(q).distinct()
+            q |= Q(user_id=user.pk)
+        return self.filter(q)
 
 
 class Staff(models.Model):
@@ -166,18 +188,52 @@ class PostKind(models.TextChoices):
 # The order posts appear on a public board: leader first, helpers last.
 POST_ORDER = [kind.value for kind in PostKind]
 
+# Posts that belong to a grid's own team, and posts held inside a department. An embedded
+# officer is both: a department's staff member assigned down into a grid (下沉人员, seed 002).
+GRID_POST_KINDS = frozenset(
+    {
+        PostKind.GRID_LEADER,
+        PostKind.WORKER_FULL,
+        PostKind.WORKER_PART,
+        PostKind.ASSISTANT,
+        PostKind.VOLUNTEER,
+        PostKind.INFORMANT,
+    }
+)
+DEPARTMENT_POST_KINDS = frozenset({PostKind.HANDLER, PostKind.DEPARTMENT_HEAD})
+
+# Seed 004's "one leader, three members" (一长三员) of every station, as post kinds; the local
+# title is kept in Post.title.
+ONE_LEADER_THREE_MEMBERS = (
+    (PostKind.GRID_LEADER, "工作站站长"),
+    (PostKind.WORKER_FULL, "网格信息管理员"),
+    (PostKind.ASSISTANT, "网格信息协管员"),
+    (PostKind.VOLUNTEER, "网格信息志愿员"),
+)
+
 
 class PostQuerySet(models.QuerySet["Post"]):
     def visible_to(self, user: AbstractBaseUser | AnonymousUser | None) -> PostQuerySet:
+        """Posts in grids the user can see, and department posts of the user's departments or of
+        departments inside the user's territory (a town office sees the town police's posts)."""
         scope = scope_of(user)
         if scope.is_admin:
             return self
         return self.filter(
-            scope_q(user, grid_field="grid") | Q(department_id__in=scope.all_department_ids())
+            scope_q(user, grid_field="grid")
+            | Q(department_id__in=scope.all_department_ids())
+            | (
+                Q(grid__isnull=True)
+                & _region_prefix_q("department__region__path", territorial_region_paths(user))
+            )
         )
 
     def current(self) -> PostQuerySet:
         return self.filter(ended_on__isnull=True, staff__is_active=True)
+
+    def public(self) -> PostQuerySet:
+        """What a public board (公示牌) may show: current, public posts of active staff."""
+        return self.current().filter(is_public=True)
 
 
 class Post(models.Model):
@@ -221,7 +277,32 @@ class Post(models.Model):
                 condition=Q(grid__isnull=False) | Q(department__isnull=False),
                 name="post_has_grid_or_department",
             ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True)
+                | Q(started_on__isnull=True)
+                | Q(ended_on__gte=F("started_on")),
+                name="post_ends_after_start",
+            ),
+            # A person holds a post once per grid (定岗): a second "worker" row for the same
+            # person and grid would double-count them in assessments.
+            models.UniqueConstraint(
+                fields=["staff", "kind", "grid"],
+                condition=Q(ended_on__isnull=True, grid__isnull=False),
+                name="post_unique_current_in_grid",
+            ),
+            models.UniqueConstraint(
+                fields=["staff", "kind", "department"],
+                condition=Q(ended_on__isnull=True, grid__isnull=True),
+                name="post_unique_current_in_department",
+            ),
+            # One grid leader per grid (一长三员, seed 004; 网格长 is the first responsible).
+            models.UniqueConstraint(
+                fields=["grid"],
+                condition=Q(ended_on__isnull=True, kind="grid_leader"),
+                name="post_one_current_grid_leader",
+            ),
         ]
+        indexes = [models.Index(fields=["grid", "ended_on"], name="post_grid_current")]
 
     def __str__(self) -> str:
         return f"{self.staff} · {self.display_title}"
@@ -236,6 +317,23 @@ class LiaisonKind(models.TextChoices):
     DEPARTMENT = "department", _("部门业务分包")
     WORK_TEAM = "work_team", _("驻村工作队")
     EMBEDDED = "embedded", _("下沉联系")
+
+
+class LiaisonQuerySet(models.QuerySet["Liaison"]):
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser | None) -> LiaisonQuerySet:
+        """Liaisons to a grid the user can see, or to a region inside the user's territory, and
+        the liaisons of the staff of the user's departments."""
+        scope = scope_of(user)
+        if scope.is_admin:
+            return self
+        return self.filter(
+            scope_q(user, grid_field="grid")
+            | _region_prefix_q("region__path", territorial_region_paths(user))
+            | Q(staff__department_id__in=scope.all_department_ids())
+        )
+
+    def current(self) -> LiaisonQuerySet:
+        return self.filter(ended_on__isnull=True, staff__is_active=True)
 
 
 class Liaison(models.Model):
@@ -262,8 +360,13 @@ class Liaison(models.Model):
         verbose_name=_("分包区划"),
     )
     note = models.CharField(_("说明"), max_length=200, blank=True)
+    # Liaisons are posted with the grid's people (seed 002: 公示); a confidential work team
+    # assignment can be kept off the board.
+    is_public = models.BooleanField(_("公示"), default=True)
     started_on = models.DateField(_("开始日期"), null=True, blank=True)
     ended_on = models.DateField(_("结束日期"), null=True, blank=True)
+
+    objects = LiaisonQuerySet.as_manager()
 
     class Meta:
         ordering = ["pk"]
@@ -274,10 +377,65 @@ class Liaison(models.Model):
                 condition=Q(grid__isnull=False) | Q(region__isnull=False),
                 name="liaison_has_grid_or_region",
             ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True)
+                | Q(started_on__isnull=True)
+                | Q(ended_on__gte=F("started_on")),
+                name="liaison_ends_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["staff", "grid"],
+                condition=Q(ended_on__isnull=True, grid__isnull=False),
+                name="liaison_unique_current_grid",
+            ),
+            models.UniqueConstraint(
+                fields=["staff", "region"],
+                condition=Q(ended_on__isnull=True, grid__isnull=True),
+                name="liaison_unique_current_region",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.staff} → {self.grid or self.region}"
+
+
+class PostDuty(models.Model):
+    """The standard duties of a post kind, optionally at one grid level (定责, seed 002/003).
+
+    A post's own `duties` text wins; otherwise the public board shows the duties for its kind at
+    its grid's level, then those for its kind at any level."""
+
+    kind = models.CharField(_("岗位类型"), max_length=32, choices=PostKind.choices)
+    level = models.ForeignKey(
+        GridLevel,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="post_duties",
+        verbose_name=_("网格层级"),
+        help_text=_("留空表示适用于所有层级"),
+    )
+    duties = models.TextField(_("职责"))
+
+    class Meta:
+        ordering = ["kind", "level__depth"]
+        verbose_name = _("岗位职责")
+        verbose_name_plural = _("岗位职责")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "level"],
+                condition=Q(level__isnull=False),
+                name="post_duty_unique_kind_level",
+            ),
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=Q(level__isnull=True),
+                name="post_duty_unique_kind_any_level",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.level or _('所有层级')}"
 
 
 class Jurisdiction(models.Model):
