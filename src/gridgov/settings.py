@@ -199,6 +199,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Background jobs go through the database queue, run by `gridgov run-tasks` (started by `serve`).
+# GRIDGOV_TASKS_BACKEND=django_tasks.backends.immediate.ImmediateBackend runs them in-process
+# (the tests' fixture does the same).
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("GRIDGOV_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
@@ -215,7 +218,23 @@ GRIDGOV = {
 
 # Periodic jobs: the scheduler (`gridgov scheduler`) only enqueues these idempotent tasks.
 # Each entry: dotted path of a django-tasks task and an APScheduler interval in minutes.
-GRIDGOV_SCHEDULE: list[dict[str, object]] = []
+# Catch-up: a run missed while the scheduler was down is enqueued once when it starts again.
+GRIDGOV_SCHEDULE: list[dict[str, object]] = [
+    {"task": "gridgov.core.tasks.retry_outbound", "minutes": 5},
+    {"task": "gridgov.core.tasks.check_calendar_coverage", "minutes": 24 * 60},
+]
+
+# Working periods of a working day, for limits in working hours (STANDARDS.md).
+GRIDGOV_WORK_HOURS = os.environ.get("GRIDGOV_WORK_HOURS", "08:30-12:00,13:30-17:30")
+
+# Copies of inbox notifications sent outside (SMS, WeChat): a class with
+# `send(OutgoingMessage) -> SendResult`, see gridgov/core/notify.py. The default only logs.
+GRIDGOV_OUTBOUND_SENDER = os.environ.get(
+    "GRIDGOV_OUTBOUND_SENDER", "gridgov.core.notify.LoggingSender"
+)
+GRIDGOV_OUTBOUND_MAX_ATTEMPTS = env_int("GRIDGOV_OUTBOUND_MAX_ATTEMPTS", 5)
+# Prefix that turns inbox links into absolute links in outbound messages (https://grid.example).
+GRIDGOV_PUBLIC_URL = os.environ.get("GRIDGOV_PUBLIC_URL", "")
 
 LOGGING = {
     "version": 1,
