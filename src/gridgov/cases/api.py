@@ -1,3 +1,637 @@
-from ninja import Router
+"""/api/v1/cases: intake, lists and queues, the case page with its timeline, and one
+`POST /cases/{id}/<verb>` per lifecycle action (never a PATCH of the state). Handlers parse,
+fetch through the user's scope (outside = 404), call one service and serialise."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any, cast
+
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
+from ninja.errors import HttpError
+
+from gridgov.cases import catalogue, intake, queues, services
+from gridgov.cases.attachments import check_photos
+from gridgov.cases.models import (
+    STATE_GROUPS,
+    Case,
+    CaseState,
+    Channel,
+    ExtensionRequest,
+    MatterItem,
+)
+from gridgov.cases.schemas import (
+    AcceptIn,
+    AttachmentOut,
+    CallbackIn,
+    CaseOut,
+    CasePage,
+    CaseRow,
+    CatalogueImportOut,
+    CatalogueItemOut,
+    ClassifyIn,
+    CloseIn,
+    ConflictOut,
+    DecideExtensionIn,
+    DispatchIn,
+    ErrorOut,
+    EventOut,
+    ExtendIn,
+    ExtensionOut,
+    FeedbackIn,
+    HotlineImportOut,
+    MergeIn,
+    NoteIn,
+    PublicReportIn,
+    PublicReportOut,
+    QueueCounts,
+    ReportIn,
+    ReportOut,
+    RequiredNoteIn,
+    ReturnIn,
+    TaskNoteIn,
+    TaskOut,
+    TaskRow,
+    TrackingOut,
+    VerifyIn,
+)
+from gridgov.core.errors import DomainError
+from gridgov.core.jurisdiction import get_scoped_or_404, scope_of
+from gridgov.grids.models import Grid
+from gridgov.people.models import Department
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 router = Router(tags=["cases"])
+
+ACTION_RESPONSES: dict[int, Any] = {
+    200: CaseOut,
+    400: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ConflictOut,
+}
+MAX_PAGE_SIZE = 100
+
+
+def _user(request: HttpRequest) -> User:
+    """The authenticated caller (the router's session auth has already refused anyone else)."""
+    return cast("User", request.user)
+
+
+def _case(request: HttpRequest, case_id: int) -> Case:
+    return get_scoped_or_404(Case.objects.visible_to(request.user), pk=case_id)
+
+
+def _item(code: str) -> MatterItem | None:
+    return intake.resolve_item(code)
+
+
+def _departments(ids: list[int]) -> list[Department]:
+    found = list(Department.objects.filter(pk__in=ids))
+    if len(found) != len(set(ids)):
+        raise DomainError(_("部门不存在"), field="department")
+    return found
+
+
+def _detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    """The case page for the caller (re-read after an action so the answer is current)."""
+    case = get_scoped_or_404(queues.detail_queryset(request.user), pk=case_id)
+    now = timezone.now()
+    can_see_contact = request.user.has_perm("cases.view_contact", case)
+    reporter = case.reporter
+    return {
+        **CaseRow.of(case, now),
+        "description": case.description,
+        "tracking_code": case.tracking_code if can_see_contact else "",
+        "external_number": case.external_number,
+        "lon": case.lon,
+        "lat": case.lat,
+        "address": case.address,
+        "needs_location": case.needs_location,
+        "reporter": (reporter.get_full_name() or reporter.get_username()) if reporter else None,
+        "contact_name": case.contact_name if can_see_contact else "",
+        "contact_phone": case.contact_phone if can_see_contact else "",
+        "result": case.result,
+        "merged_into": case.merged_into_id,
+        "rework_count": case.rework_count,
+        "reopen_count": case.reopen_count,
+        "tasks": [TaskOut.of(t) for t in case.tasks.all()],
+        "extensions": [ExtensionOut.of(x) for x in case.extensions.all()],
+        "timeline": [EventOut.of(e) for e in case.events.all()],
+        "attachments": [AttachmentOut.of(a) for a in case.attachments.all()],
+        "allowed_actions": services.allowed_actions(case, request.user),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Intake
+
+
+@router.post("/", response={200: ReportOut, 201: ReportOut, 400: ErrorOut, 403: ErrorOut})
+def report(
+    request: HttpRequest,
+    payload: Form[ReportIn],
+    photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
+) -> Status:
+    """Report a case (申报单) as staff; a repeated idempotency key returns the first case (200)."""
+    result = intake.report_case(
+        by=_user(request),
+        channel=payload.channel,
+        photos=check_photos(photos),
+        item=_item(payload.category),
+        idempotency_key=request.headers.get("Idempotency-Key") or payload.idempotency_key,
+        **payload.dict(exclude={"channel", "category", "idempotency_key", "grid"}),
+        grid_code=payload.grid,
+    )
+    case = result.case
+    return Status(
+        201 if result.created else 200,
+        {
+            "id": case.pk,
+            "number": case.number,
+            "tracking_code": case.tracking_code,
+            "state": case.state,
+            "created": result.created,
+            "level": case.level,
+            "grid": case.grid.code,
+            "outside_jurisdiction": case.outside_jurisdiction,
+            "needs_location": case.needs_location,
+            "duplicate_of": case.duplicate_of_id,
+        },
+    )
+
+
+@router.post(
+    "/public",
+    auth=None,
+    response={200: PublicReportOut, 201: PublicReportOut, 400: ErrorOut},
+)
+def report_public(
+    request: HttpRequest,
+    payload: Form[PublicReportIn],
+    photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
+) -> Status:
+    """A resident reports without logging in; keep the tracking code to follow the case."""
+    result = intake.report_case(
+        by=None,
+        channel=Channel.RESIDENT,
+        photos=check_photos(photos),
+        item=_item(payload.category),
+        idempotency_key=request.headers.get("Idempotency-Key") or payload.idempotency_key,
+        **payload.dict(exclude={"category", "idempotency_key"}),
+    )
+    case = result.case
+    return Status(
+        201 if result.created else 200,
+        {
+            "number": case.number,
+            "tracking_code": case.tracking_code,
+            "state": case.state,
+            "created": result.created,
+        },
+    )
+
+
+@router.get("/track/{code}", auth=None, response={200: TrackingOut, 404: ErrorOut})
+def track(request: HttpRequest, code: str) -> Any:
+    """The resident's view of their case by tracking code (no staff names, no internal notes)."""
+    view = queues.tracking_view(code)
+    if view is None:
+        return Status(404, {"detail": _("未找到")})
+    return view
+
+
+@router.post("/import-hotline", response={200: HotlineImportOut, 400: Any, 403: ErrorOut})
+def import_hotline(request: HttpRequest, file: File[UploadedFile]) -> dict[str, Any]:
+    """Batch transfer from the hotline (CSV or Excel); all rows or none, errors by row."""
+    data = catalogue.read_upload(file)
+    report = intake.import_hotline_cases(data=data, filename=file.name or "", by=_user(request))
+    return {"created": [c.pk for c in report.created], "skipped": report.skipped}
+
+
+# ---------------------------------------------------------------------------------------------
+# Lists and queues
+
+
+class CaseFilter(Schema):
+    status: str = ""
+    queue: str = ""
+    grid: str = ""
+    department: int | None = None
+    category: str = ""
+    channel: str = ""
+    level: str = ""
+    overdue: bool | None = None
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None
+    q: str = ""
+    order: str = ""
+    page: int = 1
+    page_size: int = 20
+    count: bool = False
+
+
+ORDERS = {
+    "due_at": ("due_at", "pk"),
+    "-created_at": ("-created_at", "-pk"),
+    "created_at": ("created_at", "pk"),
+    "-updated_at": ("-updated_at", "-pk"),
+}
+
+
+def _filtered(request: HttpRequest, f: CaseFilter) -> Any:
+    user = request.user
+    if f.queue:
+        if f.queue not in queues.CASE_QUEUES:
+            raise DomainError(_("未知队列 %(q)s") % {"q": f.queue}, field="queue")
+        qs = queues.CASE_QUEUES[f.queue](user)
+    else:
+        qs = queues.list_queryset(user).order_by("-created_at", "-pk")
+    if f.status:
+        states = STATE_GROUPS.get(f.status) or (
+            {f.status} if f.status in CaseState.values else None
+        )
+        if states is None:
+            raise DomainError(_("未知状态 %(s)s") % {"s": f.status}, field="status")
+        qs = qs.filter(state__in=states)
+    if f.grid:
+        root = Grid.objects.filter(code=f.grid).first()
+        qs = qs.filter(grid__path__startswith=root.path) if root else qs.none()
+    if f.department is not None:
+        qs = qs.filter(
+            Q(department_id=f.department) | Q(tasks__department_id=f.department)
+        ).distinct()
+    if f.category:
+        qs = qs.filter(Q(item__code=f.category) | Q(item__matter_class__code=f.category))
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    if f.level:
+        qs = qs.filter(level=f.level)
+    if f.overdue is not None:
+        now = timezone.now()
+        overdue_q = Q(state__in=STATE_GROUPS["open"], due_at__lt=now)
+        qs = qs.filter(overdue_q) if f.overdue else qs.exclude(overdue_q)
+    tz = timezone.get_current_timezone()
+    if f.created_from:
+        qs = qs.filter(created_at__gte=dt.datetime.combine(f.created_from, dt.time.min, tz))
+    if f.created_to:
+        end = dt.datetime.combine(f.created_to + dt.timedelta(days=1), dt.time.min, tz)
+        qs = qs.filter(created_at__lt=end)
+    if f.q:
+        qs = qs.filter(Q(title__icontains=f.q) | Q(external_number=f.q))
+    if f.order:
+        if f.order not in ORDERS:
+            raise DomainError(_("未知排序 %(o)s") % {"o": f.order}, field="order")
+        qs = qs.order_by(*ORDERS[f.order])
+    return qs
+
+
+@router.get("/", response={200: CasePage, 400: ErrorOut})
+def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> dict[str, Any]:
+    """Cases in the caller's scope, filtered and paginated (no total unless `count=true`)."""
+    size = max(1, min(filters.page_size, MAX_PAGE_SIZE))
+    page = max(1, filters.page)
+    qs = _filtered(request, filters)
+    rows = list(qs[(page - 1) * size : page * size + 1])
+    now = timezone.now()
+    return {
+        "items": [CaseRow.of(c, now) for c in rows[:size]],
+        "page": page,
+        "page_size": size,
+        "has_next": len(rows) > size,
+        "count": qs.count() if filters.count else None,
+    }
+
+
+@router.get("/queues", response=QueueCounts)
+def queue_counts(request: HttpRequest) -> dict[str, int]:
+    """How many items wait in each of the caller's queues."""
+    return queues.queue_counts(request.user)
+
+
+@router.get("/tasks", response=list[TaskRow])
+def my_tasks(request: HttpRequest, limit: int = 50) -> list[dict[str, Any]]:
+    """The assignments of the caller's departments to sign for or handle, by deadline."""
+    now = timezone.now()
+    rows = queues.my_tasks(request.user)[: max(1, min(limit, 200))]
+    return [
+        {
+            **TaskOut.of(t),
+            "case_number": t.case.number,
+            "case_title": t.case.title,
+            "case_state": t.case.state,
+            "grid": t.case.grid.name,
+            "overdue": t.due_at < now,
+        }
+        for t in rows
+    ]
+
+
+@router.get("/extensions", response=list[ExtensionOut])
+def pending_extensions(request: HttpRequest) -> list[dict[str, Any]]:
+    """Extension requests waiting for the caller's platform to decide."""
+    return [ExtensionOut.of(x) for x in queues.extension_requests(request.user)[:200]]
+
+
+# ---------------------------------------------------------------------------------------------
+# Catalogue
+
+
+@router.get("/catalogue", response=list[CatalogueItemOut])
+def catalogue_list(request: HttpRequest) -> list[dict[str, Any]]:
+    """The active catalogue of matters with limits and routes."""
+    return [CatalogueItemOut.of(i) for i in catalogue.catalogue_items()]
+
+
+@router.get("/catalogue.xlsx")
+def catalogue_export(request: HttpRequest) -> HttpResponse:
+    """The catalogue as the Excel ledger (same layout as the import)."""
+    response = HttpResponse(
+        catalogue.export_catalogue_xlsx(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = "attachment; filename*=UTF-8''catalogue.xlsx"
+    return response
+
+
+@router.post("/catalogue.xlsx", response={200: CatalogueImportOut, 400: Any, 403: ErrorOut})
+def catalogue_import(request: HttpRequest, file: File[UploadedFile]) -> Any:
+    """Replace or extend the catalogue from the Excel ledger (admin only; all or nothing)."""
+    if not scope_of(request.user).is_admin:
+        raise HttpError(403, _("只有平台管理员可以导入事项清单"))
+    report = catalogue.import_catalogue(
+        data=catalogue.read_upload(file),
+        filename=file.name or "",
+        by=_user(request),
+    )
+    return {
+        "classes_created": report.classes_created,
+        "items_created": report.items_created,
+        "items_updated": report.items_updated,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# One case and its actions
+
+
+@router.get("/{int:case_id}", response={200: CaseOut, 404: ErrorOut})
+def case_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    """The case with its assignments, extensions, full timeline, photos and allowed actions."""
+    return _detail(request, case_id)
+
+
+@router.post("/{int:case_id}/accept", response=ACTION_RESPONSES)
+def accept(request: HttpRequest, case_id: int, payload: AcceptIn) -> dict[str, Any]:
+    case = _case(request, case_id)
+    services.accept_case(
+        case=case,
+        by=_user(request),
+        item=_item(payload.category),
+        note=payload.note,
+        version=payload.version,
+    )
+    return _detail(request, case_id)
+
+
+@router.post("/{int:case_id}/reject", response=ACTION_RESPONSES)
+def reject(request: HttpRequest, case_id: int, payload: RequiredNoteIn) -> dict[str, Any]:
+    case = _case(request, case_id)
+    services.reject_case(case=case, by=_user(request), note=payload.note, version=payload.version)
+    return _detail(request, case_id)
+
+
+@router.post("/{int:case_id}/merge", response=ACTION_RESPONSES)
+def merge(request: HttpRequest, case_id: int, payload: MergeIn) -> dict[str, Any]:
+    """Merge this case into `into` (a duplicate), with the reason; both timelines record it."""
+    case = _case(request, case_id)
+    into = _case(request, payload.into)
+    services.merge_case(
+        case=case, into=into, by=_user(request), note=payload.note, version=payload.version
+    )
+    return _detail(request, case_id)
+
+
+@router.post("/{int:case_id}/classify", response=ACTION_RESPONSES)
+def classify(request: HttpRequest, case_id: int, payload: ClassifyIn) -> dict[str, Any]:
+    case = _case(request, case_id)
+    item = _item(payload.category)
+    if item is None:
+        raise DomainError(_("请选择事项"), field="category")
+    services.classify_case(
+        case=case, item=item, by=_user(request), note=payload.note, version=payload.version
+    )
+    return _detail(request, case_id)
+
+
+@router.post("/{int:case_id}/register", response=ACTION_RESPONSES)
+def register(request: HttpRequest, case_id: int, payload: NoteIn) -> dict[str, Any]:
+    case = _case(request, case_id)
+    services.register_case(case=case, by=_user(request), note=payload.note, version=payload.version)
+    return _detail(request, case_id)
+
+
+@router.post("/{int:case_id}/dispatch", response=ACTION_RESPONSES)
+def dispatch(request: HttpRequest, case_id: int, payload: DispatchIn) -> dict[str, Any]:
+    """Dispatch (assignment slip) to the lead department and co-handlers, with a deadline."""
+    case = _case(request, case_id)
+    services.dispatch_case(
+        case=case,
+        by=_user(request),
+        to=_departments([payload.department])[0] if payload.department else None,
+        co=_departments(payload.co),
+        days=payload.days,
+        due_on=payload.due_on,
+        instructions=payload.instructions,
+        note=payload.note,
+        version=payload.version,
+    )
+    return _detail(request, case_id)
+
+
+@router.post("/{int:case_id}/handle", response=ACTION_RESPONSES)
+def handle(request: HttpRequest, case_id: int, payload: TaskNoteIn) -> dict[str, Any]:
+    """Sign for the caller's assignment, or handle an undispatched case at the caller's level."""
+    case = _case(request, case_id)
+    services.handle_case(
+        case=case, by=_user(request), task=payload.task, note=payload.note, version=payload.version
+    )
+    return _detail(request, case_id)
+
+
+@router.post("/{int:case_id}/return", response=ACTION_RESPONSES)
+def return_(request: HttpRequest, case_id: int, payload: ReturnIn) -> dict[str, Any]:
+    case = _case(request, case_id)
+    services.return_case(
+        case=case,
+        by=_user(request),
+        reason=payload.reason,
+        note=payload.note,
+        task=payload.task,
+        version=payload.version,
+    )
+    return _detail(request, case_id)
+
+
+@router.post("/{int:case_id}/feedback", response=ACTION_RESPONSES)
+def feedback(
+    request: HttpRequest,
+    case_id: int,
+    payload: Form[FeedbackIn],
+    photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
+) -> dict[str, Any]:
+    """The feedback slip: result and photos (multipart form)."""
+    case = _case(request, case_id)
+    services.feedback_case(
+        case=case,
+        by=_user(request),
+        result=payload.result,
+        photos=check_photos(photos),
+        task=payload.task,
+        version=payload.version,
+    )
+    return _detail(request, case_id)
+
+
+@router.post("/{int:case_id}/verify", response=ACTION_RESPONSES)
+def verify(request: HttpRequest, case_id: int, payload: VerifyIn) -> dict[str, Any]:
+    case = _case(request, case_id)
+    services.verify_case(
+        case=case,
+        by=_user(request),
+        passed=payload.passed,
+        note=payload.note,
+        close=payload.close,
+        version=payload.version,
+    )
+    return _detail(request, case_id)
+
+
+@router.post("/{int:case_id}/close", response=ACTION_RESPONSES)
+def close(request: HttpRequest, case_id: int, payload: CloseIn) -> dict[str, Any]:
+    case = _case(request, case_id)
+    services.close_case(
+        case=case,
+        by=_user(request),
+        closure_type=payload.closure_type,
+        note=payload.note,
+        version=payload.version,
+    )
+    return _detail(request, case_id)
+
+
+@router.post("/{int:case_id}/transfer", response=ACTION_RESPONSES)
+def transfer(request: HttpRequest, case_id: int, payload: RequiredNoteIn) -> dict[str, Any]:
+    """Hand the case over to the city hotline (转交热线)."""
+    case = _case(request, case_id)
+    services.transfer_case(case=case, by=_user(request), note=payload.note, version=payload.version)
+    return _detail(request, case_id)
+
+
+@router.post("/{int:case_id}/callback", response=ACTION_RESPONSES)
+def callback(request: HttpRequest, case_id: int, payload: CallbackIn) -> dict[str, Any]:
+    case = _case(request, case_id)
+    services.callback_case(
+        case=case,
+        by=_user(request),
+        satisfaction=payload.satisfaction,
+        note=payload.note,
+        reopen=payload.reopen,
+        version=payload.version,
+    )
+    return _detail(request, case_id)
+
+
+@router.post("/{int:case_id}/reopen", response=ACTION_RESPONSES)
+def reopen(request: HttpRequest, case_id: int, payload: RequiredNoteIn) -> dict[str, Any]:
+    case = _case(request, case_id)
+    services.reopen_case(case=case, by=_user(request), note=payload.note, version=payload.version)
+    return _detail(request, case_id)
+
+
+@router.post("/{int:case_id}/escalate", response=ACTION_RESPONSES)
+def escalate(request: HttpRequest, case_id: int, payload: RequiredNoteIn) -> dict[str, Any]:
+    """Pass the case up one level (逐级上报), with the reason."""
+    case = _case(request, case_id)
+    services.escalate_case(case=case, by=_user(request), note=payload.note, version=payload.version)
+    return _detail(request, case_id)
+
+
+@router.post("/{int:case_id}/extend", response=ACTION_RESPONSES)
+def extend(request: HttpRequest, case_id: int, payload: ExtendIn) -> dict[str, Any]:
+    """A department asks for more working days; the dispatching level decides."""
+    case = _case(request, case_id)
+    services.request_extension(
+        case=case,
+        by=_user(request),
+        days=payload.days,
+        reason=payload.reason,
+        task=payload.task,
+        version=payload.version,
+    )
+    return _detail(request, case_id)
+
+
+@router.post("/{int:case_id}/extensions/{int:extension_id}/decide", response=ACTION_RESPONSES)
+def decide(
+    request: HttpRequest, case_id: int, extension_id: int, payload: DecideExtensionIn
+) -> dict[str, Any]:
+    case = _case(request, case_id)
+    extension = get_object_or_404(ExtensionRequest, pk=extension_id, case=case)
+    services.decide_extension(
+        extension=extension,
+        by=_user(request),
+        approve=payload.approve,
+        note=payload.note,
+        version=payload.version,
+    )
+    return _detail(request, case_id)
+
+
+@router.post("/{int:case_id}/urge", response=ACTION_RESPONSES)
+def urge(request: HttpRequest, case_id: int, payload: RequiredNoteIn) -> dict[str, Any]:
+    """The urging slip (催办单)."""
+    case = _case(request, case_id)
+    services.urge_case(case=case, by=_user(request), note=payload.note, version=payload.version)
+    return _detail(request, case_id)
+
+
+@router.post("/{int:case_id}/supervise", response=ACTION_RESPONSES)
+def supervise(request: HttpRequest, case_id: int, payload: RequiredNoteIn) -> dict[str, Any]:
+    """Supervision (督办) by a level above."""
+    case = _case(request, case_id)
+    services.supervise_case(
+        case=case, by=_user(request), note=payload.note, version=payload.version
+    )
+    return _detail(request, case_id)
+
+
+class CommentIn(Schema):
+    note: str
+    version: int | None = None
+
+
+@router.post("/{int:case_id}/comment", response=ACTION_RESPONSES)
+def comment(
+    request: HttpRequest,
+    case_id: int,
+    payload: Form[CommentIn],
+    photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
+) -> dict[str, Any]:
+    """A follow-up note with optional photos (跟进记录)."""
+    case = _case(request, case_id)
+    services.comment_case(
+        case=case,
+        by=_user(request),
+        note=payload.note,
+        photos=check_photos(photos),
+        version=payload.version,
+    )
+    return _detail(request, case_id)

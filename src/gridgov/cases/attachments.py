@@ -1,0 +1,130 @@
+"""Photos of report and feedback slips: checked with Pillow (a real JPEG/PNG/WebP image, within
+the size and pixel limits) before anything is written, then stored through Django storage."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from gridgov.cases.models import CaseAttachment
+from gridgov.core.errors import DomainError
+
+if TYPE_CHECKING:
+    from gridgov.cases.models import Case, CaseEvent, CaseTask
+
+FORMATS = {
+    "JPEG": ("image/jpeg", ".jpg"),
+    "PNG": ("image/png", ".png"),
+    "WEBP": ("image/webp", ".webp"),
+}
+DEFAULT_MAX_BYTES = 8 * 1024 * 1024
+DEFAULT_MAX_PHOTOS = 9
+MAX_PIXELS = 60_000_000
+
+
+def max_photo_bytes() -> int:
+    return int(getattr(settings, "GRIDGOV_CASE_PHOTO_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+@dataclass(frozen=True)
+class CheckedPhoto:
+    name: str
+    content_type: str
+    suffix: str
+    data: bytes
+    width: int
+    height: int
+
+
+def check_photo(upload: Any, *, position: int = 1) -> CheckedPhoto:
+    """One uploaded file, read once and proven to be an image of an allowed type and size."""
+    name = str(getattr(upload, "name", "") or f"photo{position}")[:200]
+    limit = max_photo_bytes()
+    size = getattr(upload, "size", None)
+    if size is not None and size > limit:
+        raise DomainError(
+            _("第%(n)s张照片 %(name)s 超过 %(mb)s MB")
+            % {"n": position, "name": name, "mb": limit // (1024 * 1024)},
+            field="photos",
+        )
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise DomainError(
+            _("第%(n)s张照片 %(name)s 超过 %(mb)s MB")
+            % {"n": position, "name": name, "mb": limit // (1024 * 1024)},
+            field="photos",
+        )
+    bad = DomainError(
+        _("第%(n)s张文件 %(name)s 不是 JPEG、PNG 或 WebP 图片") % {"n": position, "name": name},
+        field="photos",
+    )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                fmt = probe.format
+                width, height = probe.size
+                probe.verify()
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise bad from None
+    except (OSError, SyntaxError, ValueError):
+        raise bad from None
+    if fmt not in FORMATS:
+        raise bad
+    if width * height > MAX_PIXELS:
+        raise DomainError(
+            _("第%(n)s张照片 %(name)s 像素过大") % {"n": position, "name": name}, field="photos"
+        )
+    content_type, suffix = FORMATS[fmt]
+    return CheckedPhoto(
+        name=name, content_type=content_type, suffix=suffix, data=data, width=width, height=height
+    )
+
+
+def check_photos(uploads: Iterable[Any] | None) -> list[CheckedPhoto]:
+    """All photos of one submission, or a DomainError naming the first bad one."""
+    files = [u for u in (uploads or []) if u is not None]
+    if len(files) > DEFAULT_MAX_PHOTOS:
+        raise DomainError(
+            _("每次最多上传 %(n)s 张照片") % {"n": DEFAULT_MAX_PHOTOS}, field="photos"
+        )
+    return [check_photo(upload, position=i) for i, upload in enumerate(files, start=1)]
+
+
+def store_photos(
+    case: Case,
+    photos: Sequence[CheckedPhoto],
+    *,
+    by: Any,
+    event: CaseEvent | None,
+    purpose: str,
+    task: CaseTask | None = None,
+) -> list[CaseAttachment]:
+    """Write checked photos to storage and their rows; called last in the service's
+    transaction, so a failed step has written no file."""
+    stored = []
+    for photo in photos:
+        attachment = CaseAttachment(
+            case=case,
+            event=event,
+            task=task,
+            purpose=purpose,
+            original_name=photo.name,
+            content_type=photo.content_type,
+            size=len(photo.data),
+            width=photo.width,
+            height=photo.height,
+            uploaded_by=by,
+        )
+        attachment.file.save(f"photo{photo.suffix}", ContentFile(photo.data), save=False)
+        attachment.save()
+        stored.append(attachment)
+    return stored

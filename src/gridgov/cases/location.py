@@ -1,0 +1,222 @@
+"""Where a reported case belongs: a point (WGS84, GCJ-02 or BD-09) resolved to its unit grid and
+the platform level that takes it in; an address-only report or a point outside every grid goes to
+the top level's queue with a flag (hotlines send such cases; they are taken in, not refused)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+from shapely.geometry import Point, shape
+
+from gridgov.cases.catalogue import ancestor_regions
+from gridgov.cases.models import REGION_LEVEL_TO_PLATFORM, Channel, PlatformLevel, Urgency
+from gridgov.core.errors import DomainError
+from gridgov.core.jurisdiction import scope_of
+from gridgov.grids.models import Grid, Region
+
+CRS_CHOICES = ("wgs84", "gcj02", "bd09")
+
+
+@dataclass(frozen=True)
+class Placement:
+    grid: Grid
+    lon: float | None
+    lat: float | None
+    outside: bool
+    needs_location: bool
+
+
+def to_wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]:
+    """Convert a phone's GCJ-02 (Amap/Tencent) or BD-09 (Baidu) point to WGS84."""
+    crs = (crs or "wgs84").lower()
+    if crs not in CRS_CHOICES:
+        raise DomainError(
+            _("坐标系须为 wgs84、gcj02 或 bd09,而非 %(crs)s") % {"crs": crs}, field="crs"
+        )
+    if not (math.isfinite(lon) and math.isfinite(lat)) or not (
+        -180 <= lon <= 180 and -90 <= lat <= 90
+    ):
+        raise DomainError(_("坐标超出经纬度范围"), field="lon")
+    if crs == "gcj02":
+        return _gcj02_to_wgs84(lon, lat)
+    if crs == "bd09":
+        return _gcj02_to_wgs84(*_bd09_to_gcj02(lon, lat))
+    return lon, lat
+
+
+# GCJ-02 is WGS84 shifted by a published polynomial (outside China it equals WGS84); the
+# inverse is found by fixed-point iteration to well under a metre.
+_A = 6378245.0
+_EE = 0.00669342162296594323
+
+
+def _in_china(lon: float, lat: float) -> bool:
+    return 72.004 <= lon <= 137.8347 and 0.8293 <= lat <= 55.8271
+
+
+def _shift(lon: float, lat: float) -> tuple[float, float]:
+    x, y = lon - 105.0, lat - 35.0
+    dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
+    dlat += (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+    dlat += (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
+    dlat += (160.0 * math.sin(y / 12.0 * math.pi) + 320 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0
+    dlon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
+    dlon += (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+    dlon += (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
+    dlon += (
+        (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0
+    )
+    rad = lat / 180.0 * math.pi
+    magic = 1 - _EE * math.sin(rad) ** 2
+    sqrt_magic = math.sqrt(magic)
+    dlat = (dlat * 180.0) / ((_A * (1 - _EE)) / (magic * sqrt_magic) * math.pi)
+    dlon = (dlon * 180.0) / (_A / sqrt_magic * math.cos(rad) * math.pi)
+    return dlon, dlat
+
+
+def _wgs84_to_gcj02(lon: float, lat: float) -> tuple[float, float]:
+    if not _in_china(lon, lat):
+        return lon, lat
+    dlon, dlat = _shift(lon, lat)
+    return lon + dlon, lat + dlat
+
+
+def _gcj02_to_wgs84(lon: float, lat: float) -> tuple[float, float]:
+    if not _in_china(lon, lat):
+        return lon, lat
+    wlon, wlat = lon, lat
+    for _step in range(10):
+        glon, glat = _wgs84_to_gcj02(wlon, wlat)
+        dlon, dlat = glon - lon, glat - lat
+        wlon, wlat = wlon - dlon, wlat - dlat
+        if abs(dlon) < 1e-9 and abs(dlat) < 1e-9:
+            break
+    return wlon, wlat
+
+
+def _bd09_to_gcj02(lon: float, lat: float) -> tuple[float, float]:
+    x, y = lon - 0.0065, lat - 0.006
+    z = math.sqrt(x * x + y * y) - 0.00002 * math.sin(y * math.pi * 3000.0 / 180.0)
+    theta = math.atan2(y, x) - 0.000003 * math.cos(x * math.pi * 3000.0 / 180.0)
+    return z * math.cos(theta), z * math.sin(theta)
+
+
+def locate_unit_grid(lon: float, lat: float) -> Grid | None:
+    """The active unit grid containing a WGS84 point: a bbox prefilter on the indexed columns,
+    then an exact point-in-polygon test; on a shared border the lowest code wins."""
+    candidates = (
+        Grid.objects.leaves()
+        .active()
+        .filter(min_lon__lte=lon, max_lon__gte=lon, min_lat__lte=lat, max_lat__gte=lat)
+        .select_related("region", "level")
+        .order_by("code")
+    )
+    point = Point(lon, lat)
+    for grid in candidates:
+        if grid.boundary and shape(grid.boundary).covers(point):
+            return grid
+    return None
+
+
+def top_grid(by: Any = None) -> Grid:
+    """The top of the grid tree whose queue takes cases that belong nowhere: the root above the
+    reporter's own scope when they have one, else the first root."""
+    roots = Grid.objects.filter(parent__isnull=True, is_active=True).select_related("region")
+    scope = scope_of(by)
+    for path in sorted(scope.all_grid_paths()):
+        code = path.strip("/").split("/")[0]
+        root = roots.filter(code=code).first()
+        if root is not None:
+            return root
+    root = roots.order_by("code").first()
+    if root is None:
+        raise DomainError(_("尚未建立网格,无法受理案件"))
+    return root
+
+
+def place(
+    *,
+    lon: float | None,
+    lat: float | None,
+    crs: str = "wgs84",
+    address: str = "",
+    grid_code: str = "",
+    by: Any = None,
+) -> Placement:
+    """Resolve a report's location. A point wins over a chosen grid; a chosen grid (an operator
+    taking a phone call, a worker reporting in their own grid) wins over nothing."""
+    if (lon is None) != (lat is None):
+        raise DomainError(_("经度和纬度须同时提供"), field="lon")
+    if lon is not None and lat is not None:
+        wlon, wlat = to_wgs84(float(lon), float(lat), crs)
+        grid = locate_unit_grid(wlon, wlat)
+        if grid is not None:
+            return Placement(grid=grid, lon=wlon, lat=wlat, outside=False, needs_location=False)
+        return Placement(grid=top_grid(by), lon=wlon, lat=wlat, outside=True, needs_location=False)
+    if grid_code:
+        grid = Grid.objects.select_related("region").filter(code=grid_code, is_active=True).first()
+        if grid is None:
+            raise DomainError(_("网格 %(code)s 不存在") % {"code": grid_code}, field="grid")
+        return Placement(grid=grid, lon=None, lat=None, outside=False, needs_location=False)
+    own = _single_own_grid(by)
+    if own is not None:
+        return Placement(grid=own, lon=None, lat=None, outside=False, needs_location=not address)
+    if not address:
+        raise DomainError(_("请提供位置(经纬度)或地址"), field="address")
+    return Placement(grid=top_grid(by), lon=None, lat=None, outside=False, needs_location=True)
+
+
+def _single_own_grid(by: Any) -> Grid | None:
+    """A grid worker with exactly one unit grid reports in it when they give no point."""
+    from gridgov.core.jurisdiction import Role
+
+    paths = scope_of(by).all_grid_paths(Role.WORKER)
+    if len(paths) != 1:
+        return None
+    return Grid.objects.select_related("region").filter(path=next(iter(paths))).first()
+
+
+def platform_chain(region: Region) -> list[tuple[str, Region]]:
+    """(platform level, region) from the region up, for the levels that run a platform."""
+    return [
+        (REGION_LEVEL_TO_PLATFORM[r.level], r)
+        for r in ancestor_regions(region)
+        if r.level in REGION_LEVEL_TO_PLATFORM
+    ]
+
+
+def intake_level(*, placement: Placement, channel: str, urgency: str) -> tuple[str, Region]:
+    """Which platform takes the case in.
+
+    Seed 003: patrol and residents' matters go to the village (community) acceptance centre;
+    emergencies go straight to the town (and the county hears of them at once). Hotline
+    transfers, department hand-overs and off-site findings arrive at the town's grid office
+    (seed 004: the town platform exchanges cases with 96361). A case outside every grid waits
+    at the top level."""
+    chain = platform_chain(placement.grid.region)
+    if not chain:
+        raise DomainError(_("网格 %(grid)s 的区划不属于任何平台层级") % {"grid": placement.grid})
+    if placement.outside or placement.needs_location and placement.grid.parent_id is None:
+        return chain[0]
+    wants_town = urgency == Urgency.EMERGENCY or channel in {
+        Channel.HOTLINE,
+        Channel.DEPARTMENT,
+        Channel.OFFSITE,
+    }
+    if wants_town:
+        for level, region in chain:
+            if level == PlatformLevel.TOWN:
+                return level, region
+    return chain[0]
+
+
+def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    r = 6371008.8
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(h))

@@ -1,0 +1,144 @@
+"""Who may act on a case (`rules` predicates). They apply only to cases the user can already see
+(`Case.objects.visible_to`): outside the scope is a 404 before any rule is asked. A rule that
+fails is a 403; a state that does not allow the action is a 409 (services.py).
+
+Roles come from `people.Jurisdiction` (core.jurisdiction.Role):
+- operator (网格办): acts on the cases held by their own platform level (逐级受理), urges and
+  supervises anything in their subtree, verifies within their subtree;
+- grid worker (网格员): reports, verifies the cases of their grids and the ones they reported;
+- department handler (部门处置人员): signs for, returns, feeds back and asks for more time on
+  the assignments of their department;
+- leader (领导): reads the subtree only;
+- admin: everything.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import rules
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from gridgov.core.jurisdiction import Role, scope_of
+
+if TYPE_CHECKING:
+    from gridgov.cases.models import Case
+
+_PLATFORM_ATTR = "_gridgov_platform_regions"
+
+
+def platform_region_ids(user: Any) -> frozenset[int]:
+    """Regions whose platform the user operates: the region of each operator grid scope and each
+    operator region scope. Cached on the user object for the request."""
+    cached = getattr(user, _PLATFORM_ATTR, None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    scope = scope_of(user)
+    ids: set[int] = set()
+    if user is not None and user.is_authenticated and scope.has_role(Role.OFFICE):
+        for row in user.jurisdictions.filter(active=True, role=Role.OFFICE).select_related("grid"):
+            if row.grid_id:
+                ids.add(row.grid.region_id)
+            if row.region_id:
+                ids.add(row.region_id)
+    result = frozenset(ids)
+    if user is not None:
+        setattr(user, _PLATFORM_ATTR, result)
+    return result
+
+
+def forget_platforms(user: Any) -> None:
+    if hasattr(user, _PLATFORM_ATTR):
+        delattr(user, _PLATFORM_ATTR)
+
+
+def _within(path: str, roots: frozenset[str]) -> bool:
+    return any(path.startswith(root) for root in roots)
+
+
+@rules.predicate
+def is_admin(user: Any) -> bool:
+    return scope_of(user).is_admin
+
+
+@rules.predicate
+def is_staff_member(user: Any) -> bool:
+    """Anyone with a working role (not only read-only leaders) may report."""
+    return scope_of(user).has_role(Role.OFFICE, Role.WORKER, Role.HANDLER)
+
+
+@rules.predicate
+def is_operator(user: Any) -> bool:
+    return scope_of(user).has_role(Role.OFFICE)
+
+
+@rules.predicate
+def is_operator_at_level(user: Any, case: Case) -> bool:
+    """The case sits at this operator's platform (统一受理 at each level, seed 002)."""
+    return case.level_region_id in platform_region_ids(user)
+
+
+@rules.predicate
+def is_operator_in_subtree(user: Any, case: Case) -> bool:
+    """An operator of this level or of any level above the case (跟踪督查, seed 002)."""
+    scope = scope_of(user)
+    if not scope.has_role(Role.OFFICE):
+        return False
+    return _within(case.grid.path, scope.all_grid_paths(Role.OFFICE)) or _within(
+        case.grid.region.path, scope.all_region_paths(Role.OFFICE)
+    )
+
+
+@rules.predicate
+def is_case_worker(user: Any, case: Case) -> bool:
+    """A grid worker of the case's grid, or the worker who reported it."""
+    scope = scope_of(user)
+    if not scope.has_role(Role.WORKER):
+        return False
+    return case.reporter_id == user.pk or _within(case.grid.path, scope.all_grid_paths(Role.WORKER))
+
+
+@rules.predicate
+def is_task_handler(user: Any, case: Case) -> bool:
+    """A handler of a department with an assignment on the case."""
+    departments = scope_of(user).all_department_ids(Role.HANDLER)
+    if not departments:
+        return False
+    return any(task.department_id in departments for task in case.tasks.all())
+
+
+level_operator = is_admin | (is_operator & is_operator_at_level)
+subtree_operator = is_admin | is_operator_in_subtree
+
+rules.add_perm("cases.report_case", is_admin | is_staff_member)
+rules.add_perm("cases.accept_case", level_operator)
+rules.add_perm("cases.reject_case", level_operator)
+rules.add_perm("cases.merge_case", level_operator)
+rules.add_perm("cases.classify_case", level_operator)
+rules.add_perm("cases.register_case", level_operator)
+rules.add_perm("cases.dispatch_case", level_operator)
+rules.add_perm("cases.escalate_case", level_operator)
+rules.add_perm("cases.close_case", level_operator)
+rules.add_perm("cases.transfer_case", level_operator)
+rules.add_perm("cases.callback_case", level_operator)
+rules.add_perm("cases.reopen_case", level_operator)
+rules.add_perm("cases.decide_extension", is_admin | is_operator)
+# Signing for and feedback: the department on its assignment, or the level handling it itself.
+rules.add_perm("cases.handle_case", is_task_handler | level_operator)
+rules.add_perm("cases.feedback_case", is_task_handler | level_operator)
+rules.add_perm("cases.return_case", is_admin | is_task_handler)
+rules.add_perm("cases.extend_case", is_admin | is_task_handler)
+# Seed 003: verification by the reporting worker or the acceptance centre.
+rules.add_perm("cases.verify_case", is_case_worker | subtree_operator)
+rules.add_perm("cases.urge_case", subtree_operator)
+rules.add_perm("cases.supervise_case", subtree_operator)
+rules.add_perm("cases.comment_case", is_case_worker | is_task_handler | subtree_operator)
+# Resident contacts are personal data (seed 003: keep residents' information private).
+rules.add_perm("cases.view_contact", is_case_worker | subtree_operator)
+
+
+def require(user: Any, perm: str, case: Case | None = None) -> None:
+    """Raise PermissionDenied (HTTP 403) unless the rule holds."""
+    if not rules.has_perm(perm, user, case):
+        raise PermissionDenied(_("无权执行此操作"))

@@ -1,0 +1,266 @@
+"""Read functions for the pages and the API: work queues, a case's timeline, and the public
+tracking view a resident reaches with their tracking code. They return querysets and
+dataclasses, never dicts shaped for a template (STYLE)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.cases.models import (
+    CLOSED_STATES,
+    Case,
+    CaseAttachment,
+    CaseEvent,
+    CaseQuerySet,
+    CaseState,
+    CaseTask,
+    EventKind,
+    ExtensionRequest,
+    ExtensionState,
+    PlatformLevel,
+    TaskState,
+)
+from gridgov.cases.permissions import platform_region_ids
+from gridgov.core.jurisdiction import Role, scope_of
+
+S = CaseState
+
+QUEUES: dict[str, Any] = {
+    "to_accept": _("待受理"),
+    "to_dispatch": _("待派遣"),
+    "my_tasks": _("本部门待办"),
+    "returned": _("被退回"),
+    "extensions": _("延期待审批"),
+    "overdue": _("已超期"),
+    "to_verify": _("待核查"),
+    "to_callback": _("待回访"),
+}
+
+
+def list_queryset(user: Any) -> CaseQuerySet:
+    """Cases visible to the user with what a list row shows, in one query."""
+    return Case.objects.visible_to(user).select_related(
+        "grid", "item__matter_class", "department", "level_region"
+    )
+
+
+def _at_my_level(user: Any, qs: CaseQuerySet) -> CaseQuerySet:
+    if scope_of(user).is_admin:
+        return qs
+    return qs.at_level(platform_region_ids(user))
+
+
+def to_accept(user: Any) -> CaseQuerySet:
+    """Reports waiting at the user's platform for acceptance, oldest first."""
+    return _at_my_level(user, list_queryset(user).filter(state=S.REPORTED)).order_by(
+        "created_at", "pk"
+    )
+
+
+def to_dispatch(user: Any) -> CaseQuerySet:
+    """Accepted or registered cases at the user's platform, waiting to be dispatched."""
+    return _at_my_level(
+        user, list_queryset(user).filter(state__in=[S.ACCEPTED, S.REGISTERED])
+    ).order_by("created_at", "pk")
+
+
+def returned(user: Any) -> CaseQuerySet:
+    """Cases a department returned to the user's platform, for re-dispatch."""
+    return _at_my_level(user, list_queryset(user).filter(state=S.RETURNED)).order_by("due_at", "pk")
+
+
+def my_tasks(user: Any) -> QuerySet[CaseTask]:
+    """Assignments (lead and co-handling) of the user's departments still to sign for or
+    handle, by deadline."""
+    departments = scope_of(user).all_department_ids(Role.HANDLER)
+    qs = CaseTask.objects.filter(state__in=[TaskState.PENDING, TaskState.ACCEPTED])
+    if not scope_of(user).is_admin:
+        qs = qs.filter(department_id__in=departments)
+    return qs.select_related("case__grid", "case__item", "department").order_by("due_at", "pk")
+
+
+def extension_requests(user: Any) -> QuerySet[ExtensionRequest]:
+    """Pending extension requests of assignments the user's platform dispatched."""
+    qs = ExtensionRequest.objects.filter(state=ExtensionState.PENDING).select_related(
+        "case", "task__department", "requested_by"
+    )
+    if not scope_of(user).is_admin:
+        qs = qs.filter(task__dispatch_region_id__in=platform_region_ids(user))
+    return qs.order_by("requested_at", "pk")
+
+
+def overdue(user: Any, at: dt.datetime | None = None) -> CaseQuerySet:
+    """Open cases past their deadline that the user can see, most overdue first."""
+    return list_queryset(user).overdue(at).order_by("due_at", "pk")
+
+
+def to_verify(user: Any) -> CaseQuerySet:
+    """Fed-back cases waiting for verification by this worker or platform; a verified case
+    waiting for the platform to close it is included for operators."""
+    scope = scope_of(user)
+    qs = list_queryset(user)
+    if scope.is_admin or scope.has_role(Role.OFFICE):
+        states = [S.FED_BACK, S.VERIFIED]
+    elif scope.has_role(Role.WORKER):
+        states = [S.FED_BACK]
+    else:
+        return qs.none()
+    return qs.filter(state__in=states).order_by("updated_at", "pk")
+
+
+def to_callback(user: Any) -> CaseQuerySet:
+    """Closed cases of the user's platform waiting for the callback (回访)."""
+    return (
+        _at_my_level(user, list_queryset(user).filter(state=S.CLOSED))
+        .exclude(closed_level=PlatformLevel.HOTLINE)
+        .order_by("closed_at", "pk")
+    )
+
+
+CASE_QUEUES = {
+    "to_accept": to_accept,
+    "to_dispatch": to_dispatch,
+    "returned": returned,
+    "overdue": overdue,
+    "to_verify": to_verify,
+    "to_callback": to_callback,
+}
+
+
+def queue_counts(user: Any) -> dict[str, int]:
+    """How many items wait in each queue (the badges of the command centre)."""
+    counts = {name: fn(user).count() for name, fn in CASE_QUEUES.items()}
+    counts["my_tasks"] = my_tasks(user).count()
+    counts["extensions"] = extension_requests(user).count()
+    return counts
+
+
+def detail_queryset(user: Any) -> CaseQuerySet:
+    """Visible cases with everything the case page shows: tasks, extensions, events and
+    attachments, prefetched."""
+    return (
+        Case.objects.visible_to(user)
+        .select_related(
+            "grid__region",
+            "grid__level",
+            "level_region",
+            "item__matter_class",
+            "department",
+            "reporter",
+            "merged_into",
+            "duplicate_of",
+        )
+        .prefetch_related(
+            Prefetch(
+                "tasks",
+                queryset=CaseTask.objects.select_related("department", "dispatched_by"),
+            ),
+            Prefetch(
+                "extensions",
+                queryset=ExtensionRequest.objects.select_related("task", "requested_by"),
+            ),
+            Prefetch(
+                "events",
+                queryset=CaseEvent.objects.select_related("actor", "department", "related_case")
+                .prefetch_related("attachments")
+                .order_by("at", "pk"),
+            ),
+            "attachments",
+        )
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Public tracking (residents follow their case with the tracking code)
+
+PUBLIC_KINDS = {
+    EventKind.REPORT,
+    EventKind.ACCEPT,
+    EventKind.REJECT,
+    EventKind.MERGE,
+    EventKind.REGISTER,
+    EventKind.DISPATCH,
+    EventKind.HANDLE,
+    EventKind.FEEDBACK,
+    EventKind.ESCALATE,
+    EventKind.CLOSE,
+    EventKind.TRANSFER,
+    EventKind.CALLBACK,
+    EventKind.REOPEN,
+    EventKind.RECORD,
+}
+
+
+@dataclass(frozen=True)
+class PublicStep:
+    kind: str
+    label: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class TrackingView:
+    """What a resident sees of their case: no staff names, no internal notes, no other
+    person's contact; the result once it is closed."""
+
+    tracking_code: str
+    number: str
+    title: str
+    state: str
+    state_label: str
+    channel_label: str
+    item_name: str
+    reported_at: dt.datetime
+    due_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    result: str
+    satisfaction: int | None
+    steps: list[PublicStep]
+    photos: list[str]
+
+
+def tracking_view(code: str) -> TrackingView | None:
+    """The resident's view of the case with this tracking code, or None."""
+    code = (code or "").strip().upper()
+    if not code or len(code) > 16:
+        return None
+    case = (
+        Case.objects.select_related("item")
+        .prefetch_related(
+            Prefetch("events", queryset=CaseEvent.objects.order_by("at", "pk")),
+            Prefetch(
+                "attachments",
+                queryset=CaseAttachment.objects.filter(purpose=CaseAttachment.Purpose.REPORT),
+            ),
+        )
+        .filter(tracking_code=code)
+        .first()
+    )
+    if case is None:
+        return None
+    finished = case.state in CLOSED_STATES
+    return TrackingView(
+        tracking_code=case.tracking_code,
+        number=case.number,
+        title=case.title,
+        state=case.state,
+        state_label=str(CaseState(case.state).label),
+        channel_label=str(case.get_channel_display()),
+        item_name=case.item.name if case.item else "",
+        reported_at=case.created_at,
+        due_at=case.due_at if case.is_open else None,
+        closed_at=case.closed_at,
+        result=case.result if finished else "",
+        satisfaction=case.satisfaction,
+        steps=[
+            PublicStep(kind=e.kind, label=str(EventKind(e.kind).label), at=e.at)
+            for e in case.events.all()
+            if e.kind in PUBLIC_KINDS
+        ],
+        photos=[a.file.url for a in case.attachments.all()],
+    )

@@ -1,0 +1,489 @@
+"""Acceptance, registration, dispatch and handling (受理、立案、派遣、处置; seed 003's 交办单 and
+反馈单)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridgov.cases.attachments import CheckedPhoto
+from gridgov.cases.catalogue import route_department
+from gridgov.cases.deadlines import (
+    Limit,
+    compute_due,
+    due_from_date,
+    limit_for,
+)
+from gridgov.cases.models import (
+    Case,
+    CaseAttachment,
+    CaseState,
+    CaseTask,
+    EventKind,
+    LimitUnit,
+    MatterItem,
+    ReturnReason,
+    TaskRole,
+    TaskState,
+)
+from gridgov.cases.notifications import handlers_of, notify_on_commit, operators_of
+from gridgov.cases.permissions import platform_region_ids, require
+from gridgov.core.errors import DomainError
+from gridgov.core.jurisdiction import scope_of
+from gridgov.core.models import NotificationKind
+from gridgov.people.models import Department
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+from gridgov.cases.services.base import (
+    _actor,
+    _attach,
+    _cancel_active_tasks,
+    _conflict,
+    _guard,
+    _pick_task,
+    _require_text,
+    _save,
+    _set_running_limit,
+    lock_case,
+    record,
+)
+
+S = CaseState
+
+# ---------------------------------------------------------------------------------------------
+# Acceptance (受理)
+
+
+@transaction.atomic
+def accept_case(
+    *,
+    case: Case,
+    by: User,
+    item: MatterItem | None = None,
+    note: str = "",
+    version: int | None = None,
+) -> Case:
+    """The level's platform takes the report in as valid (统一受理, seed 002)."""
+    case = lock_case(case, version)
+    require(by, "cases.accept_case", case)
+    _guard(case, by, _("受理"), case.accept)
+    from_state = case.state
+    case.accept()
+    if item is not None and item != case.item:
+        case.classify(item)
+    _save(case, by)
+    record(case, EventKind.ACCEPT, by=by, from_state=from_state, note=note)
+    return case
+
+
+@transaction.atomic
+def reject_case(*, case: Case, by: User, note: str, version: int | None = None) -> Case:
+    """Not accepted as a valid report, with the reason (counts against 有效上报率)."""
+    note = _require_text(note, "note", _("请填写不予受理的理由"))
+    case = lock_case(case, version)
+    require(by, "cases.reject_case", case)
+    _guard(case, by, _("不予受理"), case.reject)
+    from_state = case.state
+    case.reject()
+    _save(case, by)
+    record(case, EventKind.REJECT, by=by, from_state=from_state, note=note)
+    if case.reporter_id:
+        notify_on_commit(
+            [case.reporter],
+            kind="case_rejected",
+            title=_("案件不予受理:%(title)s") % {"title": case.title},
+            body=note,
+            case=case,
+            by=by,
+        )
+    return case
+
+
+@transaction.atomic
+def merge_case(*, case: Case, into: Case, by: User, note: str, version: int | None = None) -> Case:
+    """Merge a duplicate into the case it repeats; both timelines record it."""
+    note = _require_text(note, "note", _("请填写合并理由"))
+    if case.pk == into.pk:
+        raise DomainError(_("不能将案件合并到自身"), field="into")
+    # Lock both rows in id order so two opposite merges cannot deadlock.
+    first, second = sorted([case.pk, into.pk])
+    locked = {first: lock_case(first), second: lock_case(second)}
+    case, into = locked[case.pk], locked[into.pk]
+    if version is not None and version != case.version:
+        lock_case(case, version)
+    require(by, "cases.merge_case", case)
+    if into.state in {S.REJECTED, S.MERGED}:
+        raise DomainError(_("目标案件已合并或不予受理,不能并入"), field="into")
+    _guard(case, by, _("合并"), case.merge)
+    from_state = case.state
+    case.merge(into)
+    _save(case, by)
+    record(case, EventKind.MERGE, by=by, from_state=from_state, note=note, related_case=into)
+    record(into, EventKind.MERGED_IN, by=by, note=note, related_case=case)
+    return case
+
+
+@transaction.atomic
+def classify_case(
+    *, case: Case, item: MatterItem, by: User, note: str = "", version: int | None = None
+) -> Case:
+    """An operator sets or corrects the matter a report is about."""
+    if not item.is_active:
+        raise DomainError(_("事项 %(item)s 已停用") % {"item": item}, field="item")
+    case = lock_case(case, version)
+    require(by, "cases.classify_case", case)
+    _guard(case, by, _("分类"), case.classify)
+    previous = case.item
+    case.classify(item)
+    from gridgov.cases.intake import find_duplicate
+
+    case.duplicate_of = find_duplicate(case)
+    _save(case, by)
+    record(
+        case,
+        EventKind.CLASSIFY,
+        by=by,
+        note=note,
+        extra={"from_item": previous.code} if previous else {},
+    )
+    return case
+
+
+# ---------------------------------------------------------------------------------------------
+# Registration and dispatch (立案、派遣; the assignment slip 交办单, seed 003)
+
+
+def _register(case: Case, by: Any, *, now: dt.datetime, note: str = "") -> None:
+    if case.item_id is None:
+        raise DomainError(_("立案前请先选择事项分类"), field="item")
+    limit = limit_for(case.item, case.urgency)
+    due = compute_due(now, limit)
+    from_state = case.state
+    case.register(due_at=due.at, provisional=due.provisional)
+    _set_running_limit(case, limit, now, due)
+    record(case, EventKind.REGISTER, by=by, from_state=from_state, at=now, due_at=due.at, note=note)
+
+
+@transaction.atomic
+def register_case(*, case: Case, by: User, note: str = "", version: int | None = None) -> Case:
+    """Register (立案): the matter is confirmed and the promised completion date is set from the
+    catalogue's time limit (限时办理, seeds 002 and 003)."""
+    case = lock_case(case, version)
+    require(by, "cases.register_case", case)
+    _guard(case, by, _("立案"), case.register)
+    _register(case, by, now=timezone.now(), note=note)
+    _save(case, by)
+    return case
+
+
+def _check_department(dept: Department, case: Case, field: str) -> None:
+    if not dept.is_active:
+        raise DomainError(_("部门 %(dept)s 已停用") % {"dept": dept.name}, field=field)
+    # A level dispatches to departments serving its own area; one above needs an escalation.
+    if not case.grid.region.path.startswith(dept.region.path) or not dept.region.path.startswith(
+        case.level_region.path
+    ):
+        raise DomainError(
+            _("部门 %(dept)s 不属于本级平台(%(level)s)的派遣范围,需逐级上报")
+            % {"dept": dept.name, "level": case.level_region.name},
+            field=field,
+        )
+
+
+@transaction.atomic
+def dispatch_case(
+    *,
+    case: Case,
+    by: User,
+    to: Department | None = None,
+    co: Sequence[Department] = (),
+    days: int | None = None,
+    due_on: dt.date | None = None,
+    instructions: str = "",
+    note: str = "",
+    version: int | None = None,
+) -> Case:
+    """Dispatch (派遣) to a lead department, and for joint enforcement (联合执法) to co-handling
+    departments too, each with its own assignment slip and deadline. Without `to` the catalogue's
+    route for this level decides. An accepted case is registered on the way (立案派遣)."""
+    case = lock_case(case, version)
+    require(by, "cases.dispatch_case", case)
+    _guard(case, by, _("派遣"), case.dispatch, case.register)
+    lead = to or route_department(item=case.item, level=case.level, region=case.level_region)
+    if lead is None:
+        raise DomainError(_("该事项在本级没有默认处置部门,请指定部门"), field="department")
+    lead = Department.objects.select_related("region").get(pk=lead.pk)
+    _check_department(lead, case, "department")
+    co_departments = list(
+        Department.objects.select_related("region").filter(pk__in=[d.pk for d in co])
+    )
+    if len(co_departments) != len({d.pk for d in co}) or lead.pk in {d.pk for d in co}:
+        raise DomainError(_("协办部门不能重复,也不能与主办部门相同"), field="co")
+    for dept in co_departments:
+        _check_department(dept, case, "co")
+    if days is not None and due_on is not None:
+        raise DomainError(_("时限和截止日期只能填写一项"), field="due_on")
+    now = timezone.now()
+    limit: Limit | None
+    if due_on is not None:
+        due, limit = due_from_date(due_on, now=now), None
+    else:
+        limit = limit_for(case.item, case.urgency, days=days)
+        due = compute_due(now, limit)
+    if case.state == S.ACCEPTED:
+        _register(case, by, now=now)
+    from_state = case.state
+    _cancel_active_tasks(case)
+    case.dispatch(lead, due_at=due.at, provisional=due.provisional)
+    _set_running_limit(case, limit, now, due)
+    _save(case, by)
+    tasks = []
+    for role, dept in [(TaskRole.LEAD, lead)] + [(TaskRole.CO, d) for d in co_departments]:
+        task = CaseTask.objects.create(
+            case=case,
+            department=dept,
+            role=role,
+            instructions=instructions,
+            limit_value=limit.value if limit else 0,
+            limit_unit=limit.unit if limit else LimitUnit.WORKDAYS,
+            due_at=due.at,
+            due_provisional=due.provisional,
+            dispatched_at=now,
+            dispatched_by=_actor(by),
+            dispatch_level=case.level,
+            dispatch_region=case.level_region,
+        )
+        tasks.append(task)
+        record(
+            case,
+            EventKind.DISPATCH if role == TaskRole.LEAD else EventKind.CO_DISPATCH,
+            by=by,
+            from_state=from_state if role == TaskRole.LEAD else case.state,
+            at=now,
+            department=dept,
+            task=task,
+            due_at=due.at,
+            note=note or instructions,
+        )
+        notify_on_commit(
+            handlers_of([dept.pk]),
+            kind=NotificationKind.ASSIGNMENT,
+            title=_("新交办%(role)s案件:%(title)s")
+            % {"role": TaskRole(role).label, "title": case.title},
+            body=_("办理期限 %(due)s") % {"due": f"{timezone.localtime(due.at):%Y-%m-%d %H:%M}"},
+            case=case,
+            by=by,
+        )
+    return case
+
+
+# ---------------------------------------------------------------------------------------------
+# Handling by the department (or by the level itself)
+
+
+@transaction.atomic
+def handle_case(
+    *,
+    case: Case,
+    by: User,
+    task: int | None = None,
+    note: str = "",
+    version: int | None = None,
+) -> Case:
+    """Sign for an assignment (签收) and start handling; a co-handler signs for its own
+    sub-task. A level operator may instead handle an undispatched case itself (seed 003: the
+    acceptance centre handles or dispatches)."""
+    case = lock_case(case, version)
+    require(by, "cases.handle_case", case)
+    now = timezone.now()
+    mine = _pick_task(case, by, task, {TaskState.PENDING})
+    if mine is not None:
+        if mine.role == TaskRole.LEAD:
+            _guard(case, by, _("签收"), case.handle)
+        elif case.state not in {S.DISPATCHED, S.HANDLING}:
+            raise _conflict(case, by, _("签收"))
+        from_state = case.state
+        if mine.role == TaskRole.LEAD:
+            case.handle()
+        mine.state = TaskState.ACCEPTED
+        mine.accepted_at = now
+        mine.save(update_fields=["state", "accepted_at"])
+        _save(case, by)
+        record(
+            case,
+            EventKind.HANDLE,
+            by=by,
+            from_state=from_state,
+            at=now,
+            department=mine.department,
+            task=mine,
+            due_at=mine.due_at,
+            note=note,
+        )
+        return case
+    at_level = scope_of(by).is_admin or case.level_region_id in platform_region_ids(by)
+    if not at_level or case.state not in {S.ACCEPTED, S.REGISTERED, S.RETURNED}:
+        if case.state in {S.ACCEPTED, S.REGISTERED, S.RETURNED, S.DISPATCHED}:
+            raise PermissionDenied(_("无权执行此操作"))
+        raise _conflict(case, by, _("签收"))
+    from_state = case.state
+    case.handle()
+    if case.due_at is None:
+        limit = limit_for(case.item, case.urgency)
+        due = compute_due(now, limit)
+        case.set_deadline(due.at, due.provisional)
+        _set_running_limit(case, limit, now, due)
+    _save(case, by)
+    record(
+        case, EventKind.HANDLE, by=by, from_state=from_state, at=now, due_at=case.due_at, note=note
+    )
+    return case
+
+
+@transaction.atomic
+def return_case(
+    *,
+    case: Case,
+    by: User,
+    reason: str,
+    note: str,
+    task: int | None = None,
+    version: int | None = None,
+) -> Case:
+    """A department returns its assignment with a reason (退回); the lead's return sends the
+    case back to the dispatching level for re-dispatch."""
+    if reason not in ReturnReason.values:
+        raise DomainError(_("退回原因无效"), field="reason")
+    note = _require_text(note, "note", _("请填写退回理由"))
+    case = lock_case(case, version)
+    require(by, "cases.return_case", case)
+    mine = _pick_task(case, by, task, {TaskState.PENDING, TaskState.ACCEPTED})
+    if mine is None:
+        raise _conflict(case, by, _("退回"))
+    from_state = case.state
+    if mine.role == TaskRole.LEAD:
+        _guard(case, by, _("退回"), case.return_)
+        case.return_()
+        _cancel_active_tasks(case, keep=mine)
+    mine.state = TaskState.RETURNED
+    mine.return_reason = reason
+    mine.save(update_fields=["state", "return_reason"])
+    _save(case, by)
+    record(
+        case,
+        EventKind.RETURN,
+        by=by,
+        from_state=from_state,
+        department=mine.department,
+        task=mine,
+        reason=reason,
+        note=note,
+    )
+    notify_on_commit(
+        operators_of([mine.dispatch_region_id]),
+        kind=NotificationKind.RETURN,
+        title=_("案件被退回:%(title)s") % {"title": case.title},
+        body=f"{mine.department.name}:{note}",
+        case=case,
+        by=by,
+    )
+    return case
+
+
+@transaction.atomic
+def feedback_case(
+    *,
+    case: Case,
+    by: User,
+    result: str,
+    photos: Sequence[CheckedPhoto] = (),
+    task: int | None = None,
+    version: int | None = None,
+) -> Case:
+    """The feedback slip (反馈单): result and photos of one assignment. The case is handled
+    when the lead's and every co-handler's feedback is in (联合执法)."""
+    result = _require_text(result, "result", _("请填写处置结果"))
+    case = lock_case(case, version)
+    require(by, "cases.feedback_case", case)
+    now = timezone.now()
+    mine = _pick_task(case, by, task, {TaskState.ACCEPTED})
+    if mine is None:
+        at_level = scope_of(by).is_admin or case.level_region_id in platform_region_ids(by)
+        self_handled = not any(t.is_active for t in case.tasks.all())
+        if at_level and not self_handled:
+            # A department holds the assignment: only it gives the feedback slip.
+            raise PermissionDenied(_("该案件由部门办理,须由承办部门反馈"))
+        if not at_level:
+            raise _conflict(case, by, _("反馈"))
+        _guard(case, by, _("反馈"), case.feedback)
+        from_state = case.state
+        case.feedback(result)
+        _save(case, by)
+        event = record(
+            case,
+            EventKind.FEEDBACK,
+            by=by,
+            from_state=from_state,
+            at=now,
+            due_at=case.due_at,
+            note=result,
+        )
+        _attach(case, photos, by=by, event=event, purpose=CaseAttachment.Purpose.FEEDBACK)
+        _notify_fed_back(case, by)
+        return case
+    mine.state = TaskState.FED_BACK
+    mine.result = result
+    mine.fed_back_at = now
+    mine.save(update_fields=["state", "result", "fed_back_at"])
+    from_state = case.state
+    waiting = [t for t in case.tasks.all() if t.state in {TaskState.PENDING, TaskState.ACCEPTED}]
+    if not waiting and case.state == S.HANDLING:
+        case.feedback(_joint_result(case))
+    _save(case, by)
+    event = record(
+        case,
+        EventKind.FEEDBACK,
+        by=by,
+        from_state=from_state,
+        at=now,
+        department=mine.department,
+        task=mine,
+        due_at=mine.due_at,
+        note=result,
+    )
+    _attach(case, photos, by=by, event=event, purpose=CaseAttachment.Purpose.FEEDBACK, task=mine)
+    if case.state == S.FED_BACK:
+        _notify_fed_back(case, by)
+    return case
+
+
+def _joint_result(case: Case) -> str:
+    tasks = sorted(
+        (t for t in case.tasks.all() if t.state == TaskState.FED_BACK),
+        key=lambda t: (t.role != TaskRole.LEAD, t.pk),
+    )
+    if len(tasks) == 1:
+        return tasks[0].result
+    return "\n".join(f"【{t.department.name}·{t.get_role_display()}】{t.result}" for t in tasks)
+
+
+def _notify_fed_back(case: Case, by: Any) -> None:
+    recipients = list(operators_of([case.level_region_id]))
+    if case.reporter_id:
+        recipients.append(case.reporter)
+    notify_on_commit(
+        recipients,
+        kind=NotificationKind.VERIFY,
+        title=_("案件已反馈,待核查:%(title)s") % {"title": case.title},
+        body=case.result[:200],
+        case=case,
+        by=by,
+    )
