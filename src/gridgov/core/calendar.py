@@ -288,6 +288,22 @@ def set_calendar_day(
     return stored
 
 
+@transaction.atomic
+def ensure_seeded() -> bool:
+    """Seed the years chinesecalendar knows when the calendar is empty (a flushed test
+    database, a database built without migrations); True when it seeded."""
+    if WorkCalendarYear.objects.exists():
+        return False
+    for year in sorted(library_years()):
+        load_calendar_year(
+            year=year,
+            rows=library_rows(year),
+            source=CalendarSource.LIBRARY,
+            note="chinesecalendar",
+        )
+    return True
+
+
 @dataclass(frozen=True)
 class CalendarDayInfo:
     date: dt.date
@@ -326,3 +342,12 @@ def working_days_left(due_at: dt.datetime, *, at: dt.datetime | None = None) -> 
     from gridgov.core import workdays
 
     return workdays.working_days_left(get_calendar(), at or timezone.now(), due_at)
+
+
+def can_edit_calendar(user: Any) -> bool:
+    """Platform administrators, and users granted the calendar permission in the admin."""
+    from gridgov.core.jurisdiction import scope_of
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return bool(scope_of(user).is_admin or user.has_perm("core.change_workcalendarday"))

@@ -26,7 +26,11 @@ def town(db: None) -> Town:
 
 @pytest.fixture
 def town_tx(transactional_db: None) -> Town:
-    """For transaction=True tests: they flush the database afterwards, so rebuild first."""
+    """For transaction=True tests: they flush the database afterwards, so rebuild first
+    (the cast, and the calendar that the core migration seeded)."""
+    from gridgov.core.calendar import ensure_seeded
+
+    ensure_seeded()
     build_test_town()
     return Town()
 
@@ -43,3 +47,44 @@ def client_for(db: None) -> Callable[[str], Client]:
         return client
 
     return make
+
+
+@pytest.fixture
+def immediate_tasks(settings: Any) -> None:
+    """Background tasks run in-process the moment they are enqueued (deterministic tests).
+
+    Tasks enqueued on commit still need the commit: wrap the action in
+    `django_capture_on_commit_callbacks(execute=True)`."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def run_task_queue(settings: Any) -> Callable[[], int]:
+    """The production path: tasks go to the database queue, and calling the returned function
+    runs everything queued so far, as `gridgov run-tasks` would; it returns how many ran."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+    def run() -> int:
+        from django_tasks_db.management.commands.db_worker import Worker
+        from django_tasks_db.models import DBTaskResult
+
+        # Worker.run() would close the test's connection between tasks (close_old_connections
+        # inside the test transaction), so claim and run the rows as its loop does, one by one.
+        worker = Worker(
+            queue_names=["*"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="pytest",
+            excluded_queue_names=[],
+        )
+        ran = 0
+        while (row := DBTaskResult.objects.ready().order_by("enqueued_at").first()) is not None:
+            row.claim(worker.worker_id)
+            worker.run_task(row)
+            ran += 1
+        return ran
+
+    return run

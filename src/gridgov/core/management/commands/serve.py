@@ -1,4 +1,5 @@
-"""Migrate, then serve the platform with gunicorn beside a background-task worker."""
+"""Migrate, then serve the platform with gunicorn beside a background-task worker and the
+scheduler that enqueues the periodic tasks (deadline sweep, outbound retries)."""
 
 from __future__ import annotations
 
@@ -25,15 +26,24 @@ class Command(BaseCommand):
             action="store_true",
             help="do not start the background task worker (deadline sweeps, notifications)",
         )
+        parser.add_argument(
+            "--no-scheduler",
+            action="store_true",
+            help="do not start the scheduler of periodic tasks (run one elsewhere instead)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "gridgov.settings"}
-        worker = None
+        helpers: list[subprocess.Popen[bytes]] = []
         if not options["no_task_worker"]:
-            worker = subprocess.Popen(  # noqa: S603
-                [sys.executable, "-m", "gridgov.cli", "run_tasks"], env=env
+            helpers.append(
+                subprocess.Popen([sys.executable, "-m", "gridgov.cli", "run_tasks"], env=env)  # noqa: S603
+            )
+        if not options["no_scheduler"]:
+            helpers.append(
+                subprocess.Popen([sys.executable, "-m", "gridgov.cli", "scheduler"], env=env)  # noqa: S603
             )
         bind = f"{options['host']}:{options['port']}"
         self.stdout.write(f"gridgov serving on http://{bind}/  (Ctrl+C to stop)")
@@ -60,6 +70,7 @@ class Command(BaseCommand):
             server.send_signal(signal.SIGTERM)
             server.wait()
         finally:
-            if worker is not None:
-                worker.terminate()
-                worker.wait()
+            for helper in helpers:
+                helper.terminate()
+            for helper in helpers:
+                helper.wait()
