@@ -1,10 +1,37 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from gridgov.web import views
+from gridgov.web.views import boards, cases, command, home, phone, resident
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
+    # Command centre (grid office, leaders)
+    path("command/", command.command_centre, name="command_centre"),
+    path("command/grids.json", command.command_grids, name="command_grids"),
+    path("command/figures.json", command.command_figures, name="command_figures"),
+    path("command/tiles/", command.command_tiles, name="command_tiles"),
+    path("command/grid/<str:code>/", command.grid_card, name="grid_card"),
+    # Work queues and case pages
+    path("queues/<slug:name>/", cases.queue, name="queue"),
+    path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
+    path("cases/<int:pk>/act/<slug:action>/", cases.case_action, name="case_action"),
+    path("cases/<int:pk>/photos/<int:attachment>/", cases.case_photo, name="case_photo"),
+    # Grid worker's phone pages
+    path("m/", phone.phone_home, name="phone_home"),
+    path("m/report/", phone.phone_report, name="phone_report"),
+    path("m/tasks/", phone.phone_tasks, name="phone_tasks"),
+    path("m/verify/", phone.phone_verify, name="phone_verify"),
+    path("m/map/", phone.phone_map, name="phone_map"),
+    # Residents (no account)
+    path("report/", resident.resident_report, name="resident_report"),
+    path("report/grids.json", resident.resident_grids, name="resident_grids"),
+    path("track/", resident.track, name="track"),
+    path("track/<str:code>/", resident.track_detail, name="track_detail"),
+    path("track/<str:code>/photos/<int:index>/", resident.track_photo, name="track_photo"),
+    # Public boards (公示牌)
+    path("boards/", boards.boards, name="boards"),
+    path("board/<str:code>/", boards.board, name="board"),
+    path("board/<str:code>/board.pdf", boards.board_pdf, name="board_pdf"),
 ]

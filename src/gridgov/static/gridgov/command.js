@@ -1,0 +1,204 @@
+/* The command centre: grid map with open-case colours and case markers, a grid's card on click,
+   ECharts figures, all refreshed from the filters without reloading the page. */
+(function () {
+  "use strict";
+
+  var root = document.getElementById("command-centre");
+  if (!root) return;
+  var cfg = JSON.parse(document.getElementById("command-config").textContent);
+  var form = document.getElementById("filters");
+  var mapEl = document.getElementById("cc-map");
+  var status = document.getElementById("cc-updated");
+  var REFRESH_MS = 60000;
+
+  var STATE_GROUP = {
+    reported: "waiting", accepted: "waiting", recorded: "waiting", registered: "waiting", returned: "waiting",
+    dispatched: "handling", handling: "handling",
+    fed_back: "checking", verified: "checking",
+    closed: "closed", called_back: "closed",
+    rejected: "invalid", merged: "invalid"
+  };
+  var MARKER_COLOURS = {
+    waiting: "#e67e22", handling: "#2f6fd0", checking: "#7d4cc2", closed: "#27ae60", invalid: "#8a8f98", overdue: "#d0021b"
+  };
+
+  var map = GridgovMap.createMap(mapEl, cfg.map);
+  var gridLayer = null;
+  var markerLayer = L.layerGroup().addTo(map);
+  var markerRenderer = L.canvas({ padding: 0.3 });
+  var charts = {};
+  var lastFigures = null;
+  var inFlight = null;
+
+  function query() {
+    var params = new URLSearchParams(new FormData(form));
+    return params.toString();
+  }
+
+  function loadCard(code) {
+    var target = document.getElementById("grid-card");
+    var url = cfg.urls.card.replace("__CODE__", encodeURIComponent(code));
+    if (window.htmx) {
+      htmx.ajax("GET", url, { target: "#grid-card", swap: "innerHTML" });
+    } else {
+      fetch(url, { credentials: "same-origin" }).then(function (r) { return r.text(); })
+        .then(function (html) { target.innerHTML = html; });
+    }
+  }
+
+  GridgovMap.fetchGrids(cfg.urls.grids).then(function (data) {
+    gridLayer = new GridgovMap.GridLayer(map, data, {
+      onClick: function (g) { loadCard(g.code); }
+    });
+    var b = gridLayer.bounds();
+    if (b.isValid()) map.fitBounds(b, { padding: [8, 8] });
+    else map.setView([34.8, 113.3], 12);
+    GridgovMap.levelSwitch(document.getElementById("cc-levels"), gridLayer, cfg.text.level);
+    mapEl.setAttribute("data-ready", "1");
+    if (lastFigures) applyMap(lastFigures);
+    refresh();
+  }).catch(function (err) {
+    mapEl.setAttribute("data-error", String(err));
+    mapEl.innerHTML = '<p class="placeholder">' + GridgovMap.escapeHtml(cfg.text.mapError) + "</p>";
+  });
+
+  function applyMap(fig) {
+    if (!gridLayer) return;
+    gridLayer.setCounts(fig.grids, fig.warnings || {});
+    markerLayer.clearLayers();
+    fig.markers.forEach(function (m) {
+      var group = m[4] ? "overdue" : (STATE_GROUP[m[3]] || "waiting");
+      var marker = L.circleMarker([m[2], m[1]], {
+        renderer: markerRenderer,
+        radius: m[4] ? 6 : 5,
+        color: "#ffffff",
+        weight: 1.5,
+        fillColor: MARKER_COLOURS[group],
+        fillOpacity: 0.95
+      });
+      var label = cfg.states[m[3]] || m[3];
+      marker.bindPopup(
+        '<strong>' + GridgovMap.escapeHtml(m[5]) + "</strong><br>" +
+        GridgovMap.escapeHtml(label) + (m[4] ? " · <span style=\"color:#d0021b\">" + GridgovMap.escapeHtml(cfg.text.overdue) + "</span>" : "") +
+        '<br><a href="' + cfg.urls.casePage.replace("/0/", "/" + m[0] + "/") + '">' + GridgovMap.escapeHtml(cfg.text.open) + "</a>"
+      );
+      markerLayer.addLayer(marker);
+    });
+    mapEl.setAttribute("data-markers", String(fig.markers.length));
+  }
+
+  function chart(id) {
+    if (!charts[id]) {
+      var el = document.getElementById(id);
+      charts[id] = echarts.init(el, null, { renderer: "canvas" });
+    }
+    return charts[id];
+  }
+
+  function pct(v) { return v == null ? null : Math.round(v * 1000) / 10; }
+
+  function applyCharts(fig) {
+    var t = cfg.text;
+    var base = { aria: { enabled: true }, animation: false, textStyle: { fontFamily: "inherit" } };
+    chart("chart-per-day").setOption(Object.assign({}, base, {
+      tooltip: { trigger: "axis" },
+      legend: { data: [t.reported, t.closed], top: 0 },
+      grid: { left: 36, right: 12, top: 30, bottom: 28 },
+      xAxis: { type: "category", data: fig.per_day.map(function (d) { return d[0].slice(5); }) },
+      yAxis: { type: "value", minInterval: 1 },
+      series: [
+        { name: t.reported, type: "line", smooth: true, data: fig.per_day.map(function (d) { return d[1]; }) },
+        { name: t.closed, type: "line", smooth: true, data: fig.per_day.map(function (d) { return d[2]; }) }
+      ]
+    }), true);
+    chart("chart-by-class").setOption(Object.assign({}, base, {
+      tooltip: { trigger: "item" },
+      grid: { left: 110, right: 24, top: 10, bottom: 24 },
+      xAxis: { type: "value", minInterval: 1 },
+      yAxis: { type: "category", inverse: true, data: fig.by_class.map(function (c) { return c[0]; }),
+               axisLabel: { width: 100, overflow: "truncate" } },
+      series: [{ name: t.cases, type: "bar", data: fig.by_class.map(function (c) { return c[1]; }), itemStyle: { color: "#1d4f91" } }]
+    }), true);
+    chart("chart-by-state").setOption(Object.assign({}, base, {
+      tooltip: { trigger: "item" },
+      grid: { left: 36, right: 12, top: 10, bottom: 48 },
+      xAxis: { type: "category", data: fig.by_state.map(function (s) { return s[1]; }), axisLabel: { interval: 0, rotate: 30 } },
+      yAxis: { type: "value", minInterval: 1 },
+      series: [{
+        name: t.cases, type: "bar",
+        data: fig.by_state.map(function (s) {
+          return { value: s[2], itemStyle: { color: MARKER_COLOURS[STATE_GROUP[s[0]] || "waiting"] } };
+        })
+      }]
+    }), true);
+    chart("chart-units").setOption(Object.assign({}, base, {
+      tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "—" : v + "%"; } },
+      legend: { data: [t.closureRate, t.onTimeRate], top: 0 },
+      grid: { left: 40, right: 12, top: 30, bottom: 48 },
+      xAxis: { type: "category", data: fig.units.map(function (u) { return u[0]; }), axisLabel: { interval: 0, rotate: fig.units.length > 6 ? 35 : 0 } },
+      yAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%" } },
+      series: [
+        { name: t.closureRate, type: "bar", data: fig.units.map(function (u) { return pct(u[3]); }), itemStyle: { color: "#1d4f91" } },
+        { name: t.onTimeRate, type: "bar", data: fig.units.map(function (u) { return pct(u[4]); }), itemStyle: { color: "#27ae60" } }
+      ]
+    }), true);
+    chart("chart-closed-where").setOption(Object.assign({}, base, {
+      tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
+      legend: { bottom: 0 },
+      series: [{
+        name: t.closedWhere, type: "pie", radius: ["35%", "65%"], center: ["50%", "45%"],
+        label: { formatter: "{b}\n{c}" },
+        data: fig.closed_where.map(function (c) { return { name: c[1], value: c[2] }; })
+      }]
+    }), true);
+    document.querySelectorAll("[data-chart-empty]").forEach(function (el) {
+      var key = el.getAttribute("data-chart-empty");
+      var empty = !fig[key] || fig[key].length === 0 ||
+        (key === "per_day" && fig.per_day.every(function (d) { return !d[1] && !d[2]; }));
+      el.hidden = !empty;
+      var chartEl = el.parentNode.querySelector(".chart");
+      if (chartEl) chartEl.style.visibility = empty ? "hidden" : "visible";
+    });
+  }
+
+  function refresh() {
+    if (inFlight) inFlight.abort();
+    var controller = new AbortController();
+    inFlight = controller;
+    return fetch(cfg.urls.figures + "?" + query(), {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+      signal: controller.signal
+    }).then(function (r) {
+      if (!r.ok) throw new Error("figures " + r.status);
+      return r.json();
+    }).then(function (fig) {
+      lastFigures = fig;
+      applyMap(fig);
+      applyCharts(fig);
+      if (status) status.textContent = cfg.text.updated + " " + fig.generated_at;
+      root.setAttribute("data-figures", "1");
+    }).catch(function (err) {
+      if (err && err.name === "AbortError") return;
+      if (status) status.textContent = cfg.text.refreshFailed;
+    }).finally(function () {
+      if (inFlight === controller) inFlight = null;
+    });
+  }
+
+  form.addEventListener("change", function () {
+    var q = query();
+    history.replaceState(null, "", window.location.pathname + (q ? "?" + q : ""));
+    refresh();
+  });
+  form.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    refresh();
+    if (window.htmx) htmx.trigger(form, "change");
+  });
+  setInterval(function () { if (!document.hidden) refresh(); }, REFRESH_MS);
+  window.addEventListener("resize", function () {
+    Object.keys(charts).forEach(function (k) { charts[k].resize(); });
+  });
+  window.gridgovCommand = { refresh: refresh, map: map, layer: function () { return gridLayer; } };
+})();

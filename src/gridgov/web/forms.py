@@ -1,0 +1,564 @@
+"""Forms of the pages. They parse and check input; the services decide whether an action is
+allowed and raise DomainError for rules, which views show next to the field they name."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, cast
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.cases.models import Channel, MatterClass
+from gridgov.web.queries import STATE_FILTERS, CaseFilters
+
+
+def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    return cast(forms.ChoiceField, form.fields[name])
+
+
+def model_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:  # type: ignore[type-arg]
+    return cast(forms.ModelChoiceField, form.fields[name])  # type: ignore[type-arg]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class CommandFilterForm(forms.Form):
+    """Filters of the command centre: category, status, channel, reporting period."""
+
+    matter_class = forms.ModelChoiceField(
+        label=_("事项大类"),
+        queryset=MatterClass.objects.filter(is_active=True),
+        required=False,
+        empty_label=_("全部"),
+    )
+    state = forms.ChoiceField(label=_("状态"), required=False)
+    channel = forms.ChoiceField(label=_("来源"), required=False)
+    date_from = forms.DateField(label=_("上报日期自"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("至"), required=False, widget=DateInput())
+
+    MAX_DAYS = 366
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choice_field(self, "state").choices = [("", _("全部"))] + [
+            (key, label) for key, (label, _states) in STATE_FILTERS.items()
+        ]
+        choice_field(self, "channel").choices = [("", _("全部")), *Channel.choices]
+
+    @classmethod
+    def default_period(cls) -> dict[str, dt.date]:
+        today = timezone.localdate()
+        return {"date_from": today - dt.timedelta(days=29), "date_to": today}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end:
+            if start > end:
+                self.add_error("date_to", _("结束日期不能早于开始日期"))
+            elif (end - start).days > self.MAX_DAYS:
+                self.add_error("date_to", _("统计区间不能超过一年"))
+        return data
+
+    def filters(self) -> CaseFilters:
+        """The filters of a valid form (call is_valid first); invalid values count as empty."""
+        data = self.cleaned_data if self.is_valid() else {}
+        matter_class = data.get("matter_class")
+        return CaseFilters(
+            matter_class=matter_class.pk if matter_class else None,
+            state_group=data.get("state") or "",
+            channel=data.get("channel") or "",
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Case actions: one small form per service; the case page shows only the ones allowed now.
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Several photos at once; the cases app checks type and size (attachments.check_photos)."""
+
+    widget = MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        if isinstance(data, list | tuple):
+            return [super(PhotosField, self).clean(d, initial) for d in data if d]
+        return [data] if data else []
+
+
+class ActionForm(forms.Form):
+    """Every action form carries the case version the user saw (stale page → 409 message)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, case: Any = None, user: Any = None, **kwargs: Any) -> None:
+        self.case = case
+        self.user = user
+        super().__init__(*args, **kwargs)
+        if case is not None and not self.is_bound:
+            self.fields["version"].initial = case.version
+
+
+def _note(label: Any = None, *, required: bool = False, help_text: Any = "") -> forms.CharField:
+    return forms.CharField(
+        label=label or _("说明"),
+        required=required,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=help_text,
+    )
+
+
+def _items_queryset() -> Any:
+    from gridgov.cases.models import MatterItem
+
+    return MatterItem.objects.active().select_related("matter_class")
+
+
+class MatterItemField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.matter_class.name} · {obj.name}"
+
+
+class AcceptForm(ActionForm):
+    item = MatterItemField(
+        label=_("事项分类"), queryset=_items_queryset(), required=False, empty_label=_("(保持不变)")
+    )
+    note = _note()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        model_field(self, "item").queryset = _items_queryset()
+        if self.case is not None and self.case.item_id and not self.is_bound:
+            self.fields["item"].initial = self.case.item_id
+
+
+class NoteRequiredForm(ActionForm):
+    note = _note(required=True)
+
+
+class NoteForm(ActionForm):
+    note = _note()
+
+
+class MergeForm(ActionForm):
+    into = forms.CharField(
+        label=_("并入案件"),
+        max_length=20,
+        help_text=_("填写要并入的案件编号(如 2026093000000123)或案件 ID"),
+    )
+    note = _note(_("合并理由"), required=True)
+
+    def clean_into(self) -> Any:
+        from gridgov.cases.models import Case
+
+        raw = self.cleaned_data["into"].strip()
+        if not raw.isdigit():
+            raise forms.ValidationError(_("案件编号只能是数字"))
+        pk = int(raw[8:]) if len(raw) == 16 else int(raw)
+        target = Case.objects.visible_to(self.user).filter(pk=pk).first()
+        if target is None:
+            raise forms.ValidationError(_("找不到该案件,或不在您的管辖范围内"))
+        return target
+
+
+class ClassifyForm(ActionForm):
+    item = MatterItemField(label=_("事项分类"), queryset=_items_queryset())
+    note = _note()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        model_field(self, "item").queryset = _items_queryset()
+
+
+class DispatchForm(ActionForm):
+    department: forms.ModelChoiceField = forms.ModelChoiceField(  # type: ignore[type-arg]
+        label=_("主办部门"), queryset=None, required=False, empty_label=_("按事项清单默认部门")
+    )  # type: ignore[arg-type]
+    co: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(  # type: ignore[type-arg]
+        label=_("协办部门(联合处置)"),
+        queryset=None,  # type: ignore[arg-type]
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    days = forms.IntegerField(
+        label=_("办理时限(工作日)"),
+        required=False,
+        min_value=1,
+        max_value=365,
+        help_text=_("留空按事项时限"),
+    )
+    due_on = forms.DateField(label=_("或截止日期"), required=False, widget=DateInput())
+    instructions = _note(_("交办要求"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        departments = dispatchable_departments(self.user, self.case) if self.case else []
+        from gridgov.people.models import Department
+
+        qs = Department.objects.filter(pk__in=[d.pk for d in departments]).order_by("level", "code")
+        model_field(self, "department").queryset = qs
+        model_field(self, "co").queryset = qs
+        if self.case is not None and not self.is_bound:
+            from gridgov.cases.catalogue import route_department
+
+            default = route_department(
+                item=self.case.item, level=self.case.level, region=self.case.level_region
+            )
+            if default is not None and default.pk in {d.pk for d in departments}:
+                self.fields["department"].initial = default.pk
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("days") and data.get("due_on"):
+            self.add_error("due_on", _("时限和截止日期只能填写一项"))
+        due_on = data.get("due_on")
+        if due_on and due_on < timezone.localdate():
+            self.add_error("due_on", _("截止日期不能早于今天"))
+        lead = data.get("department")
+        if lead is not None and lead in (data.get("co") or []):
+            self.add_error("co", _("协办部门不能与主办部门相同"))
+        return data
+
+
+def dispatchable_departments(user: Any, case: Any) -> list[Any]:
+    """Active departments this level may dispatch to: serving the case's area at or below the
+    level's own region (one above needs an escalation, seed 002)."""
+    from gridgov.people.models import Department
+
+    grid_region = case.grid.region.path
+    level_region = case.level_region.path
+    return [
+        d
+        for d in Department.objects.visible_to(user).active().select_related("region")
+        if grid_region.startswith(d.region.path) and d.region.path.startswith(level_region)
+    ]
+
+
+class TaskChoiceMixin(forms.Form):
+    """When a handler's departments hold several assignments on one case, pick which."""
+
+    def _add_task_field(self, states: set[str]) -> None:
+        from gridgov.core.jurisdiction import Role, scope_of
+
+        case, user = getattr(self, "case", None), getattr(self, "user", None)
+        if case is None:
+            return
+        departments = scope_of(user).all_department_ids(Role.HANDLER)
+        tasks = [
+            t for t in case.tasks.all() if t.department_id in departments and t.state in states
+        ]
+        if len(tasks) > 1:
+            self.fields["task"] = forms.TypedChoiceField(
+                label=_("交办单"),
+                coerce=int,
+                choices=[(t.pk, f"{t.department.name} · {t.get_role_display()}") for t in tasks],
+            )
+
+
+class HandleForm(ActionForm, TaskChoiceMixin):
+    note = _note()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._add_task_field({"pending"})
+
+
+class ReturnForm(ActionForm, TaskChoiceMixin):
+    reason = forms.ChoiceField(label=_("退回原因"))
+    note = _note(_("退回理由"), required=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from gridgov.cases.models import ReturnReason
+
+        super().__init__(*args, **kwargs)
+        choice_field(self, "reason").choices = ReturnReason.choices
+        self._add_task_field({"pending", "accepted"})
+
+
+class FeedbackForm(ActionForm, TaskChoiceMixin):
+    result = _note(_("处置结果"), required=True)
+    photos = PhotosField(
+        label=_("处置照片"), required=False, help_text=_("可选,最多 9 张 JPEG/PNG/WebP")
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._add_task_field({"accepted"})
+
+
+class VerifyForm(ActionForm):
+    passed = forms.TypedChoiceField(
+        label=_("核查结果"),
+        coerce=lambda v: v == "yes",
+        choices=[("yes", _("通过")), ("no", _("不通过,返工"))],
+        widget=forms.RadioSelect,
+    )
+    note = _note(_("核查意见"), help_text=_("不通过时必须填写返工原因"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("passed") is False and not (data.get("note") or "").strip():
+            self.add_error("note", _("请填写返工原因"))
+        return data
+
+
+class CloseForm(ActionForm):
+    closure_type = forms.ChoiceField(label=_("结案方式"), required=False)
+    note = _note(_("结案说明"), help_text=_("差错结案、特殊结案须填写理由"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from gridgov.cases.models import CaseState, ClosureType
+
+        super().__init__(*args, **kwargs)
+        choices = [("", _("按期限自动判定(正常/超时结案)"))]
+        if self.case is not None and self.case.state != CaseState.VERIFIED:
+            choices = []
+        choices += [
+            (ClosureType.SPECIAL, ClosureType.SPECIAL.label),
+            (ClosureType.ERRONEOUS, ClosureType.ERRONEOUS.label),
+        ]
+        choice_field(self, "closure_type").choices = choices
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("closure_type") and not (data.get("note") or "").strip():
+            self.add_error("note", _("请填写结案理由"))
+        return data
+
+
+class CallbackForm(ActionForm):
+    satisfaction = forms.TypedChoiceField(
+        label=_("回访满意度"), coerce=int, widget=forms.RadioSelect
+    )
+    note = _note(_("回访记录"))
+    reopen = forms.BooleanField(label=_("不满意,重新办理"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from gridgov.cases.models import Satisfaction
+
+        super().__init__(*args, **kwargs)
+        choice_field(self, "satisfaction").choices = Satisfaction.choices
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("reopen") and data.get("satisfaction") != 3:
+            self.add_error("reopen", _("只有不满意的回访可以重新办理"))
+        return data
+
+
+class ExtendForm(ActionForm, TaskChoiceMixin):
+    days = forms.IntegerField(label=_("延期工作日"), min_value=1, max_value=60)
+    reason = _note(_("延期理由"), required=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._add_task_field({"pending", "accepted"})
+
+
+class DecideExtensionForm(ActionForm):
+    extension = forms.TypedChoiceField(label=_("延期申请"), coerce=int)
+    approve = forms.TypedChoiceField(
+        label=_("审批结果"),
+        coerce=lambda v: v == "yes",
+        choices=[("yes", _("批准")), ("no", _("驳回"))],
+        widget=forms.RadioSelect,
+    )
+    note = _note(_("审批意见"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from gridgov.cases.models import ExtensionState
+
+        super().__init__(*args, **kwargs)
+        pending = (
+            [e for e in self.case.extensions.all() if e.state == ExtensionState.PENDING]
+            if self.case
+            else []
+        )
+        choice_field(self, "extension").choices = [
+            (
+                e.pk,
+                _("%(dept)s 申请延期 %(days)s 个工作日:%(reason)s")
+                % {"dept": e.task.department.name, "days": e.days, "reason": e.reason},
+            )
+            for e in pending
+        ]
+        if len(pending) == 1 and not self.is_bound:
+            self.fields["extension"].initial = pending[0].pk
+
+
+class CommentForm(ActionForm):
+    note = _note(_("跟进内容"), required=True)
+    photos = PhotosField(label=_("照片"), required=False)
+
+
+# Each action the cases app allows, with its form and its button label.
+ACTION_FORMS: dict[str, tuple[type[ActionForm], Any]] = {
+    "accept": (AcceptForm, _("受理")),
+    "classify": (ClassifyForm, _("修改分类")),
+    "dispatch": (DispatchForm, _("派遣")),
+    "register": (NoteForm, _("立案")),
+    "handle": (HandleForm, _("签收处置")),
+    "feedback": (FeedbackForm, _("反馈处置结果")),
+    "verify": (VerifyForm, _("核查")),
+    "close": (CloseForm, _("结案")),
+    "callback": (CallbackForm, _("回访")),
+    "return": (ReturnForm, _("退回")),
+    "extend": (ExtendForm, _("申请延期")),
+    "decide_extension": (DecideExtensionForm, _("审批延期")),
+    "escalate": (NoteRequiredForm, _("上报上级")),
+    "transfer": (NoteRequiredForm, _("转交热线")),
+    "reject": (NoteRequiredForm, _("不予受理")),
+    "merge": (MergeForm, _("合并重复件")),
+    "reopen": (NoteRequiredForm, _("重新办理")),
+    "urge": (NoteRequiredForm, _("催办")),
+    "supervise": (NoteRequiredForm, _("督办")),
+    "comment": (CommentForm, _("跟进记录")),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Reporting: the grid worker's phone form and the resident's form
+
+
+class CategoryField(forms.ChoiceField):
+    """A matter of the catalogue by code, shown as a searchable list of radio buttons."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(widget=forms.RadioSelect, **kwargs)
+
+    def load(self) -> list[Any]:
+        items = list(_items_queryset())
+        self.choices = [("", _("不确定,由平台分类"))] + [(i.code, i.name) for i in items]
+        return items
+
+
+class ReportForm(forms.Form):
+    """Fields shared by the worker's and the resident's report."""
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=100)
+    photos = PhotosField(label=_("现场照片"), required=False)
+    lon = forms.FloatField(widget=forms.HiddenInput, required=False, min_value=-180, max_value=180)
+    lat = forms.FloatField(widget=forms.HiddenInput, required=False, min_value=-90, max_value=90)
+    category = CategoryField(label=_("事项分类"), required=False)
+    description = forms.CharField(
+        label=_("问题描述"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("请填写问题描述")},
+    )
+    address = forms.CharField(label=_("地址或位置说明"), required=False, max_length=200)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.items = self.fields["category"].load()  # type: ignore[attr-defined]
+        self.fields["photos"].widget.attrs.update({"accept": "image/*", "capture": "environment"})
+        if not self.is_bound:
+            import uuid
+
+            self.fields["idempotency_key"].initial = uuid.uuid4().hex
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (data.get("lon") is None) != (data.get("lat") is None):
+            self.add_error(None, _("位置不完整,请重新定位"))
+        return data
+
+    def item(self) -> Any:
+        code = self.cleaned_data.get("category") or ""
+        return next((i for i in self.items if i.code == code), None)
+
+
+class WorkerReportForm(ReportForm):
+    urgency = forms.ChoiceField(label=_("紧急程度"), widget=forms.RadioSelect, initial="ordinary")
+    mode = forms.ChoiceField(label=_("处理方式"), widget=forms.RadioSelect, initial="coordinate")
+    result = forms.CharField(
+        label=_("现场处理结果"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("选择“现场处理”时填写"),
+    )
+
+    field_order = ["photos", "category", "description", "urgency", "mode", "result", "address"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from gridgov.cases.models import HandlingMode, Urgency
+
+        super().__init__(*args, **kwargs)
+        choice_field(self, "urgency").choices = Urgency.choices
+        choice_field(self, "mode").choices = [
+            (HandlingMode.COORDINATE, HandlingMode.COORDINATE.label),
+            (HandlingMode.ON_SPOT, HandlingMode.ON_SPOT.label),
+            (HandlingMode.APPROVAL, HandlingMode.APPROVAL.label),
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("mode") == "on_spot" and not (data.get("result") or "").strip():
+            self.add_error("result", _("现场处理须填写处理结果"))
+        return data
+
+
+class ResidentReportForm(ReportForm):
+    grid = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
+    contact_name = forms.CharField(label=_("您的称呼"), required=False, max_length=50)
+    contact_phone = forms.CharField(
+        label=_("联系电话"),
+        required=False,
+        max_length=20,
+        help_text=_("选填,仅用于回访,不会公开"),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    # A field people cannot see: automated form fillers complete it and are turned away.
+    website = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    field_order = ["photos", "category", "description", "address", "contact_name", "contact_phone"]
+
+    def clean_website(self) -> str:
+        if self.cleaned_data.get("website"):
+            raise forms.ValidationError(_("提交无效"))
+        return ""
+
+
+class TrackForm(forms.Form):
+    code = forms.CharField(
+        label=_("查询码"),
+        max_length=16,
+        help_text=_("提交问题后获得的 10 位查询码"),
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off"}),
+    )
+
+    def clean_code(self) -> str:
+        return self.cleaned_data["code"].strip().upper().replace(" ", "")
+
+
+class ResidentCallbackForm(forms.Form):
+    satisfaction = forms.TypedChoiceField(
+        label=_("您对办理结果是否满意?"), coerce=int, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=_("意见和建议"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from gridgov.cases.models import Satisfaction
+
+        super().__init__(*args, **kwargs)
+        choice_field(self, "satisfaction").choices = Satisfaction.choices

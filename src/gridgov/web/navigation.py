@@ -1,0 +1,132 @@
+"""What each role finds in the navigation bar, with the count of every work queue beside it.
+
+A user's roles come from their Jurisdiction rows (core.jurisdiction); a user with several roles
+gets the union, in the order below. Counts are computed once per request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from gridgov.core.jurisdiction import Role, scope_of
+
+# The queues each role works from (cases.queues defines them); leaders only read.
+ROLE_QUEUES: dict[str, tuple[str, ...]] = {
+    Role.ADMIN: (
+        "to_accept",
+        "to_dispatch",
+        "returned",
+        "extensions",
+        "overdue",
+        "to_verify",
+        "to_callback",
+        "my_tasks",
+    ),
+    Role.OFFICE: (
+        "to_accept",
+        "to_dispatch",
+        "returned",
+        "extensions",
+        "overdue",
+        "to_verify",
+        "to_callback",
+    ),
+    Role.LEADER: ("overdue",),
+    Role.HANDLER: ("my_tasks", "overdue"),
+    Role.WORKER: ("to_verify",),
+}
+# Queues whose waiting items are late by definition: their badge is red.
+ALERT_QUEUES = frozenset({"overdue", "returned"})
+
+ROLE_ORDER = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.HANDLER, Role.WORKER)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str
+    url: str
+    count: int | None = None
+    alert: bool = False
+    current: bool = False
+
+
+def roles_of(user: Any) -> list[str]:
+    """The user's roles, most senior first."""
+    scope = scope_of(user)
+    if scope.is_admin:
+        return [Role.ADMIN]
+    return [role for role in ROLE_ORDER if role in scope.roles]
+
+
+def primary_role(user: Any) -> str | None:
+    roles = roles_of(user)
+    return roles[0] if roles else None
+
+
+def queues_for(user: Any) -> list[str]:
+    names: list[str] = []
+    for role in roles_of(user):
+        for name in ROLE_QUEUES[role]:
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def queue_counts_for(request: HttpRequest) -> dict[str, int]:
+    cached = getattr(request, "_gridgov_queue_counts", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    from gridgov.web.queries import queue_counts
+
+    counts = queue_counts(request.user, queues_for(request.user))
+    setattr(request, "_gridgov_queue_counts", counts)  # noqa: B010
+    return counts
+
+
+def nav_items(request: HttpRequest) -> list[NavItem]:
+    user = request.user
+    roles = roles_of(user)
+    path = request.path
+    items: list[NavItem] = []
+
+    def add(key: str, label: str, url: str, **kw: Any) -> None:
+        if any(i.key == key for i in items):
+            return
+        current = path == url or (url != "/" and path.startswith(url) and key != "home")
+        items.append(NavItem(key=key, label=label, url=url, current=current, **kw))
+
+    if Role.ADMIN in roles:
+        add("home", _("管理首页"), reverse("home"))
+    if Role.ADMIN in roles or Role.OFFICE in roles or Role.LEADER in roles:
+        add("command", _("指挥中心"), reverse("command_centre"))
+    if Role.WORKER in roles:
+        add("phone", _("网格员首页"), reverse("phone_home"))
+        add("report", _("上报事件"), reverse("phone_report"))
+        add("phone_tasks", _("我的任务"), reverse("phone_tasks"))
+    counts = queue_counts_for(request)
+    from gridgov.web.queries import QUEUE_LABELS
+
+    only_worker = roles == [Role.WORKER]
+    for name in queues_for(user):
+        if only_worker:
+            break  # a grid worker's queues are the phone pages below
+        add(
+            f"queue:{name}",
+            str(QUEUE_LABELS[name]),
+            reverse("queue", args=[name]),
+            count=counts.get(name, 0),
+            alert=name in ALERT_QUEUES and counts.get(name, 0) > 0,
+        )
+    if Role.WORKER in roles:
+        add("phone_verify", _("待核查"), reverse("phone_verify"), count=counts.get("to_verify"))
+        add("phone_map", _("我的网格"), reverse("phone_map"))
+    if roles:
+        add("boards", _("公示牌"), reverse("boards"))
+    if getattr(user, "is_staff", False):
+        add("admin", _("管理后台"), reverse("admin:index"))
+    return items

@@ -1,0 +1,251 @@
+"""Work queues and the case page: everything about one case and the actions this user may take
+on it now, each a form whose errors appear next to the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import F
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from gridgov.cases import queues as case_queues
+from gridgov.cases import services
+from gridgov.cases.attachments import check_photos
+from gridgov.cases.models import Case, CaseAttachment
+from gridgov.core.errors import ConflictError as Conflict
+from gridgov.core.errors import DomainError
+from gridgov.core.jurisdiction import get_scoped_or_404, scope_of
+from gridgov.web import queries
+from gridgov.web.forms import ACTION_FORMS, ActionForm
+from gridgov.web.navigation import queues_for
+from gridgov.web.views.common import add_domain_error, map_config
+
+SORTS = {
+    "due": (F("due_at").asc(nulls_last=True), "pk"),
+    "-due": (F("due_at").desc(nulls_last=True), "-pk"),
+    "created": ("created_at", "pk"),
+    "-created": ("-created_at", "-pk"),
+}
+TASK_SORTS = {
+    "due": ("due_at", "pk"),
+    "-due": ("-due_at", "-pk"),
+    "created": ("dispatched_at", "pk"),
+    "-created": ("-dispatched_at", "-pk"),
+}
+EXTENSION_SORTS = {
+    "due": ("task__due_at", "pk"),
+    "-due": ("-task__due_at", "-pk"),
+    "created": ("requested_at", "pk"),
+    "-created": ("-requested_at", "-pk"),
+}
+
+
+@require_GET
+@login_required
+def queue(request: HttpRequest, name: str) -> HttpResponse:
+    """One work queue, sortable by deadline (?sort=due / -due / created / -created)."""
+    if name not in queries.QUEUE_LABELS:
+        raise Http404
+    if not scope_of(request.user).is_admin and name not in queues_for(request.user):
+        raise Http404
+    sort = request.GET.get("sort") or ""
+    rows: Any
+    if name == "my_tasks":
+        rows = case_queues.my_tasks(request.user)
+        if sort in TASK_SORTS:
+            rows = rows.order_by(*TASK_SORTS[sort])
+        kind = "tasks"
+    elif name == "extensions":
+        rows = case_queues.extension_requests(request.user).select_related("case__grid")
+        if sort in EXTENSION_SORTS:
+            rows = rows.order_by(*EXTENSION_SORTS[sort])
+        kind = "extensions"
+    else:
+        rows = case_queues.CASE_QUEUES[name](request.user)
+        if sort in SORTS:
+            rows = rows.order_by(*SORTS[sort])
+        kind = "cases"
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/queue.html",
+        {
+            "name": name,
+            "label": queries.QUEUE_LABELS[name],
+            "kind": kind,
+            "page": page,
+            "sort": sort,
+            "toggle_sort": "-due" if sort == "due" else "due",
+        },
+    )
+
+
+def _case_for(request: HttpRequest, pk: int) -> Case:
+    return get_scoped_or_404(case_queues.detail_queryset(request.user), pk=pk)
+
+
+def case_page_context(
+    request: HttpRequest, case: Case, *, bound: tuple[str, ActionForm] | None = None
+) -> dict[str, Any]:
+    """The case with its timeline, photos, sub-tasks and one form per allowed action."""
+    allowed = services.allowed_actions(case, request.user)
+    forms = []
+    for action, (form_class, label) in ACTION_FORMS.items():
+        if action not in allowed:
+            continue
+        if bound is not None and bound[0] == action:
+            form = bound[1]
+        else:
+            form = form_class(case=case, user=request.user, prefix=action)
+        forms.append(
+            {
+                "action": action,
+                "label": label,
+                "form": form,
+                "open": bound is not None and bound[0] == action,
+            }
+        )
+    if forms and bound is None:
+        forms[0]["open"] = True
+    view = queries.case_view(request.user, case)
+    return {
+        "case": case,
+        "view": view,
+        "action_forms": forms,
+        "case_map": {
+            "lon": case.lon,
+            "lat": case.lat,
+            "title": case.title,
+            "boundary": view.boundary,
+            **map_config(),
+        },
+    }
+
+
+@require_GET
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_for(request, pk)
+    return render(request, "web/case_detail.html", case_page_context(request, case))
+
+
+@require_POST
+@login_required
+def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Run one action through its service; on a rule or a stale page, show the form again with
+    the message beside the field it concerns."""
+    case = _case_for(request, pk)
+    if action not in ACTION_FORMS:
+        raise Http404
+    form_class, label = ACTION_FORMS[action]
+    form = form_class(request.POST, request.FILES, case=case, user=request.user, prefix=action)
+    status = 400
+    if form.is_valid():
+        try:
+            perform(action, case, request.user, form.cleaned_data)
+        except DomainError as exc:
+            status = 409 if isinstance(exc, Conflict) else 400
+            add_domain_error(form, exc, aliases=FIELD_ALIASES)
+        else:
+            messages.success(request, _("已%(action)s") % {"action": label})
+            return redirect("case_detail", pk=case.pk)
+    fresh = _case_for(request, pk)
+    context = case_page_context(request, fresh, bound=(action, form))
+    if status == 409:
+        messages.error(request, _("案件已有新的变化,请查看最新状态后再操作。"))
+    return render(request, "web/case_detail.html", context, status=status)
+
+
+# The services name a few fields differently from the forms.
+FIELD_ALIASES = {"department": "department", "co": "co", "idempotency_key": "description"}
+
+
+def perform(action: str, case: Case, user: Any, data: dict[str, Any]) -> Any:
+    """Call the one service behind an action with the form's cleaned data."""
+    version = data.get("version")
+    common = {"case": case, "by": user, "version": version}
+    note = (data.get("note") or "").strip()
+    task = data.get("task")
+    if action == "accept":
+        return services.accept_case(**common, item=data.get("item"), note=note)
+    if action == "classify":
+        return services.classify_case(**common, item=data["item"], note=note)
+    if action == "register":
+        return services.register_case(**common, note=note)
+    if action == "dispatch":
+        return services.dispatch_case(
+            **common,
+            to=data.get("department"),
+            co=list(data.get("co") or []),
+            days=data.get("days"),
+            due_on=data.get("due_on"),
+            instructions=(data.get("instructions") or "").strip(),
+        )
+    if action == "handle":
+        return services.handle_case(**common, task=task, note=note)
+    if action == "feedback":
+        photos = check_photos(data.get("photos"))
+        return services.feedback_case(**common, result=data["result"], photos=photos, task=task)
+    if action == "verify":
+        return services.verify_case(**common, passed=data["passed"], note=note)
+    if action == "close":
+        return services.close_case(
+            **common, closure_type=data.get("closure_type") or None, note=note
+        )
+    if action == "callback":
+        return services.callback_case(
+            **common, satisfaction=data["satisfaction"], note=note, reopen=data.get("reopen", False)
+        )
+    if action == "return":
+        return services.return_case(**common, reason=data["reason"], note=note, task=task)
+    if action == "extend":
+        return services.request_extension(
+            **common, days=data["days"], reason=data["reason"], task=task
+        )
+    if action == "decide_extension":
+        extension = get_object_or_404(case.extensions.all(), pk=data["extension"])
+        return services.decide_extension(
+            extension=extension, by=user, approve=data["approve"], note=note, version=version
+        )
+    if action == "merge":
+        return services.merge_case(**common, into=data["into"], note=note)
+    if action == "comment":
+        photos = check_photos(data.get("photos"))
+        return services.comment_case(**common, note=note, photos=photos)
+    simple = {
+        "escalate": services.escalate_case,
+        "transfer": services.transfer_case,
+        "reject": services.reject_case,
+        "reopen": services.reopen_case,
+        "urge": services.urge_case,
+        "supervise": services.supervise_case,
+    }
+    return simple[action](**common, note=note)
+
+
+@require_GET
+@login_required
+def case_photo(request: HttpRequest, pk: int, attachment: int) -> FileResponse:
+    """A case photo, served only to users who can see the case (photos may show people)."""
+    case = _case_for(request, pk)
+    item = get_object_or_404(CaseAttachment.objects.filter(case=case), pk=attachment)
+    return _file_response(item)
+
+
+def _file_response(item: CaseAttachment) -> FileResponse:
+    try:
+        handle = item.file.open("rb")
+    except (FileNotFoundError, OSError):
+        raise Http404 from None
+    response = FileResponse(handle, content_type=item.content_type or "application/octet-stream")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+__all__ = ["case_action", "case_detail", "case_photo", "perform", "queue"]

@@ -1,0 +1,139 @@
+"""The command centre (指挥中心) of a grid office or a leader: the map of their subtree, the
+figures and charts, and a grid's card."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from gridgov.cases.models import CaseState
+from gridgov.core.jurisdiction import Role, get_scoped_or_404
+from gridgov.grids.models import Grid
+from gridgov.web import queries
+from gridgov.web.forms import CommandFilterForm
+from gridgov.web.mapdata import grids_document
+from gridgov.web.views.common import map_config, role_required
+
+COMMAND_ROLES = (Role.OFFICE, Role.LEADER)
+
+
+def _filter_form(request: HttpRequest) -> CommandFilterForm:
+    data = request.GET if "date_from" in request.GET else CommandFilterForm.default_period()
+    return CommandFilterForm(data)
+
+
+@require_GET
+@role_required(*COMMAND_ROLES)
+def command_centre(request: HttpRequest) -> HttpResponse:
+    form = _filter_form(request)
+    form.is_valid()
+    return render(
+        request,
+        "web/command_centre.html",
+        {
+            "form": form,
+            "tiles": queries.command_tiles(request.user, form.filters()),
+            "command_config": command_config(),
+        },
+    )
+
+
+def command_config() -> dict[str, Any]:
+    """Everything command.js needs: endpoints, the map's tile settings, translated labels."""
+    return {
+        "urls": {
+            "grids": reverse("command_grids"),
+            "figures": reverse("command_figures"),
+            "card": reverse("grid_card", args=["__CODE__"]),
+            "casePage": reverse("case_detail", args=[0]),
+        },
+        "map": map_config(),
+        "states": {state: str(label) for state, label in CaseState.choices},
+        "text": {
+            "level": _("显示层级:"),
+            "reported": _("上报"),
+            "closed": _("结案"),
+            "cases": _("案件数"),
+            "closureRate": _("结案率"),
+            "onTimeRate": _("按期结案率"),
+            "closedWhere": _("办结层级"),
+            "overdue": _("已超期"),
+            "open": _("查看案件"),
+            "updated": _("数据更新于"),
+            "refreshFailed": _("数据刷新失败,将自动重试"),
+            "mapError": _("网格地图加载失败,请刷新页面重试。"),
+        },
+    }
+
+
+@require_GET
+@role_required(*COMMAND_ROLES, Role.WORKER)
+def command_grids(request: HttpRequest) -> HttpResponse:
+    """The compact geometry of every grid the user may see (mapdata), revalidated by ETag."""
+    document, etag = grids_document(queries.map_grids(request.user))
+    quoted = f'"{etag}"'
+    if request.headers.get("If-None-Match") == quoted:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(document, content_type="application/json")
+    response["ETag"] = quoted
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@require_GET
+@role_required(*COMMAND_ROLES)
+def command_figures(request: HttpRequest) -> JsonResponse:
+    form = _filter_form(request)
+    figures = queries.command_figures(request.user, form.filters())
+    tiles = figures.tiles
+    body = {
+        "generated_at": timezone.localtime().strftime("%Y-%m-%d %H:%M:%S"),
+        "errors": form.errors.get_json_data() if form.errors else {},
+        "tiles": {
+            **dataclasses.asdict(tiles),
+            "closure_rate": tiles.closure_rate,
+            "on_time_rate": tiles.on_time_rate,
+        },
+        "grids": {g.code: [g.open, g.overdue] for g in figures.grid_counts},
+        "markers": [
+            [m.pk, m.lon, m.lat, m.state, int(m.overdue), m.title] for m in figures.markers
+        ],
+        "markers_truncated": figures.markers_truncated,
+        "per_day": [[d.day.isoformat(), d.reported, d.closed] for d in figures.per_day],
+        "by_class": [[c.label, c.count] for c in figures.by_class],
+        "by_state": [[c.key, c.label, c.count] for c in figures.by_state],
+        "units": [[u.name, u.due, u.closed, u.closure_rate, u.on_time_rate] for u in figures.units],
+        "closed_where": [[c.key, c.label, c.count] for c in figures.closed_where],
+    }
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+@role_required(*COMMAND_ROLES)
+def command_tiles(request: HttpRequest) -> HttpResponse:
+    """The figures above the map, refreshed by htmx without reloading the page."""
+    form = _filter_form(request)
+    return render(
+        request,
+        "web/includes/command_tiles.html",
+        {"tiles": queries.command_tiles(request.user, form.filters()), "form": form},
+    )
+
+
+@require_GET
+@role_required(*COMMAND_ROLES, Role.WORKER)
+def grid_card(request: HttpRequest, code: str) -> HttpResponse:
+    grid = get_scoped_or_404(
+        Grid.objects.visible_to(request.user).select_related("level", "region"), code=code
+    )
+    return render(
+        request, "web/includes/grid_card.html", {"card": queries.grid_card(request.user, grid)}
+    )

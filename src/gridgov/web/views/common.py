@@ -1,0 +1,72 @@
+"""Helpers shared by the page modules: role checks, service errors mapped onto form fields."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+from gridgov.core.errors import DomainError
+from gridgov.core.jurisdiction import scope_of
+
+View = Callable[..., HttpResponse]
+
+
+def role_required(*roles: str) -> Callable[[View], View]:
+    """Logged in and holding one of the roles (an admin holds every role), else 403."""
+
+    def decorate(view: View) -> View:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not scope_of(request.user).has_role(*roles):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def add_domain_error(
+    form: forms.BaseForm, exc: DomainError, *, aliases: dict[str, str] | None = None
+) -> None:
+    """Show a service's error next to the field it names (or above the form)."""
+    name = (aliases or {}).get(exc.field or "", exc.field or "")
+    if name and name in form.fields:
+        form.add_error(name, exc.message)
+    else:
+        form.add_error(None, exc.message)
+
+
+def map_config() -> dict[str, Any]:
+    """What the map scripts need from settings: an optional tile layer (天地图/Amap)."""
+    return {
+        "tileUrl": settings.GRIDGOV.get("MAP_TILE_URL", ""),
+        "tileAttribution": settings.GRIDGOV.get("MAP_TILE_ATTRIBUTION", ""),
+    }
+
+
+def report_config(grids_url: str, *, focus: str = "", auto_locate: bool = True) -> dict[str, Any]:
+    """Settings and messages of report.js (position picker on a report form)."""
+    return {
+        **map_config(),
+        "grids": grids_url,
+        "focus": focus,
+        "autoLocate": auto_locate,
+        "text": {
+            "locating": _("正在获取位置…"),
+            "located": _("已定位"),
+            "locateFailed": _("无法获取位置,请在地图上点击选择位置"),
+            "noGeolocation": _("此设备不支持定位,请在地图上点击选择位置"),
+            "picked": _("已在地图上选点"),
+            "notLocated": _("尚未定位"),
+        },
+    }

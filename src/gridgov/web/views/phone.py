@@ -1,0 +1,168 @@
+"""The grid worker's phone pages: report with photo and position (kept on the phone while the
+network is down, sent once), my tasks, cases to verify, my grid's map."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from gridgov.cases import queues as case_queues
+from gridgov.cases.attachments import check_photos
+from gridgov.cases.intake import report_case
+from gridgov.cases.models import Case, Channel
+from gridgov.core.errors import DomainError
+from gridgov.core.jurisdiction import Role
+from gridgov.web.forms import WorkerReportForm
+from gridgov.web.views.common import add_domain_error, map_config, report_config, role_required
+
+REPORT_FIELDS = {
+    "category": "category",
+    "photos": "photos",
+    "lon": "lon",
+    "crs": "lon",
+    "grid": "address",
+}
+
+
+def my_open_cases(user: Any) -> Any:
+    """Open cases of the worker's grids and the ones they reported, nearest deadline first."""
+    return (
+        Case.objects.visible_to(user)
+        .open()
+        .select_related("grid", "item")
+        .order_by(F("due_at").asc(nulls_last=True), "-created_at")
+    )
+
+
+@role_required(Role.WORKER)
+def phone_home(request: HttpRequest) -> HttpResponse:
+    recent = (
+        Case.objects.filter(reporter=request.user)
+        .select_related("grid")
+        .order_by("-created_at")[:5]
+    )
+    return render(
+        request,
+        "web/phone/home.html",
+        {
+            "open_count": my_open_cases(request.user).count(),
+            "verify_count": case_queues.to_verify(request.user).count(),
+            "recent": recent,
+            "tab": "home",
+        },
+    )
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@role_required(Role.WORKER)
+def phone_report(request: HttpRequest) -> HttpResponse:
+    """The report form. The page's script posts it with fetch (Accept: application/json) and
+    keeps it in the phone's outbox until an answer comes; without script it posts normally.
+    The idempotency key makes a resend after a lost answer return the first case."""
+    if request.method == "POST":
+        form = WorkerReportForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                intake = _report(request, form)
+            except DomainError as exc:
+                add_domain_error(form, exc, aliases=REPORT_FIELDS)
+            else:
+                case = intake.case
+                if _wants_json(request):
+                    return JsonResponse(
+                        {
+                            "ok": True,
+                            "created": intake.created,
+                            "id": case.pk,
+                            "number": case.number,
+                            "title": case.title,
+                            "url": reverse("case_detail", args=[case.pk]),
+                        },
+                        status=201 if intake.created else 200,
+                    )
+                messages.success(
+                    request,
+                    _("已上报:%(title)s(编号 %(n)s)") % {"title": case.title, "n": case.number},
+                )
+                return redirect("case_detail", pk=case.pk)
+        if _wants_json(request):
+            return JsonResponse({"ok": False, "errors": form.errors.get_json_data()}, status=400)
+        status = 400
+    else:
+        form = WorkerReportForm()
+        status = 200
+    return render(
+        request,
+        "web/phone/report.html",
+        {"form": form, "tab": "report", "map_config": report_config(reverse("command_grids"))},
+        status=status,
+    )
+
+
+def _report(request: HttpRequest, form: WorkerReportForm) -> Any:
+    data = form.cleaned_data
+    return report_case(
+        by=request.user,  # type: ignore[arg-type]
+        channel=Channel.PATROL,
+        description=data["description"],
+        item=form.item(),
+        urgency=data.get("urgency") or "ordinary",
+        mode=data.get("mode") or "coordinate",
+        lon=data.get("lon"),
+        lat=data.get("lat"),
+        address=data.get("address") or "",
+        photos=check_photos(data.get("photos")),
+        result=data.get("result") or "",
+        idempotency_key=data.get("idempotency_key") or None,
+    )
+
+
+def _phone_map_config() -> dict[str, Any]:
+    return {**map_config(), "grids": reverse("command_grids")}
+
+
+@role_required(Role.WORKER)
+def phone_tasks(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "web/phone/tasks.html",
+        {"cases": my_open_cases(request.user)[:100], "tab": "tasks"},
+    )
+
+
+@role_required(Role.WORKER)
+def phone_verify(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "web/phone/verify.html",
+        {"cases": case_queues.to_verify(request.user)[:100], "tab": "verify"},
+    )
+
+
+@role_required(Role.WORKER)
+def phone_map(request: HttpRequest) -> HttpResponse:
+    cases = [
+        {
+            "id": c.pk,
+            "lon": c.lon,
+            "lat": c.lat,
+            "title": c.title,
+            "state": c.get_state_display(),
+            "url": reverse("case_detail", args=[c.pk]),
+        }
+        for c in my_open_cases(request.user).filter(lon__isnull=False)[:500]
+    ]
+    return render(
+        request,
+        "web/phone/map.html",
+        {"tab": "map", "map_data": {**_phone_map_config(), "cases": cases}},
+    )

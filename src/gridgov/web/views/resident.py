@@ -1,0 +1,166 @@
+"""Resident pages (no account): report a problem, optionally for a grid chosen on a map or reached
+by the QR code of its public board; follow it by tracking code; give the satisfaction callback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from gridgov.cases.attachments import check_photos
+from gridgov.cases.intake import report_case
+from gridgov.cases.models import CaseAttachment, Channel
+from gridgov.cases.queues import tracking_view
+from gridgov.core.errors import DomainError
+from gridgov.grids.models import Grid
+from gridgov.web.forms import ResidentCallbackForm, ResidentReportForm, TrackForm
+from gridgov.web.mapdata import grids_document
+from gridgov.web.views.common import add_domain_error, report_config
+
+RESIDENT_FIELDS = {"grid": "address", "lon": "lon", "crs": "lon", "contact_phone": "contact_phone"}
+
+
+def resident_report(request: HttpRequest) -> HttpResponse:
+    focus = (request.GET.get("grid") or request.POST.get("grid") or "").strip()
+    grid = (
+        Grid.objects.active().filter(code=focus).select_related("level").first() if focus else None
+    )
+    if request.method == "POST":
+        form = ResidentReportForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                intake = report_case(
+                    by=None,
+                    channel=Channel.RESIDENT,
+                    description=data["description"],
+                    item=form.item(),
+                    lon=data.get("lon"),
+                    lat=data.get("lat"),
+                    address=data.get("address") or "",
+                    grid_code=data.get("grid") or "",
+                    photos=check_photos(data.get("photos")),
+                    contact_name=data.get("contact_name") or "",
+                    contact_phone=data.get("contact_phone") or "",
+                    idempotency_key=data.get("idempotency_key") or None,
+                )
+            except DomainError as exc:
+                add_domain_error(form, exc, aliases=RESIDENT_FIELDS)
+            else:
+                return redirect(
+                    reverse("track_detail", args=[intake.case.tracking_code]) + "?new=1"
+                )
+        status = 400
+    else:
+        form = ResidentReportForm(initial={"grid": grid.code if grid else ""})
+        status = 200
+    return render(
+        request,
+        "web/resident/report.html",
+        {
+            "form": form,
+            "grid": grid,
+            "map_config": report_config(
+                reverse("resident_grids"), focus=grid.code if grid else "", auto_locate=False
+            ),
+        },
+        status=status,
+    )
+
+
+@require_GET
+def resident_grids(request: HttpRequest) -> HttpResponse:
+    """Outlines of every active grid for the resident's map (they are public on the boards)."""
+    grids = (
+        Grid.objects.active()
+        .filter(boundary__isnull=False)
+        .select_related("level")
+        .order_by("path")
+    )
+    document, etag = grids_document(grids)
+    quoted = f'"{etag}"'
+    if request.headers.get("If-None-Match") == quoted:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(document, content_type="application/json")
+    response["ETag"] = quoted
+    response["Cache-Control"] = "public, no-cache"
+    return response
+
+
+def track(request: HttpRequest) -> HttpResponse:
+    form = TrackForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        code = form.cleaned_data["code"]
+        if tracking_view(code) is not None:
+            return redirect("track_detail", code=code)
+        form.add_error("code", _not_found())
+    return render(
+        request, "web/resident/track.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+def _not_found() -> Any:
+    from django.utils.translation import gettext as _
+
+    return _("没有找到该查询码对应的案件,请核对后重试")
+
+
+def track_detail(request: HttpRequest, code: str) -> HttpResponse:
+    view = tracking_view(code)
+    if view is None:
+        raise Http404
+    form = ResidentCallbackForm()
+    status = 200
+    if request.method == "POST":
+        form = ResidentCallbackForm(request.POST)
+        if form.is_valid():
+            try:
+                _resident_callback(view.tracking_code, form.cleaned_data)
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                return redirect(reverse("track_detail", args=[view.tracking_code]) + "?thanks=1")
+        status = 400
+        view = tracking_view(code) or view
+    return render(
+        request,
+        "web/resident/track_detail.html",
+        {
+            "view": view,
+            "form": form,
+            "is_new": request.GET.get("new") == "1",
+            "thanks": request.GET.get("thanks") == "1",
+            "can_callback": view.state == "closed" and view.satisfaction is None,
+        },
+        status=status,
+    )
+
+
+def _resident_callback(code: str, data: dict[str, Any]) -> None:
+    from gridgov.cases.services import resident_callback
+
+    resident_callback(
+        tracking_code=code, satisfaction=data["satisfaction"], note=data.get("note") or ""
+    )
+
+
+@require_GET
+def track_photo(request: HttpRequest, code: str, index: int) -> FileResponse:
+    """A report photo of the resident's own case, reached through its tracking code."""
+    view = tracking_view(code)
+    if view is None:
+        raise Http404
+    items = list(
+        CaseAttachment.objects.filter(
+            case__tracking_code=view.tracking_code, purpose=CaseAttachment.Purpose.REPORT
+        ).order_by("uploaded_at", "pk")
+    )
+    if not 0 <= index < len(items):
+        raise Http404
+    from gridgov.web.views.cases import _file_response
+
+    return _file_response(get_object_or_404(CaseAttachment, pk=items[index].pk))

@@ -1,0 +1,156 @@
+"""Browser tests: Playwright's sync API driving Debian's chromium against the platform served on
+localhost by pytest-django's live server.
+
+The live server needs committed data, so every browser test is transactional: the database is
+flushed after it and restored before the next from the content serialized after migrations
+(`django_db_serialized_rollback`: the catalogue, the calendar and the role groups), then the
+named cast is built again. Every page is watched: a console error or an uncaught page error
+fails the test. Screenshots go to test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+CHROMIUM = os.environ.get("GRIDGOV_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-gpu",
+]
+SCREENSHOTS = Path(settings.REPO_DIR) / "test-artifacts" / "screenshots"
+PHONE = {"width": 375, "height": 667}
+DESKTOP = {"width": 1440, "height": 900}
+
+
+@pytest.fixture(scope="session")
+def browser(django_db_setup: None) -> Iterator[Any]:
+    """One chromium for the session. Playwright's sync API keeps an event loop in this thread,
+    which Django's async-safety check mistakes for async code calling the ORM; the test code
+    here is synchronous, so the check is lifted while the browser runs."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"chromium not found at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as pw:
+            instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield instance
+            instance.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def site(live_server: Any, django_db_serialized_rollback: None) -> str:
+    """The base URL of the live server, with the cast built in the (restored) database."""
+    from gridgov.core.testing.town import build_test_town
+
+    build_test_town()
+    return str(live_server.url)
+
+
+@dataclass
+class Watched:
+    """A page whose console errors and page errors are collected for the end-of-test check."""
+
+    page: Any
+    context: Any
+    errors: list[str] = field(default_factory=list)
+    allowed: list[str] = field(default_factory=list)
+
+    def allow(self, fragment: str) -> None:
+        """Tolerate console errors containing `fragment` (a network failure a test provokes)."""
+        self.allowed.append(fragment)
+
+    def unexpected(self) -> list[str]:
+        return [e for e in self.errors if not any(a in e for a in self.allowed)]
+
+
+def session_cookie(username: str) -> dict[str, str]:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=username))
+    return {
+        "name": settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+    }
+
+
+@pytest.fixture
+def open_page(browser: Any, site: str) -> Iterator[Callable[..., Watched]]:
+    """`open_page(user="worker_a1", viewport="phone", geolocation=(lon, lat))` → a logged-in page
+    in its own browser context. At the end of the test every page must be free of errors."""
+    opened: list[Watched] = []
+
+    def make(
+        user: str | None = None,
+        *,
+        viewport: str = "desktop",
+        geolocation: tuple[float, float] | None = None,
+        locale: str = "zh-CN",
+    ) -> Watched:
+        options: dict[str, Any] = {
+            "viewport": PHONE if viewport == "phone" else DESKTOP,
+            "locale": locale,
+            "timezone_id": "Asia/Shanghai",
+            "base_url": site,
+        }
+        if viewport == "phone":
+            options.update({"is_mobile": True, "has_touch": True, "device_scale_factor": 2})
+        if geolocation is not None:
+            options["geolocation"] = {"longitude": geolocation[0], "latitude": geolocation[1]}
+            options["permissions"] = ["geolocation"]
+        context = browser.new_context(**options)
+        context.set_default_timeout(15_000)
+        if user:
+            cookie = session_cookie(user)
+            context.add_cookies([{**cookie, "url": site}])
+        page = context.new_page()
+        watched = Watched(page=page, context=context)
+        page.on(
+            "console",
+            lambda msg: (
+                watched.errors.append(f"console.{msg.type}: {msg.text} @ {page.url}")
+                if msg.type == "error"
+                else None
+            ),
+        )
+        page.on("pageerror", lambda exc: watched.errors.append(f"pageerror: {exc} @ {page.url}"))
+        opened.append(watched)
+        return watched
+
+    yield make
+    problems = [e for w in opened for e in w.unexpected()]
+    for w in opened:
+        w.context.close()
+    assert not problems, "browser errors:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def shot() -> Callable[..., Path]:
+    """`shot(page, "name")` saves test-artifacts/screenshots/<name>.png."""
+
+    def save(page: Any, name: str, *, full_page: bool = True) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+    return save
