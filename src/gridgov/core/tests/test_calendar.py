@@ -399,11 +399,10 @@ def test_scheduler_runs_each_job_at_start_and_coalesces_missed_runs() -> None:
 def test_scheduler_once_only_enqueues(run_task_queue, capsys) -> None:
     from django_tasks_db.models import DBTaskResult
 
+    scheduled = {e.path for e in scheduler.load_schedule()}
     call_command("scheduler", "--once")
-    assert "enqueued 2 task(s)" in capsys.readouterr().out
-    queued = set(DBTaskResult.objects.values_list("task_path", flat=True))
-    assert {
-        "gridgov.core.tasks.retry_outbound",
-        "gridgov.core.tasks.check_calendar_coverage",
-    } <= queued
-    assert run_task_queue() >= 2
+    assert f"enqueued {len(scheduled)} task(s)" in capsys.readouterr().out
+    assert set(DBTaskResult.objects.values_list("task_path", flat=True)) == scheduled
+    assert not DBTaskResult.objects.exclude(status="READY").exists()
+    assert run_task_queue() == len(scheduled)
+    assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == len(scheduled)
