@@ -27,13 +27,15 @@ import importlib
 import importlib.util
 import json
 import time
+from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
-from django.db import connection, transaction
-from django.db.models import Count, Sum
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.db.models import Count, ProtectedError, QuerySet, RestrictedError, Sum
 from shapely.geometry.base import BaseGeometry
 
 from gridgov.core.errors import DomainError
@@ -138,23 +140,20 @@ class DemoConflictError(DomainError):
 def build_demo(scale: str = "town", *, reset: bool = False) -> DemoSummary:
     """Build the demo into the configured database, or leave an existing one as it is.
 
-    `reset=True` first empties the whole database (every table, like `flush`), inside the same
+    `reset=True` first deletes what a demo consists of (see `clear_demo_data`), inside the same
     transaction as the build, so a failed build leaves the old data in place."""
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {SCALES}, not {scale!r}")
     started = time.monotonic()
     with transaction.atomic():
         if reset:
-            # PostgreSQL refuses to TRUNCATE tables with deferred foreign-key checks still
-            # pending in this transaction (a caller's earlier writes): run them first.
-            connection.check_constraints()
-            call_command("flush", interactive=False, verbosity=0)
+            clear_demo_data()
         if Grid.objects.filter(code=ROOTS[scale]).exists():
             return summarise_demo(scale, built=False, seconds=time.monotonic() - started)
         if Grid.objects.exists() or GridLevel.objects.exists():
             raise DemoConflictError(
                 "数据库中已有其他网格数据(或另一种规模的演示),演示不与之混合;"
-                "如要清空数据库重建演示,请加 --reset"
+                "如要删除现有网格、人员和账号后重建演示,请加 --reset"
             )
         if get_user_model().objects.filter(username__in=CAST).exists():
             raise DemoConflictError("数据库中已有演示用的登录名(如 admin);请加 --reset 重建")
@@ -165,6 +164,36 @@ def build_demo(scale: str = "town", *, reset: bool = False) -> DemoSummary:
         summary = summarise_demo(scale, built=True, seconds=time.monotonic() - started)
         seed_cases_hook(summary)
     return summary
+
+
+def clear_demo_data() -> None:
+    """Delete every region, grid level and grid, every department and person with their posts,
+    liaisons and grants, every user and session, and everything that hangs on them (cases on a
+    grid, …). Configuration that belongs to no place or person stays: the matter catalogue, the
+    work calendar, the role groups (rows that data migrations put there)."""
+    for model in (Jurisdiction, Liaison, Post, PostDuty, Staff, Department, Grid, GridLevel):
+        _delete_with_dependents(model._base_manager.all())
+    _delete_with_dependents(Region._base_manager.all())
+    _delete_with_dependents(get_user_model()._base_manager.all())
+    Session.objects.all().delete()
+
+
+def _delete_with_dependents(queryset: QuerySet[Any]) -> None:
+    """Delete the rows, first deleting whatever protects them (a case protects its grid)."""
+    for _attempt in range(100):
+        try:
+            queryset.delete()
+            return
+        except (ProtectedError, RestrictedError) as exc:
+            blockers = (
+                exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+            )
+            by_model: dict[type[Any], list[Any]] = defaultdict(list)
+            for obj in blockers:
+                by_model[type(obj)].append(obj.pk)
+            for model, pks in by_model.items():
+                _delete_with_dependents(model._base_manager.filter(pk__in=pks))
+    raise RuntimeError(f"could not clear {queryset.model.__name__}: protection cycle")
 
 
 def seed_cases_hook(summary: DemoSummary) -> None:

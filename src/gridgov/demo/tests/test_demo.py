@@ -225,6 +225,25 @@ def test_an_existing_demo_is_left_as_it_is(demo):
     assert demo_fingerprint() == before
 
 
+def test_reset_replaces_people_and_places_but_keeps_configuration(town):
+    kept = ["auth.Group", "cases.MatterItem", "core.WorkCalendarDay"]
+    installed = [m for m in kept if _model(m) is not None]
+    before = {m: _model(m).objects.count() for m in installed}
+    build_demo("town", reset=True)
+    assert {m: _model(m).objects.count() for m in installed} == before
+    assert not Grid.objects.filter(code__startswith="410182").exists()
+    assert not get_user_model().objects.filter(username="admin", staff__isnull=False).exists()
+
+
+def _model(label):
+    from django.apps import apps
+
+    try:
+        return apps.get_model(label)
+    except LookupError:
+        return None
+
+
 def test_demo_refuses_to_mix_with_other_grid_data(town):
     with pytest.raises(DemoConflictError, match="--reset"):
         build_demo("town")

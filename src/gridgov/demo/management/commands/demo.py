@@ -22,7 +22,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset",
             action="store_true",
-            help="empty the WHOLE database first, then build the demo afresh",
+            help="delete every grid, region, department, person and user (and the cases on "
+            "them) first, then build the demo afresh; the catalogue and calendar stay",
         )
         parser.add_argument("--host", default=None, help="passed on to `serve`")
         parser.add_argument("--port", type=int, default=None, help="passed on to `serve`")
