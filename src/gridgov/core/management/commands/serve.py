@@ -64,6 +64,12 @@ class Command(BaseCommand):
             ],
             env=env,
         )
+
+        def stop(signum: int, frame: object) -> None:
+            # A service manager stops us with SIGTERM: leave no orphaned worker or scheduler.
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, stop)
         try:
             server.wait()
         except KeyboardInterrupt:
