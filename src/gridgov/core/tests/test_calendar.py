@@ -406,3 +406,42 @@ def test_scheduler_once_only_enqueues(run_task_queue, capsys) -> None:
     assert not DBTaskResult.objects.exclude(status="READY").exists()
     assert run_task_queue() == len(scheduled)
     assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == len(scheduled)
+
+
+@pytest.fixture
+def fresh_calendar_cache():
+    """For tests that change settings the cached calendar was built from."""
+    cal.clear_cache()
+    yield
+    cal.clear_cache()
+
+
+def test_working_hours_come_from_the_setting(settings, fresh_calendar_cache) -> None:
+    settings.GRIDGOV_WORK_HOURS = "09:00-17:00"
+    calendar = cal.get_calendar()
+    assert calendar.schedule == w.WorkSchedule.parse("09:00-17:00")
+    due = w.add_work_hours(calendar, at(2026, 6, 8, 11, 0), 5)
+    assert due.due_at == at(2026, 6, 8, 16, 0)
+
+
+def test_a_bad_working_hours_setting_is_a_configuration_error(
+    settings, fresh_calendar_cache
+) -> None:
+    settings.GRIDGOV_WORK_HOURS = "08:30-12:00,11:00-17:30"
+    with pytest.raises(ImproperlyConfigured, match="GRIDGOV_WORK_HOURS"):
+        cal.get_calendar()
+
+
+def test_a_day_edited_in_the_admin_takes_effect_at_once(client_for) -> None:
+    day = dt.date(2026, 7, 6)
+    assert cal.get_calendar().is_workday(day)
+    response = client_for("admin").post(
+        "/admin/core/workcalendarday/add/",
+        {"date": day.isoformat(), "is_workday": "", "name": "防汛"},
+    )
+    assert response.status_code == 302
+    assert WorkCalendarDay.objects.get(date=day).source == CalendarSource.ADMIN
+    assert not cal.get_calendar().is_workday(day)
+    row = WorkCalendarDay.objects.get(date=day)
+    client_for("admin").post(f"/admin/core/workcalendarday/{row.pk}/delete/", {"post": "yes"})
+    assert cal.get_calendar().is_workday(day)

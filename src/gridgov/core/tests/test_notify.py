@@ -363,3 +363,18 @@ def test_the_inbox_needs_a_login(client_for, inbox) -> None:
     anonymous = client_for("")
     assert anonymous.get("/api/v1/inbox/").status_code == 401
     assert anonymous.post("/api/v1/inbox/read-all").status_code == 401
+
+
+def test_the_admin_resends_a_message_that_was_given_up(town, sender, client_for) -> None:
+    sender("RefusingSender")
+    message = OutboundMessage.objects.get(notification=notify_worker(town))
+    assert notify.deliver(message.pk) == OutboundStatus.DEAD
+    sender("RecordingSender")
+    response = client_for("admin").post(
+        "/admin/core/outboundmessage/",
+        {"action": "resend", "_selected_action": [message.pk]},
+    )
+    assert response.status_code == 302
+    message.refresh_from_db()
+    assert message.status == OutboundStatus.SENT
+    assert len(RecordingSender.sent) == 1
