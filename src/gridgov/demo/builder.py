@@ -36,6 +36,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import Count, ProtectedError, QuerySet, RestrictedError, Sum
+from django.utils.translation import gettext as _
 from shapely.geometry.base import BaseGeometry
 
 from gridgov.core.errors import DomainError
@@ -152,11 +153,13 @@ def build_demo(scale: str = "town", *, reset: bool = False) -> DemoSummary:
             return summarise_demo(scale, built=False, seconds=time.monotonic() - started)
         if Grid.objects.exists() or GridLevel.objects.exists():
             raise DemoConflictError(
-                "数据库中已有其他网格数据(或另一种规模的演示),演示不与之混合;"
-                "如要删除现有网格、人员和账号后重建演示,请加 --reset"
+                _(
+                    "数据库中已有其他网格数据(或另一种规模的演示),演示不与之混合;"
+                    "如要删除现有网格、人员和账号后重建演示,请加 --reset"
+                )
             )
         if get_user_model().objects.filter(username__in=CAST).exists():
-            raise DemoConflictError("数据库中已有演示用的登录名(如 admin);请加 --reset 重建")
+            raise DemoConflictError(_("数据库中已有演示用的登录名(如 admin);请加 --reset 重建"))
         if scale == "town":
             _TownBuilder().build()
         else:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from gridgov.core.errors import DomainError
 from gridgov.demo.builder import CAST, SCALES, DemoSummary, build_demo
@@ -45,28 +46,28 @@ class Command(BaseCommand):
 
     def report(self, s: DemoSummary) -> None:
         out = self.stdout
+        root = f"{s.root_name} ({s.root_code})"
         if s.built:
-            out.write(
-                self.style.SUCCESS(
-                    f"演示已生成:{s.root_name} ({s.root_code}),用时 {s.seconds:.1f} 秒"
-                )
-            )
+            done = _("演示已生成:%(root)s,用时 %(seconds).1f 秒")
+            out.write(self.style.SUCCESS(done % {"root": root, "seconds": s.seconds}))
         else:
-            out.write(
-                self.style.WARNING(
-                    f"演示已存在:{s.root_name} ({s.root_code}),保持不变(加 --reset 清空数据库后重建)"
-                )
-            )
+            kept = _("演示已存在:%(root)s,保持不变(加 --reset 删除后重建)")
+            out.write(self.style.WARNING(kept % {"root": root}))
+        levels = " / ".join(f"{name} {count:,}" for name, count in s.levels)
         out.write(
-            "网格:"
-            + " / ".join(f"{name} {count:,}" for name, count in s.levels)
-            + f";户数 {s.households:,},人口 {s.population:,}"
+            _("网格:%(levels)s;户数 %(households)s,人口 %(population)s")
+            % {
+                "levels": levels,
+                "households": f"{s.households:,}",
+                "population": f"{s.population:,}",
+            }
         )
         out.write(
-            f"职能部门 {s.departments},工作人员 {s.staff:,},在岗岗位 {s.posts:,},分包联系 {s.liaisons}"
+            _("职能部门 %(d)s,工作人员 %(s)s,在岗岗位 %(p)s,分包联系 %(l)s")
+            % {"d": s.departments, "s": f"{s.staff:,}", "p": f"{s.posts:,}", "l": s.liaisons}
         )
         out.write("")
-        out.write(f"登录名(密码均为 {s.password}):")
+        out.write(_("登录名(密码均为 %(password)s):") % {"password": s.password})
         cast = [x for x in s.logins if x.username in CAST]
         width = max((len(x.username) for x in cast), default=12) + 2
         for login in cast:
@@ -77,5 +78,6 @@ class Command(BaseCommand):
                 others[login.role_label].append(login.username)
         for label, usernames in others.items():
             shown = ", ".join(usernames[:4]) + (" …" if len(usernames) > 4 else "")
-            out.write(f"  另有{label} {len(usernames)} 个:{shown}")
+            more = _("  另有%(role)s %(n)s 个:%(names)s")
+            out.write(more % {"role": label, "n": len(usernames), "names": shown})
         out.write("")
