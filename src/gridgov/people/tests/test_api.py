@@ -50,6 +50,22 @@ def test_post_list_shows_only_the_scope(
     assert grids == visible_grids
 
 
+@pytest.mark.parametrize("endpoint", ["staff", "departments", "liaisons", "posts"])
+@pytest.mark.parametrize("username", ["town_office", "leader", "admin"])
+def test_list_endpoints_use_a_fixed_number_of_queries(
+    client_for, django_assert_max_num_queries, town, endpoint, username
+):
+    for i in range(5):  # more rows must not mean more queries (Zulip's N+1 rule)
+        staff = services.create_staff(name=f"批量{i}", department=town.police)
+        services.assign_post(staff=staff, kind=PostKind.VOLUNTEER, grid=town.b2)
+        services.add_liaison(staff=staff, kind="department", grid=town.b1)
+    client = client_for(username)
+    with django_assert_max_num_queries(9):
+        response = client.get(f"{API}/{endpoint}")
+    assert response.status_code == 200
+    assert response.json()["count"] >= 1
+
+
 def test_handler_sees_own_department_posts_only(client_for, town):
     items = client_for("env_handler").get(f"{API}/posts").json()["items"]
     assert {item["department"]["code"] for item in items} == {town.env.code}
