@@ -144,7 +144,19 @@ FALSE_WORDS = {"0", "false", "no", "n", "f", "否", "休", "休息", "放假", "
 def parse_calendar_csv(data: bytes | str, *, year: int, source: str = "CSV") -> list[CalendarRow]:
     """`date,is_workday,name` rows (UTF-8, header required) of one year; every bad row is
     reported with its line number and nothing is returned unless all rows are good."""
-    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data.lstrip("\ufeff")
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            # Excel on a Chinese Windows saves "CSV" in GBK; GB18030 reads it and is a superset.
+            try:
+                text = data.decode("gb18030")
+            except UnicodeDecodeError:
+                raise ImportRejectedError(
+                    [ImportRowError(_("文件编码无法识别,请另存为 UTF-8 CSV"), source=source)]
+                ) from None
+    else:
+        text = data.lstrip("\ufeff")
     reader = csv.reader(io.StringIO(text))
     problems: list[ImportRowError] = []
     header = next(reader, None)

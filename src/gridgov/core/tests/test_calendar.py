@@ -172,6 +172,17 @@ def test_csv_with_bad_rows_reports_every_row_and_writes_nothing() -> None:
     assert not WorkCalendarYear.objects.filter(year=2027).exists()
 
 
+def test_csv_saved_by_excel_in_gbk_is_read() -> None:
+    rows = cal.parse_calendar_csv(CSV_2027.encode("gbk"), year=2027)
+    assert rows[0] == cal.CalendarRow(dt.date(2027, 1, 1), False, "元旦")
+    assert len(rows) == 8
+
+
+def test_csv_in_an_unknown_encoding_is_refused() -> None:
+    with pytest.raises(ImportRejectedError, match="UTF-8"):
+        cal.parse_calendar_csv(b"date,is_workday,name\n2027-01-01,0,\xff\xff\xff\n", year=2027)
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [("", "为空"), ("day,off\n2027-01-01,0\n", "表头"), ("date,is_workday,name\n", "没有")],
