@@ -73,6 +73,42 @@ def catalogue_items() -> list[MatterItem]:
     )
 
 
+@transaction.atomic
+def ensure_default_catalogue() -> int:
+    """Create the starting catalogue (catalogue_seed.py) where its codes are missing; returns
+    the items created. Migration 0002 loads it on a new database; this restores it after a
+    flush (transactional tests) and before the demo seeds cases. Existing rows, as the
+    deployment edited them, are left alone."""
+    from gridgov.cases.catalogue_seed import CLASSES, ITEMS
+
+    classes = {}
+    for order, (code, name) in enumerate(CLASSES, start=1):
+        classes[code], _created = MatterClass.objects.get_or_create(
+            code=code, defaults={"name": name, "order": order}
+        )
+    created = 0
+    for order, (cls, code, name, days, urgent, emergency, on_spot, routes) in enumerate(ITEMS):
+        item, was_created = MatterItem.objects.get_or_create(
+            code=code,
+            defaults={
+                "matter_class": classes[cls],
+                "name": name,
+                "limit_days": days,
+                "urgent_hours": urgent,
+                "emergency_hours": emergency,
+                "on_spot_allowed": on_spot,
+                "order": order,
+            },
+        )
+        if was_created:
+            created += 1
+            MatterRoute.objects.bulk_create(
+                MatterRoute(item=item, level=level, department_kind=kind)
+                for level, kind in routes.items()
+            )
+    return created
+
+
 # ---------------------------------------------------------------------------------------------
 # Excel ledger
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridgov.cases import clock
 from gridgov.cases.models import LimitUnit, MatterItem, Urgency
 from gridgov.core.errors import DomainError
 
@@ -83,7 +84,7 @@ def due_from_date(day: dt.date, *, now: dt.datetime | None = None) -> Due:
     from gridgov.core import workdays
     from gridgov.core.calendar import get_calendar
 
-    now = now or timezone.now()
+    now = now or clock.now()
     today = timezone.localdate(now)
     if day < today:
         raise DomainError(_("截止日期 %(day)s 早于今天") % {"day": day.isoformat()}, field="due_on")

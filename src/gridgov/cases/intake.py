@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from gridgov.cases import clock
 from gridgov.cases.attachments import CheckedPhoto, store_photos
 from gridgov.cases.location import Placement, distance_m, intake_level, place
 from gridgov.cases.models import (
@@ -253,7 +254,7 @@ def _create(
         lon=lon, lat=lat, crs=crs, address=address, grid_code=grid_code, by=by
     )
     level, level_region = intake_level(placement=placement, channel=channel, urgency=urgency)
-    now = timezone.now()
+    now = clock.now()
     case = Case(
         channel=channel,
         external_number=external_number,

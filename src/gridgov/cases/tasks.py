@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from gridgov.cases import clock
 from gridgov.cases.deadlines import Limit, compute_due, warn_at_for
 from gridgov.cases.models import (
     ACTIVE_TASK_STATES,
@@ -88,7 +89,7 @@ def _flag(case_id: int, now: dt.datetime, *, overdue: bool) -> bool:
 def sweep(now: dt.datetime | None = None) -> SweepResult:
     """Warn of approaching deadlines, flag overdue cases, and recompute provisional deadlines
     whose year has been loaded into the calendar since."""
-    now = now or timezone.now()
+    now = now or clock.now()
     result = SweepResult()
     open_states = sorted(OPEN_STATES)
     due_soon = Case.objects.filter(
@@ -108,7 +109,7 @@ def sweep(now: dt.datetime | None = None) -> SweepResult:
 def recompute_provisional_deadlines(*, now: dt.datetime | None = None) -> int:
     """Deadlines computed past the loaded calendar years counted Monday–Friday and were marked
     provisional; once the year is loaded, count them again on the real calendar."""
-    now = now or timezone.now()
+    now = now or clock.now()
     changed = 0
     cases = Case.objects.filter(
         due_provisional=True,

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch
-from django.utils import timezone
+from django.http import Http404
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
+from gridgov.cases import clock
 from gridgov.cases.attachments import CheckedPhoto, store_photos
 from gridgov.cases.deadlines import (
     Due,
@@ -153,7 +154,12 @@ def _case_queryset() -> Any:
 def lock_case(case: Case | int, version: int | None = None) -> Case:
     """Re-read the case under a row lock; 409 when the caller's `version` is stale."""
     pk = case if isinstance(case, int) else case.pk
-    fresh: Case = _case_queryset().select_for_update(of=("self",)).get(pk=pk)
+    # Lock the bare row first, then read it with its relations: a locking query with joins
+    # would, on PostgreSQL, drop a row whose joined key (its level) another transaction just
+    # changed instead of returning its new version.
+    if not Case.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True):
+        raise Http404
+    fresh: Case = _case_queryset().get(pk=pk)
     if version is not None and version != fresh.version:
         raise ConflictError(
             _("案件已被他人更新(版本 %(theirs)s,当前 %(current)s),请刷新后重试")
@@ -221,7 +227,7 @@ def record(
         from_state=case.state if from_state is None else from_state,
         to_state=case.state,
         actor=_actor(by),
-        at=at or timezone.now(),
+        at=at or clock.now(),
         grid_id=case.grid_id,
         level=level or case.level,
         level_region_id=level_region_id or case.level_region_id,

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridgov.cases import clock
 from gridgov.cases.deadlines import (
     compute_due,
     limit_for,
@@ -64,7 +64,7 @@ def verify_case(
     (返工, counted)."""
     case = lock_case(case, version)
     require(by, "cases.verify_case", case)
-    now = timezone.now()
+    now = clock.now()
     from_state = case.state
     if passed:
         _guard(case, by, _("核查"), case.verify)
@@ -154,7 +154,7 @@ def close_case(
     elif closure_type is not None:
         # Normal or overdue follows from the deadline, not from the operator's choice.
         closure_type = None
-    _close(case, by, closure_type=closure_type, note=note, at=timezone.now())
+    _close(case, by, closure_type=closure_type, note=note, at=clock.now())
     _save(case, by)
     return case
 
@@ -167,7 +167,7 @@ def transfer_case(*, case: Case, by: User, note: str, version: int | None = None
     require(by, "cases.transfer_case", case)
     _guard(case, by, _("转交热线"), case.transfer)
     from_state = case.state
-    now = timezone.now()
+    now = clock.now()
     case.transfer(at=now)
     _cancel_active_tasks(case)
     _save(case, by)
@@ -269,7 +269,7 @@ def resident_callback(*, tracking_code: str, satisfaction: int, note: str = "") 
 
 def _reopen(case: Case, by: Any, *, note: str) -> None:
     _guard(case, by, _("重新办理"), case.reopen)
-    now = timezone.now()
+    now = clock.now()
     limit = limit_for(case.item, case.urgency)
     due = compute_due(now, limit)
     from_state = case.state

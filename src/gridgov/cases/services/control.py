@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridgov.cases import clock
 from gridgov.cases.attachments import CheckedPhoto
 from gridgov.cases.deadlines import (
     Limit,
@@ -122,7 +122,12 @@ def request_extension(
             _("该交办单已有待审批的延期申请"), state=case.state, allowed=allowed_actions(case, by)
         )
     extension = ExtensionRequest.objects.create(
-        case=case, task=mine, days=days, reason=reason, requested_by=_actor(by)
+        case=case,
+        task=mine,
+        days=days,
+        reason=reason,
+        requested_by=_actor(by),
+        requested_at=clock.now(),
     )
     _save(case, by)
     record(
@@ -172,7 +177,7 @@ def decide_extension(
             _("该延期申请已处理"), state=case.state, allowed=allowed_actions(case, by)
         )
     task = extension.task
-    now = timezone.now()
+    now = clock.now()
     extension.decided_by = _actor(by)
     extension.decided_at = now
     extension.decision_note = note

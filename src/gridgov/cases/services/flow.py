@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridgov.cases import clock
 from gridgov.cases.attachments import CheckedPhoto
 from gridgov.cases.catalogue import route_department
 from gridgov.cases.deadlines import (
@@ -179,7 +180,7 @@ def register_case(*, case: Case, by: User, note: str = "", version: int | None =
     case = lock_case(case, version)
     require(by, "cases.register_case", case)
     _guard(case, by, _("立案"), case.register)
-    _register(case, by, now=timezone.now(), note=note)
+    _register(case, by, now=clock.now(), note=note)
     _save(case, by)
     return case
 
@@ -231,7 +232,7 @@ def dispatch_case(
         _check_department(dept, case, "co")
     if days is not None and due_on is not None:
         raise DomainError(_("时限和截止日期只能填写一项"), field="due_on")
-    now = timezone.now()
+    now = clock.now()
     limit: Limit | None
     if due_on is not None:
         due, limit = due_from_date(due_on, now=now), None
@@ -303,7 +304,7 @@ def handle_case(
     acceptance centre handles or dispatches)."""
     case = lock_case(case, version)
     require(by, "cases.handle_case", case)
-    now = timezone.now()
+    now = clock.now()
     mine = _pick_task(case, by, task, {TaskState.PENDING})
     if mine is not None:
         if mine.role == TaskRole.LEAD:
@@ -413,7 +414,7 @@ def feedback_case(
     result = _require_text(result, "result", _("请填写处置结果"))
     case = lock_case(case, version)
     require(by, "cases.feedback_case", case)
-    now = timezone.now()
+    now = clock.now()
     mine = _pick_task(case, by, task, {TaskState.ACCEPTED})
     if mine is None:
         at_level = scope_of(by).is_admin or case.level_region_id in platform_region_ids(by)

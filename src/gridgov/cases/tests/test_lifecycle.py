@@ -554,7 +554,9 @@ def test_resident_rates_their_closed_case_by_tracking_code(town, report):
     case = services.handle_case(case=case, by=town.user("env_handler"))
     case = services.feedback_case(case=case, by=town.user("env_handler"), result="已处理")
     case = services.verify_case(case=case, by=office, passed=True)
-    case = services.resident_callback(tracking_code=case.tracking_code.lower(), satisfaction=3, note="还有味")
+    case = services.resident_callback(
+        tracking_code=case.tracking_code.lower(), satisfaction=3, note="还有味"
+    )
     assert (case.state, case.satisfaction) == (S.CALLED_BACK, 3)
     event = CaseEvent.objects.get(case=case, kind=EventKind.CALLBACK)
     assert (event.actor, event.satisfaction, event.extra) == (None, 3, {"by_resident": True})
