@@ -20,6 +20,10 @@ Operator commands (all honour DATABASE_URL; SQLite file under var/ by default):
   check-coverage [CODE] [--json]        gaps, overlaps and stick-outs (exit 1 on faults)
   locate LON LAT [--crs wgs84|gcj02|bd09] | locate --csv FILE
                                         resolve points to unit grids
+  load-calendar YEAR --from-file F.csv | --from-library [--replace]
+                                        load a year of the working-day calendar
+  scheduler [--once|--list]             enqueue the periodic jobs (deadline sweeps, retries)
+  run-tasks                             run the background task worker
   check                                 Django's system checks
   help [COMMAND]                        this text, or a command's own options
 
