@@ -55,6 +55,9 @@ PUBLIC_OPERATIONS: dict[str, str] = {
     # (seed 002: 统一受理; DOMAIN: sources include residents).
     "POST /api/v1/cases/public": "resident report (no account)",
     "GET /api/v1/cases/track/<code>": "resident follows their own case by tracking code",
+    # Point → grid for the residents' report page; it reveals no more than the public boards.
+    "GET /api/v1/grids/locate": "locate one point (resident report)",
+    "POST /api/v1/grids/locate": "locate a batch of points (resident report, outside apps)",
 }
 
 # Django views that need no log-in, by URL name (namespace:name) or, if unnamed, by route.
@@ -286,8 +289,37 @@ def _department_url(anchor: Anchor) -> str:
     return f"/api/v1/people/departments/{department.pk}"
 
 
+def _grid_url(anchor: Anchor) -> str | None:
+    return f"/api/v1/grids/{anchor.grid.code}" if anchor.grid is not None else None
+
+
+def _region_url(anchor: Anchor) -> str | None:
+    # The region a grid belongs to (its village): seen by whoever sees the grid's subtree.
+    return f"/api/v1/grids/regions/{anchor.grid.region.code}" if anchor.grid is not None else None
+
+
+def _case_url(anchor: Anchor) -> str | None:
+    """A resident's report located in the anchor grid. Department queues (a case dispatched to
+    a department) belong to the cases app's own access_routes, if it adds them."""
+    if anchor.grid is None:
+        return None
+    from gridgov.cases.intake import report_case
+    from gridgov.cases.models import Channel
+
+    intake = report_case(
+        by=None,
+        channel=Channel.RESIDENT,
+        description="路灯不亮(访问矩阵测试)",
+        grid_code=anchor.grid.code,
+    )
+    return f"/api/v1/cases/{intake.case.pk}"
+
+
 # Scoped GET detail routes of grids and people; other apps add theirs via access_routes.py.
 ROUTES: dict[str, Callable[[Anchor], str | None]] = {
+    "/api/v1/grids/<code>": _grid_url,
+    "/api/v1/grids/regions/<code>": _region_url,
+    "/api/v1/cases/<int:case_id>": _case_url,
     "/api/v1/people/posts/<int:post_id>": _post_url,
     "/api/v1/people/staff/<int:staff_id>": _staff_url,
     "/api/v1/people/liaisons/<int:liaison_id>": _liaison_url,
@@ -357,14 +389,33 @@ def all_detail_routes() -> dict[str, Callable[[Anchor], str | None]]:
     return _collected("ROUTES", ROUTES)
 
 
-def _matrix() -> list[tuple[str, str, str]]:
-    return [
-        (route, username, side)
-        for route in sorted(all_detail_routes())
-        for username in CAST_PLACES
-        for side in ("own", "neighbour")
-        if not (side == "neighbour" and CAST_PLACES[username][1] is None)
-    ]
+# Known gaps, reported to their owners; strict, so the entry must go when the gap is fixed.
+KNOWN_GAPS: dict[tuple[str, str, str], str] = {
+    # Region.visible_to gives a grid-scoped user only the region of the scope grid itself
+    # (grids__path=...), not the regions of the grids below it (grids__path__startswith=...):
+    # the town office and the leader cannot open their own villages' regions.
+    ("/api/v1/grids/regions/<code>", "town_office", "own"): "Region.visible_to: no subtree",
+    ("/api/v1/grids/regions/<code>", "leader", "own"): "Region.visible_to: no subtree",
+}
+
+
+def _matrix() -> list:
+    cases = []
+    for route in sorted(all_detail_routes()):
+        for username in CAST_PLACES:
+            for side in ("own", "neighbour"):
+                if side == "neighbour" and CAST_PLACES[username][1] is None:
+                    continue
+                gap = KNOWN_GAPS.get((route, username, side))
+                marks = [pytest.mark.xfail(strict=True, reason=gap)] if gap else []
+                cases.append(pytest.param(route, username, side, marks=marks))
+    return cases
+
+
+def _missing_url(url: str) -> str:
+    """The same route for an object that does not exist (a long code of nines, or id 0)."""
+    head, _sep, last = url.rstrip("/").rpartition("/")
+    return f"{head}/{'9' * len(last) if len(last) >= 6 else '0'}"
 
 
 def test_every_scoped_detail_route_is_in_the_matrix():
@@ -396,6 +447,7 @@ def test_route_role_matrix(client_for, route, username, side):
     if side == "own":
         assert response.status_code == 200, (url, response.content[:200])
     else:
-        missing = client.get(re.sub(r"/\d+$", "/0", url))
+        missing = client.get(_missing_url(url))
+        assert missing.status_code == 404, _missing_url(url)
         assert response.status_code == 404, (url, response.status_code)
         assert response.json() == missing.json()
