@@ -123,6 +123,14 @@ def test_town_grids_tile_their_parents_exactly(demo):
     )
 
 
+def test_the_coverage_check_finds_no_fault_in_the_town(demo):
+    coverage = pytest.importorskip("gridgov.grids.coverage")
+    report = coverage.check_coverage(tolerance_m2=0.01)
+    assert report.families == 1 + 25 + 52
+    assert report.faults == []
+    call_command("check_coverage", stdout=io.StringIO())  # exits 1 on faults
+
+
 def test_every_station_has_one_leader_three_members_and_every_unit_a_worker(demo):
     for station in Grid.objects.filter(level__depth=1):
         titles = sorted(
@@ -285,6 +293,8 @@ def test_district_of_seed_001_builds_quickly_and_tiles_exactly(db):
     assert time.monotonic() - started < 45
     assert summary.level_counts == [1, 25, 593, 4418]
     assert coverage_faults() == []
+    coverage = pytest.importorskip("gridgov.grids.coverage")
+    assert coverage.check_coverage().faults == []
     units = Grid.objects.filter(level__depth=3).order_by("code")
     assert all(len(code) == 15 for code in units.values_list("code", flat=True))
     assert Post.objects.current().filter(grid__level__depth=3).count() == 4418
