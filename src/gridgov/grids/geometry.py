@@ -7,6 +7,7 @@ are exact on the sphere and shapes are barely distorted at the scale of a town o
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -127,3 +128,68 @@ def summarise(geom: BaseGeometry) -> GeometrySummary:
         label_lat=label.y,
         area_m2=area_m2(geom),
     )
+
+
+def validity_problem(geom: BaseGeometry) -> str | None:
+    """None for a valid polygon, else a Chinese explanation with the place of the fault."""
+    if geom.is_valid:
+        return None
+    reason = shapely.is_valid_reason(geom)
+    kind, _, where = reason.partition("[")
+    where = where.rstrip("]")
+    place = ""
+    if where:
+        parts = where.split()
+        if len(parts) >= 2:
+            try:
+                place = f"(位于 {float(parts[0]):.6f}, {float(parts[1]):.6f})"
+            except ValueError:
+                place = f"({where})"
+    label = INVALIDITY_LABELS.get(kind.strip(), kind.strip())
+    return f"多边形无效:{label}{place}"
+
+
+INVALIDITY_LABELS = {
+    "Self-intersection": "边界自相交",
+    "Ring Self-intersection": "环自相交",
+    "Too few points": "顶点过少",
+    "Hole lies outside shell": "内环位于外环之外",
+    "Nested holes": "内环嵌套",
+    "Interior is disconnected": "内部不连通",
+    "Nested shells": "外环嵌套",
+    "Duplicate Rings": "环重复",
+    "Invalid Coordinate": "坐标无效",
+    "Ring is not closed": "环未闭合",
+}
+
+
+def polygonal_part(geom: BaseGeometry) -> BaseGeometry:
+    """The Polygon/MultiPolygon part of a geometry (make_valid may add lines or points)."""
+    if geom.geom_type in {"Polygon", "MultiPolygon"}:
+        return geom
+    polygons = [
+        part
+        for part in shapely.get_parts(geom)
+        if part.geom_type in {"Polygon", "MultiPolygon"} and not part.is_empty
+    ]
+    if not polygons:
+        return shapely.Polygon()
+    return shapely.union_all(polygons)
+
+
+def repair(geom: BaseGeometry) -> BaseGeometry:
+    """shapely's make_valid, keeping only the area (used only when the operator asks)."""
+    return polygonal_part(shapely.make_valid(geom))
+
+
+def shapes_from_geojson(boundaries: list[Any]) -> np.ndarray:
+    """Many stored boundaries at once (about twice as fast as `shape` one by one); None stays
+    None, so indexes line up with the input."""
+    result = np.full(len(boundaries), None, dtype=object)
+    present = [i for i, b in enumerate(boundaries) if b]
+    if present:
+        texts = [
+            b if isinstance(b, str) else json.dumps(b) for b in (boundaries[i] for i in present)
+        ]
+        result[present] = shapely.from_geojson(texts)
+    return result

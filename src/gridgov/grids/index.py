@@ -1,0 +1,230 @@
+"""Point to grid: an in-memory shapely STRtree over the unit grids, vectorised end to end.
+
+A point resolves to the unit grid (leaf) that covers it and the chain of its ancestors. A point
+inside a grid but in a gap between its children (a coverage fault) resolves to the deepest grid
+that covers it, flagged `unit=False`; a point outside every grid is `None` ("outside").
+
+Points on an edge shared by two grids (or inside an overlap, a coverage fault) are covered by
+both; the lowest code wins, so the answer never depends on the order of the index.
+
+Each process keeps one index. Every lookup first reads GridRevision (one primary-key query) and
+rebuilds the index when a grid write has bumped it, so an import is seen by the next lookup in
+every worker without a restart.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import shapely
+from numpy.typing import ArrayLike, NDArray
+
+from gridgov.core import coords
+from gridgov.grids.geometry import shapes_from_geojson
+from gridgov.grids.models import Grid, Region
+
+if TYPE_CHECKING:
+    from shapely import STRtree
+
+MAX_BATCH = 10_000  # the API's limit per request
+
+
+@dataclass(frozen=True)
+class Located:
+    """The grid a point falls in."""
+
+    grid_id: int
+    code: str
+    name: str
+    level: str
+    unit: bool  # False: inside this grid but in a gap between its children
+    ancestors: tuple[str, ...]  # codes from the top grid down to the parent
+    region_code: str
+    region_codes: tuple[str, ...]  # 12-digit region codes from the top region down
+
+    @property
+    def grid(self) -> Grid:
+        """The grid row (one query; entries are shared by every request, so nothing is cached)."""
+        return Grid.objects.select_related("level", "region").get(pk=self.grid_id)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "outside": False,
+            "code": self.code,
+            "name": self.name,
+            "level": self.level,
+            "unit": self.unit,
+            "ancestors": list(self.ancestors),
+            "region_code": self.region_code,
+            "region_codes": list(self.region_codes),
+        }
+
+
+OUTSIDE: dict[str, Any] = {"outside": True}
+
+
+class _Layer:
+    """One STRtree; geometries sorted by code so the tree index is the tie-break rank."""
+
+    def __init__(self, entries: list[Located], geoms: list[Any]) -> None:
+        self.entries = entries
+        self.tree: STRtree | None = shapely.STRtree(geoms) if geoms else None
+        self.geoms = np.array(geoms, dtype=object)
+        for geom in geoms:
+            shapely.prepare(geom)
+
+    def first_hits(self, points: NDArray[np.object_]) -> NDArray[np.int64]:
+        """For each point, the tree index of the lowest-coded geometry covering it, or -1."""
+        result = np.full(len(points), -1, dtype=np.int64)
+        if self.tree is None or not len(points):
+            return result
+        point_idx, geom_idx = self.tree.query(points, predicate="intersects")
+        if not len(point_idx):
+            return result
+        # Sort by point, then by geometry rank; the first row of each point wins.
+        order = np.lexsort((geom_idx, point_idx))
+        point_idx, geom_idx = point_idx[order], geom_idx[order]
+        first = np.ones(len(point_idx), dtype=bool)
+        first[1:] = point_idx[1:] != point_idx[:-1]
+        result[point_idx[first]] = geom_idx[first]
+        return result
+
+
+class GridIndex:
+    """The unit-grid layer and, for points in gaps, a layer of the grids with children."""
+
+    def __init__(self, version: tuple[int, Any]) -> None:
+        self.version = version
+        rows = list(
+            Grid.objects.filter(is_active=True)
+            .order_by("code")
+            .values_list(
+                "pk",
+                "code",
+                "name",
+                "level__name",
+                "path",
+                "region__code",
+                "region__path",
+                "boundary",
+            )
+        )
+        parents = set(
+            Grid.objects.filter(is_active=True, parent__isnull=False).values_list(
+                "parent_id", flat=True
+            )
+        )
+        prefixes = {_prefixes(r[6]) for r in rows}
+        wanted = set().union(*prefixes) if prefixes else set()
+        region_codes = dict(
+            Region.objects.filter(path__in=wanted).values_list("path", "code").iterator()
+        )
+        shapes = shapes_from_geojson([r[7] for r in rows])
+        units: tuple[list[Located], list[Any]] = ([], [])
+        inner: tuple[list[Located], list[Any]] = ([], [])
+        for row, geom in zip(rows, shapes, strict=True):
+            if geom is None:
+                continue
+            pk, code, name, level, path, region_code, region_path, _boundary = row
+            is_unit = pk not in parents
+            located = Located(
+                grid_id=pk,
+                code=code,
+                name=name,
+                level=level,
+                unit=is_unit,
+                ancestors=tuple(part for part in path.split("/") if part)[:-1],
+                region_code=region_code,
+                region_codes=_region_chain(region_path, region_codes),
+            )
+            target = units if is_unit else inner
+            target[0].append(located)
+            target[1].append(geom)
+        self.units = _Layer(*units)
+        # Deepest grid first among non-units covering a gap point: sort by path depth, deepest
+        # first, then code (the rank used for the tie-break).
+        order = sorted(
+            range(len(inner[0])),
+            key=lambda k: (-len(inner[0][k].ancestors), inner[0][k].code),
+        )
+        self.inner = _Layer([inner[0][k] for k in order], [inner[1][k] for k in order])
+        self.size = len(units[0])
+
+    def locate_wgs84(self, lon: ArrayLike, lat: ArrayLike) -> list[Located | None]:
+        """Resolve WGS84 points (arrays of equal length); no Python loop per point until the
+        answers are assembled."""
+        lon_a = np.asarray(lon, dtype=np.float64).ravel()
+        lat_a = np.asarray(lat, dtype=np.float64).ravel()
+        hits = self.locate_indexes(lon_a, lat_a)
+        unit_entries, inner_entries = self.units.entries, self.inner.entries
+        out: list[Located | None] = []
+        for h in hits.tolist():
+            if h >= 0:
+                out.append(unit_entries[h])
+            elif h < -1:
+                out.append(inner_entries[-h - 2])
+            else:
+                out.append(None)
+        return out
+
+    def locate_indexes(
+        self, lon: NDArray[np.float64], lat: NDArray[np.float64]
+    ) -> NDArray[np.int64]:
+        """Vectorised core: index into the unit layer (>= 0), -2 - index into the inner layer for
+        points in gaps, -1 outside."""
+        points = shapely.points(lon, lat)
+        hits = self.units.first_hits(points)
+        missing = np.nonzero(hits < 0)[0]
+        if len(missing) and self.inner.tree is not None:
+            inner_hits = self.inner.first_hits(points[missing])
+            found = inner_hits >= 0
+            hits[missing[found]] = -2 - inner_hits[found]
+        return hits
+
+
+def _prefixes(path: str) -> frozenset[str]:
+    parts = [p for p in path.split("/") if p]
+    return frozenset("/" + "/".join(parts[:k]) + "/" for k in range(1, len(parts) + 1))
+
+
+def _region_chain(path: str, codes_by_path: dict[str, str]) -> tuple[str, ...]:
+    parts = [p for p in path.split("/") if p]
+    chain = []
+    for k in range(1, len(parts) + 1):
+        code = codes_by_path.get("/" + "/".join(parts[:k]) + "/")
+        if code:
+            chain.append(code)
+    return tuple(chain)
+
+
+_lock = threading.Lock()
+_current: GridIndex | None = None
+
+
+def get_index() -> GridIndex:
+    """The process's index, rebuilt first if any grid changed since it was built."""
+    global _current
+    from gridgov.grids.services import current_grid_version
+
+    version = current_grid_version()
+    index = _current
+    if index is not None and index.version == version:
+        return index
+    with _lock:
+        if _current is None or _current.version != version:
+            _current = GridIndex(version)
+        return _current
+
+
+def locate_points(lon: ArrayLike, lat: ArrayLike, *, crs: str = "wgs84") -> list[Located | None]:
+    """Resolve a batch of points given in `crs` (wgs84, gcj02 or bd09)."""
+    wlon, wlat = coords.to_wgs84_array(lon, lat, crs)
+    return get_index().locate_wgs84(wlon, wlat)
+
+
+def locate(lon: float, lat: float, *, crs: str = "wgs84") -> Located | None:
+    """Resolve one point; None when it is outside every grid."""
+    return locate_points([lon], [lat], crs=crs)[0]
