@@ -75,32 +75,27 @@ def board_map_svg(
     for part, geom in sorted(shapes, key=lambda s: s[0].main):
         if part.main:
             out.append(
-                f'<path d="{_path(geom, proj)}" fill="#dcefe1" fill-opacity="0.55" '
+                f'<path class="grid-outline main" d="{_path(geom, proj)}" fill="#dcefe1" fill-opacity="0.55" '
                 'stroke="#c0392b" stroke-width="3" fill-rule="evenodd"/>'
             )
         else:
             out.append(
-                f'<path d="{_path(geom, proj)}" fill="#eaf2fb" stroke="#1d4f91" '
+                f'<path class="grid-outline" d="{_path(geom, proj)}" fill="#eaf2fb" stroke="#1d4f91" '
                 'stroke-width="1.2" fill-rule="evenodd"/>'
             )
     font = 'font-family="Noto Sans CJK SC, sans-serif"'
     labelled = [p for p, _g in shapes if p.label is not None and not p.main]
-    size = 13 if len(labelled) <= 12 else 10
+    size = 16 if len(labelled) <= 12 else 11
+    if not labelled:
+        labelled = [p for p, _g in shapes if p.main and p.label is not None]
+        size = 16
     for part in labelled:
         x, y = proj.point(*part.label)  # type: ignore[misc]
-        out.append(
-            f'<text x="{x:.1f}" y="{y:.1f}" {font} font-size="{size}" text-anchor="middle" '
-            f'fill="#1f2933" stroke="#ffffff" stroke-width="3" paint-order="stroke">'
-            f"{escape(part.name)}</text>"
-        )
-    if not labelled:
-        main = next((p for p, _g in shapes if p.main and p.label is not None), None)
-        if main is not None:
-            x, y = proj.point(*main.label)  # type: ignore[misc]
+        # A white halo drawn first, then the text: PDF renderers ignore paint-order.
+        for attrs in ('fill="#ffffff" stroke="#ffffff" stroke-width="3"', 'fill="#1f2933"'):
             out.append(
-                f'<text x="{x:.1f}" y="{y:.1f}" {font} font-size="16" font-weight="bold" '
-                f'text-anchor="middle" fill="#1f2933" stroke="#ffffff" stroke-width="3" '
-                f'paint-order="stroke">{escape(main.name)}</text>'
+                f'<text x="{x:.1f}" y="{y:.1f}" {font} font-size="{size}" text-anchor="middle" '
+                f"{attrs}>{escape(part.name)}</text>"
             )
     out.append(_north_arrow(width))
     out.append("</svg>")

@@ -105,6 +105,12 @@
       self.group.addLayer(layer);
     });
     this.restyle();
+    // Leaflet clips paths against the current view: give the map one before adding them.
+    if (!map._loaded) {
+      var b = this.group.getBounds();
+      if (b.isValid()) map.fitBounds(b, { padding: [8, 8] });
+      else map.setView([34.8, 113.3], 12);
+    }
     this.group.addTo(map);
     this.labels.addTo(map);
     map.on("zoomend moveend", function () { self.updateLabels(); });

@@ -22,7 +22,9 @@
     form.setAttribute("data-has-position", "1");
     if (map) {
       if (!marker) {
-        marker = L.circleMarker([la, lo], { radius: 8, color: "#fff", weight: 2, fillColor: "#d0021b", fillOpacity: 1 }).addTo(map);
+        marker = L.circleMarker([la, lo], {
+          pane: "position", radius: 9, color: "#fff", weight: 3, fillColor: "#d0021b", fillOpacity: 1
+        }).addTo(map);
       } else {
         marker.setLatLng([la, lo]);
       }
@@ -50,6 +52,7 @@
 
   if (mapEl && window.L && window.GridgovMap && cfg.grids) {
     map = GridgovMap.createMap(mapEl, cfg);
+    map.createPane("position").style.zIndex = 650;
     map.setView([34.8, 113.3], 12);
     GridgovMap.fetchGrids(cfg.grids).then(function (data) {
       gridLayer = new GridgovMap.GridLayer(map, data, {
@@ -77,16 +80,21 @@
 
   var photo = form.querySelector("input[type=file]");
   var preview = document.getElementById("photo-preview");
-  if (photo && preview) {
-    photo.addEventListener("change", function () {
-      if (photo.files && photo.files[0]) {
-        preview.src = URL.createObjectURL(photo.files[0]);
-        preview.classList.add("shown");
-      } else {
-        preview.classList.remove("shown");
-      }
-    });
+  var names = form.querySelector("[data-file-names]");
+  var noPhoto = names ? names.textContent : "";
+  function showPhotos() {
+    var files = photo && photo.files ? Array.prototype.slice.call(photo.files) : [];
+    if (names) names.textContent = files.length ? files.map(function (f) { return f.name; }).join("、") : noPhoto;
+    if (!preview) return;
+    if (files.length) {
+      preview.src = URL.createObjectURL(files[0]);
+      preview.classList.add("shown");
+    } else {
+      preview.classList.remove("shown");
+      preview.removeAttribute("src");
+    }
   }
+  if (photo) photo.addEventListener("change", showPhotos);
 
   var search = form.querySelector("[data-category-search]");
   var list = form.querySelector("[data-category-list]");
@@ -121,6 +129,7 @@
   syncMode();
 
   form.addEventListener("outbox:queued", function () {
+    showPhotos();
     if (marker && map) { map.removeLayer(marker); marker = null; }
     if (statusEl) statusEl.textContent = text.notLocated || "";
     if (cfg.autoLocate) locate();

@@ -80,6 +80,7 @@ def board_context(request: HttpRequest, grid: Grid) -> dict[str, Any]:
         "qr_svg": mark_safe(qr.svg_inline(scale=4, dark="#000000", border=2)),  # noqa: S308 - segno output
         "report_url": url,
         "flow": handling_flow(),
+        "area_km2": grid.area_m2 / 1_000_000 if grid.area_m2 else None,
     }
 
 

@@ -1,0 +1,70 @@
+"""A grid worker without network: the report waits on the phone, visibly, and is sent when the
+network is back; a resend after a lost answer does not create a second case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from gridgov.cases.models import Case
+from gridgov.core.testing.town import INSIDE, UNIT_A1
+
+pytestmark = pytest.mark.browser
+
+
+def ready_report_page(open_page: Any) -> Any:
+    w = open_page("worker_a1", viewport="phone", geolocation=INSIDE[UNIT_A1])
+    w.page.goto("/m/report/")
+    w.page.wait_for_selector("#report-form[data-has-position='1']")
+    return w
+
+
+def test_report_made_offline_waits_and_is_sent_once_back_online(open_page: Any, shot: Any) -> None:
+    w = ready_report_page(open_page)
+    page = w.page
+    w.context.set_offline(True)
+    page.get_by_label("问题描述").fill("离线上报:路灯损坏,夜间无照明")
+    page.get_by_role("button", name="上报", exact=True).click()
+    outbox = page.locator("#outbox")
+    outbox.wait_for()
+    assert outbox.get_attribute("data-pending") == "1"
+    assert "1 条上报等待发送" in outbox.inner_text()
+    assert "离线上报:路灯损坏" in outbox.inner_text()
+    shot(page, "phone-outbox-waiting-375")
+    assert not Case.objects.filter(description__startswith="离线上报").exists()
+
+    w.context.set_offline(False)
+    page.locator("#sent-list a").wait_for()
+    page.wait_for_selector("#outbox[data-pending='0']", state="attached")
+    assert outbox.is_hidden()
+    assert Case.objects.filter(description__startswith="离线上报").count() == 1
+    shot(page, "phone-outbox-sent-375")
+
+
+def test_a_resend_after_a_lost_answer_returns_the_first_case(open_page: Any) -> None:
+    w = ready_report_page(open_page)
+    page = w.page
+    w.allow("net::ERR_FAILED")  # the answer we throw away below
+    lost: list[int] = []
+
+    def lose_first_answer(route: Any) -> None:
+        if route.request.method != "POST" or lost:
+            route.continue_()
+            return
+        response = route.fetch()  # the server takes the report in...
+        lost.append(response.status)
+        route.abort("failed")  # ...but the phone never hears back
+
+    page.route("**/m/report/", lose_first_answer)
+    page.get_by_label("问题描述").fill("应答丢失:井盖缺失")
+    with page.expect_event("requestfailed"):
+        page.get_by_role("button", name="上报", exact=True).click()
+    page.wait_for_selector("#outbox[data-pending='1']")
+    assert lost == [201]
+    assert Case.objects.filter(description="应答丢失:井盖缺失").count() == 1
+
+    page.locator("[data-outbox-retry]").click()
+    page.locator("#sent-list a").wait_for()
+    page.wait_for_selector("#outbox[data-pending='0']", state="attached")
+    assert Case.objects.filter(description="应答丢失:井盖缺失").count() == 1
