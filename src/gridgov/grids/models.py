@@ -34,13 +34,14 @@ SIGNIFICANT_DIGITS = {
 
 class RegionQuerySet(TreeQuerySet):
     def visible_to(self, user: AbstractBaseUser | AnonymousUser | None) -> RegionQuerySet:
-        """Regions inside the user's region scopes, and the regions of their grid scopes."""
+        """Regions inside the user's region scopes, and the regions of every grid in their grid
+        scopes' subtrees (a town office opens its villages' regions too)."""
         scope = scope_of(user)
         if scope.is_admin:
             return self
         q = scope_q(user, grid_field=None, region_field="")
-        for path in scope.all_grid_paths():
-            q |= Q(grids__path=path)
+        for path in sorted(scope.all_grid_paths()):
+            q |= Q(grids__path__startswith=path)
         return self.filter(q).distinct()
 
     def within(self, region: Region) -> RegionQuerySet:
