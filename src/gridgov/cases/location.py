@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
-from shapely.geometry import Point, shape
 
 from gridgov.cases.catalogue import ancestor_regions
 from gridgov.cases.models import REGION_LEVEL_TO_PLATFORM, Channel, PlatformLevel, Urgency
+from gridgov.core import coords
 from gridgov.core.errors import DomainError
 from gridgov.core.jurisdiction import scope_of
+from gridgov.grids.index import locate
 from gridgov.grids.models import Grid, Region
 
 CRS_CHOICES = ("wgs84", "gcj02", "bd09")
@@ -30,7 +31,7 @@ class Placement:
 
 
 def to_wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]:
-    """Convert a phone's GCJ-02 (Amap/Tencent) or BD-09 (Baidu) point to WGS84."""
+    """Convert a phone's GCJ-02 (Amap/Tencent) or BD-09 (Baidu) point to WGS84 (core.coords)."""
     crs = (crs or "wgs84").lower()
     if crs not in CRS_CHOICES:
         raise DomainError(
@@ -40,85 +41,16 @@ def to_wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]:
         -180 <= lon <= 180 and -90 <= lat <= 90
     ):
         raise DomainError(_("坐标超出经纬度范围"), field="lon")
-    if crs == "gcj02":
-        return _gcj02_to_wgs84(lon, lat)
-    if crs == "bd09":
-        return _gcj02_to_wgs84(*_bd09_to_gcj02(lon, lat))
-    return lon, lat
-
-
-# GCJ-02 is WGS84 shifted by a published polynomial (outside China it equals WGS84); the
-# inverse is found by fixed-point iteration to well under a metre.
-_A = 6378245.0
-_EE = 0.00669342162296594323
-
-
-def _in_china(lon: float, lat: float) -> bool:
-    return 72.004 <= lon <= 137.8347 and 0.8293 <= lat <= 55.8271
-
-
-def _shift(lon: float, lat: float) -> tuple[float, float]:
-    x, y = lon - 105.0, lat - 35.0
-    dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
-    dlat += (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
-    dlat += (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
-    dlat += (160.0 * math.sin(y / 12.0 * math.pi) + 320 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0
-    dlon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
-    dlon += (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
-    dlon += (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
-    dlon += (
-        (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0
-    )
-    rad = lat / 180.0 * math.pi
-    magic = 1 - _EE * math.sin(rad) ** 2
-    sqrt_magic = math.sqrt(magic)
-    dlat = (dlat * 180.0) / ((_A * (1 - _EE)) / (magic * sqrt_magic) * math.pi)
-    dlon = (dlon * 180.0) / (_A / sqrt_magic * math.cos(rad) * math.pi)
-    return dlon, dlat
-
-
-def _wgs84_to_gcj02(lon: float, lat: float) -> tuple[float, float]:
-    if not _in_china(lon, lat):
-        return lon, lat
-    dlon, dlat = _shift(lon, lat)
-    return lon + dlon, lat + dlat
-
-
-def _gcj02_to_wgs84(lon: float, lat: float) -> tuple[float, float]:
-    if not _in_china(lon, lat):
-        return lon, lat
-    wlon, wlat = lon, lat
-    for _step in range(10):
-        glon, glat = _wgs84_to_gcj02(wlon, wlat)
-        dlon, dlat = glon - lon, glat - lat
-        wlon, wlat = wlon - dlon, wlat - dlat
-        if abs(dlon) < 1e-9 and abs(dlat) < 1e-9:
-            break
-    return wlon, wlat
-
-
-def _bd09_to_gcj02(lon: float, lat: float) -> tuple[float, float]:
-    x, y = lon - 0.0065, lat - 0.006
-    z = math.sqrt(x * x + y * y) - 0.00002 * math.sin(y * math.pi * 3000.0 / 180.0)
-    theta = math.atan2(y, x) - 0.000003 * math.cos(x * math.pi * 3000.0 / 180.0)
-    return z * math.cos(theta), z * math.sin(theta)
+    return coords.to_wgs84(lon, lat, crs)
 
 
 def locate_unit_grid(lon: float, lat: float) -> Grid | None:
-    """The active unit grid containing a WGS84 point: a bbox prefilter on the indexed columns,
-    then an exact point-in-polygon test; on a shared border the lowest code wins."""
-    candidates = (
-        Grid.objects.leaves()
-        .active()
-        .filter(min_lon__lte=lon, max_lon__gte=lon, min_lat__lte=lat, max_lat__gte=lat)
-        .select_related("region", "level")
-        .order_by("code")
-    )
-    point = Point(lon, lat)
-    for grid in candidates:
-        if grid.boundary and shape(grid.boundary).covers(point):
-            return grid
-    return None
+    """The grid a WGS84 point falls in (the grids app's STRtree index): its unit grid, or the
+    deepest grid covering it when it lies in a gap between unit grids; None outside."""
+    found = locate(lon, lat)
+    if found is None:
+        return None
+    return Grid.objects.select_related("region", "level").get(pk=found.grid_id)
 
 
 def top_grid(by: Any = None) -> Grid:

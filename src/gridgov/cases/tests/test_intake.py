@@ -129,7 +129,7 @@ def test_gcj02_and_bd09_points_are_stored_in_wgs84(town, report):
     assert abs(case.lat - lat) < 1e-5
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(
     lon=st.floats(min_value=73.6, max_value=134.7),
     lat=st.floats(min_value=18.2, max_value=53.5),
