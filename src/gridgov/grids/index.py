@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from shapely import STRtree
 
 MAX_BATCH = 10_000  # the API's limit per request
+MAX_COVER_LOOP = 64  # up to this many top grids are tested one by one before the inner query
 
 
 @dataclass(frozen=True)
@@ -67,30 +68,33 @@ OUTSIDE: dict[str, Any] = {"outside": True}
 
 
 class _Layer:
-    """One STRtree; geometries sorted by code so the tree index is the tie-break rank."""
+    """One STRtree; geometries sorted so the tree index is the tie-break rank (lowest wins)."""
 
     def __init__(self, entries: list[Located], geoms: list[Any]) -> None:
         self.entries = entries
-        self.tree: STRtree | None = shapely.STRtree(geoms) if geoms else None
         self.geoms = np.array(geoms, dtype=object)
-        for geom in geoms:
-            shapely.prepare(geom)
+        self.tree: STRtree | None = shapely.STRtree(self.geoms) if geoms else None
+        if geoms:
+            _prepare(self.geoms)
 
     def first_hits(self, points: NDArray[np.object_]) -> NDArray[np.int64]:
-        """For each point, the tree index of the lowest-coded geometry covering it, or -1."""
-        result = np.full(len(points), -1, dtype=np.int64)
+        """For each point, the tree index of the lowest-ranked geometry covering it, or -1."""
+        missing = len(self.entries)
         if self.tree is None or not len(points):
-            return result
+            return np.full(len(points), -1, dtype=np.int64)
+        best = np.full(len(points), missing, dtype=np.int64)
         point_idx, geom_idx = self.tree.query(points, predicate="intersects")
-        if not len(point_idx):
-            return result
-        # Sort by point, then by geometry rank; the first row of each point wins.
-        order = np.lexsort((geom_idx, point_idx))
-        point_idx, geom_idx = point_idx[order], geom_idx[order]
-        first = np.ones(len(point_idx), dtype=bool)
-        first[1:] = point_idx[1:] != point_idx[:-1]
-        result[point_idx[first]] = geom_idx[first]
-        return result
+        np.minimum.at(best, point_idx, geom_idx)
+        best[best == missing] = -1
+        return best
+
+
+def _prepare(geoms: NDArray[np.object_]) -> None:
+    """Prepare the geometries and use each once, single-threaded: GEOS builds a prepared
+    polygon's point locator lazily, and worker threads must only ever read it."""
+    shapely.prepare(geoms)
+    labels = shapely.point_on_surface(geoms)
+    shapely.intersects_xy(geoms, shapely.get_x(labels), shapely.get_y(labels))
 
 
 class GridIndex:
@@ -152,33 +156,47 @@ class GridIndex:
         )
         self.inner = _Layer([inner[0][k] for k in order], [inner[1][k] for k in order])
         self.size = len(units[0])
+        # The outermost bounded grids: a point outside all of them is outside, and needs no
+        # inner-layer query (most misses of a batch are such points).
+        inner_codes = {entry.code for entry in self.inner.entries}
+        covers = [
+            k
+            for k, entry in enumerate(self.inner.entries)
+            if not inner_codes.intersection(entry.ancestors)
+        ]
+        self.covers = self.inner.geoms[covers] if len(covers) <= MAX_COVER_LOOP else None
+        # Every answer, so results are assembled by one fancy-indexing step: unit entries,
+        # then inner entries, then None for "outside".
+        self.answers = np.array([*self.units.entries, *self.inner.entries, None], dtype=object)
 
     def locate_wgs84(self, lon: ArrayLike, lat: ArrayLike) -> list[Located | None]:
-        """Resolve WGS84 points (arrays of equal length); no Python loop per point until the
-        answers are assembled."""
+        """Resolve WGS84 points (arrays of equal length), vectorised end to end."""
         lon_a = np.asarray(lon, dtype=np.float64).ravel()
         lat_a = np.asarray(lat, dtype=np.float64).ravel()
         hits = self.locate_indexes(lon_a, lat_a)
-        unit_entries, inner_entries = self.units.entries, self.inner.entries
-        out: list[Located | None] = []
-        for h in hits.tolist():
-            if h >= 0:
-                out.append(unit_entries[h])
-            elif h < -1:
-                out.append(inner_entries[-h - 2])
-            else:
-                out.append(None)
-        return out
+        units = len(self.units.entries)
+        slots = np.where(
+            hits >= 0, hits, np.where(hits < -1, units - hits - 2, len(self.answers) - 1)
+        )
+        result: list[Located | None] = self.answers[slots].tolist()
+        return result
 
     def locate_indexes(
         self, lon: NDArray[np.float64], lat: NDArray[np.float64]
     ) -> NDArray[np.int64]:
-        """Vectorised core: index into the unit layer (>= 0), -2 - index into the inner layer for
-        points in gaps, -1 outside."""
+        """Index into the unit layer (>= 0), -2 - index into the inner layer for points in gaps,
+        -1 outside."""
         points = shapely.points(lon, lat)
         hits = self.units.first_hits(points)
         missing = np.nonzero(hits < 0)[0]
-        if len(missing) and self.inner.tree is not None:
+        if not len(missing) or self.inner.tree is None:
+            return hits
+        if self.covers is not None:
+            inside = np.zeros(len(missing), dtype=bool)
+            for cover in self.covers:
+                inside |= shapely.intersects_xy(cover, lon[missing], lat[missing])
+            missing = missing[inside]
+        if len(missing):
             inner_hits = self.inner.first_hits(points[missing])
             found = inner_hits >= 0
             hits[missing[found]] = -2 - inner_hits[found]
