@@ -68,7 +68,7 @@ def coverage_faults(tolerance_m2=1.0):
 
 @pytest.fixture
 def demo(db):
-    return build_demo("town", reset=True)
+    return build_demo("town", reset=True, with_cases=False)
 
 
 def test_town_has_the_levels_and_households_of_seed_004(demo):
@@ -219,9 +219,9 @@ def test_public_board_of_a_demo_station(demo):
 
 
 def test_building_twice_gives_byte_identical_data(db):
-    build_demo("town", reset=True)
+    build_demo("town", reset=True, with_cases=False)
     first = demo_fingerprint()
-    build_demo("town", reset=True)
+    build_demo("town", reset=True, with_cases=False)
     assert demo_fingerprint() == first
 
 
@@ -237,7 +237,7 @@ def test_reset_replaces_people_and_places_but_keeps_configuration(town):
     kept = ["auth.Group", "cases.MatterItem", "core.WorkCalendarDay"]
     installed = [m for m in kept if _model(m) is not None]
     before = {m: _model(m).objects.count() for m in installed}
-    build_demo("town", reset=True)
+    build_demo("town", reset=True, with_cases=False)
     assert {m: _model(m).objects.count() for m in installed} == before
     assert not Grid.objects.filter(code__startswith="410182").exists()
     assert not get_user_model().objects.filter(username="admin", staff__isnull=False).exists()
@@ -265,7 +265,7 @@ def test_scale_must_be_known(db):
 
 def test_demo_command_prints_the_log_ins_and_does_not_serve(db):
     out = io.StringIO()
-    call_command("demo", "--no-serve", "--reset", stdout=out)
+    call_command("demo", "--no-serve", "--reset", "--no-cases", stdout=out)
     text = out.getvalue()
     assert "齐村镇 (370402103000)" in text
     for username in CAST:
@@ -289,7 +289,7 @@ def test_cases_hook_is_called_when_the_cases_app_provides_it(db, monkeypatch):
 @pytest.mark.slow
 def test_district_of_seed_001_builds_quickly_and_tiles_exactly(db):
     started = time.monotonic()
-    summary = build_demo("district", reset=True)
+    summary = build_demo("district", reset=True, with_cases=False)
     assert time.monotonic() - started < 45
     assert summary.level_counts == [1, 25, 593, 4418]
     assert coverage_faults() == []
@@ -310,7 +310,7 @@ def test_two_processes_build_the_same_fingerprint(tmp_path):
         "from django.core.management import call_command;"
         "call_command('migrate', verbosity=0);"
         "from gridgov.demo.builder import build_demo, demo_fingerprint;"
-        "build_demo('town'); print(demo_fingerprint())"
+        "build_demo('town', with_cases=False); print(demo_fingerprint())"
     )
     prints = []
     for n, seed in enumerate(("1", "2")):

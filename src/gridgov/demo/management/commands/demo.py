@@ -26,13 +26,18 @@ class Command(BaseCommand):
             help="delete every grid, region, department, person and user (and the cases on "
             "them) first, then build the demo afresh; the catalogue and calendar stay",
         )
+        parser.add_argument(
+            "--no-cases", action="store_true", help="places and people only, no demo cases"
+        )
         parser.add_argument("--host", default=None, help="passed on to `serve`")
         parser.add_argument("--port", type=int, default=None, help="passed on to `serve`")
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         try:
-            summary = build_demo(options["scale"], reset=options["reset"])
+            summary = build_demo(
+                options["scale"], reset=options["reset"], with_cases=not options["no_cases"]
+            )
         except DomainError as exc:
             raise CommandError(exc.message) from None
         self.report(summary)
