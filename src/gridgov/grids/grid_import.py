@@ -29,23 +29,24 @@ Every problem of the file is listed at once; nothing is written unless there are
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from shapely.geometry.base import BaseGeometry
 
-from gridgov.core.errors import ImportRejectedError, ImportRowError
-from gridgov.grids.geometry import GeometryError, repair, to_geojson, to_shape, validity_problem
+from gridgov.core.errors import ImportRowError
+from gridgov.grids.grid_features import (
+    KEEP,
+    FeatureIn,
+    Problems,
+    parse_feature_collection,
+    read_feature,
+)
 from gridgov.grids.models import SIGNIFICANT_DIGITS, Grid, GridLevel, Region, RegionLevel
-from gridgov.grids.textfiles import decode_json_text
 
-MAX_CODE_LENGTH = 32
 MAX_PATH_LENGTH = 255
-MAX_REPORTED_PROBLEMS = 200
 BOUNDARY_FIELDS = (
     "boundary",
     "min_lon",
@@ -58,28 +59,6 @@ BOUNDARY_FIELDS = (
 )
 
 Action = Literal["create", "update", "unchanged"]
-_KEEP = object()  # a property that is absent or null: keep the stored value
-
-
-@dataclass
-class FeatureIn:
-    """One checked feature of the file."""
-
-    index: int
-    code: str
-    name: Any = _KEEP
-    level: Any = _KEEP  # raw property value until resolved
-    parent_code: Any = _KEEP  # str, None (top grid) or _KEEP
-    region_code: Any = _KEEP
-    households: Any = _KEEP
-    population: Any = _KEEP
-    tier: Any = _KEEP
-    boundary: dict[str, Any] | None | object = _KEEP  # normalised GeoJSON
-    geometry: BaseGeometry | None = None
-    repaired: bool = False
-
-    def where(self) -> str:
-        return _("要素 #%(index)d(%(code)s)") % {"index": self.index, "code": self.code}
 
 
 @dataclass
@@ -133,169 +112,6 @@ class GridImportPlan:
         return sum(1 for c in self.changes if c.action == action)
 
 
-class _Problems:
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.items: list[tuple[int, ImportRowError]] = []
-
-    def add(self, feature: FeatureIn | None, message: str, *, index: int | None = None) -> None:
-        location = (
-            feature.where()
-            if feature is not None
-            else (_("要素 #%(index)d") % {"index": index} if index is not None else "")
-        )
-        order = feature.index if feature is not None else (index if index is not None else -1)
-        self.items.append((order, ImportRowError(message, source=self.source, location=location)))
-
-    def raise_if_any(self) -> None:
-        if not self.items:
-            return
-        ordered = [p for _o, p in sorted(self.items, key=lambda item: item[0])]
-        extra = len(ordered) - MAX_REPORTED_PROBLEMS
-        shown = ordered[:MAX_REPORTED_PROBLEMS]
-        if extra > 0:
-            shown.append(ImportRowError(_("另有 %(n)d 处问题未列出") % {"n": extra}))
-        raise ImportRejectedError(shown)
-
-
-# --- parsing ------------------------------------------------------------------------------------
-
-
-def parse_feature_collection(data: bytes, *, source: str) -> list[Any]:
-    """The features of a UTF-8 GeoJSON FeatureCollection, or a located ImportRejectedError."""
-    text = decode_json_text(data, source=source).text
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ImportRejectedError(
-            [
-                ImportRowError(
-                    _("不是有效的 JSON:第 %(line)d 行第 %(col)d 列,%(msg)s")
-                    % {"line": exc.lineno, "col": exc.colno, "msg": exc.msg},
-                    source=source,
-                )
-            ]
-        ) from None
-    if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
-        found = document.get("type") if isinstance(document, dict) else type(document).__name__
-        raise ImportRejectedError(
-            [
-                ImportRowError(
-                    _("须为 GeoJSON FeatureCollection,实际为 %(found)s") % {"found": found},
-                    source=source,
-                )
-            ]
-        )
-    features = document.get("features")
-    if not isinstance(features, list):
-        raise ImportRejectedError(
-            [ImportRowError(_("FeatureCollection 缺少 features 数组"), source=source)]
-        )
-    return features
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
-        raise ValueError
-    if isinstance(value, float):
-        value = int(value)
-    return str(value).strip()
-
-
-def _count(value: Any) -> int:
-    if isinstance(value, bool):
-        raise ValueError
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if not isinstance(value, int) or value < 0:
-        raise ValueError
-    return value
-
-
-def _read_feature(
-    index: int, raw: Any, *, repair_invalid: bool, problems: _Problems, notes: list[str]
-) -> FeatureIn | None:
-    if not isinstance(raw, dict) or raw.get("type") != "Feature":
-        problems.add(None, _("不是 GeoJSON Feature 对象"), index=index)
-        return None
-    props = raw.get("properties")
-    if not isinstance(props, dict):
-        problems.add(None, _("缺少 properties"), index=index)
-        return None
-    try:
-        code = _text(props.get("code"))
-    except ValueError:
-        code = None
-    if not code:
-        problems.add(None, _("缺少网格编码(properties.code)"), index=index)
-        return None
-    feature = FeatureIn(index=index, code=code)
-    if len(code) > MAX_CODE_LENGTH or "/" in code or any(ch.isspace() for ch in code):
-        problems.add(feature, _("网格编码须为不含空格和“/”的 1–32 个字符"))
-        return None
-    if "name" in props and props["name"] is not None:
-        name = str(props["name"]).strip()
-        if not name or len(name) > 100:
-            problems.add(feature, _("名称须为 1–100 个字符"))
-        feature.name = name
-    if props.get("level") is not None:
-        feature.level = props["level"]
-    if "parent_code" in props:
-        try:
-            feature.parent_code = _text(props["parent_code"]) or None
-        except ValueError:
-            problems.add(feature, _("上级网格编码(parent_code)格式错误"))
-    if props.get("region_code") is not None:
-        try:
-            feature.region_code = _text(props["region_code"])
-        except ValueError:
-            problems.add(feature, _("区划代码(region_code)格式错误"))
-    for key in ("households", "population"):
-        if props.get(key) is not None:
-            try:
-                setattr(feature, key, _count(props[key]))
-            except ValueError:
-                problems.add(feature, _("%(key)s 须为非负整数") % {"key": key})
-    if props.get("tier") is not None:
-        try:
-            tier = _count(props["tier"])
-        except ValueError:
-            tier = 0
-        if tier not in (1, 2, 3):
-            problems.add(feature, _("管理等级(tier)须为 1、2 或 3"))
-        feature.tier = tier
-    if "geometry" not in raw:
-        problems.add(feature, _("缺少 geometry"))
-        return feature
-    if raw["geometry"] is None:
-        return feature
-    try:
-        geom = to_shape(raw["geometry"])
-    except GeometryError as exc:
-        problems.add(feature, str(exc))
-        return feature
-    problem = validity_problem(geom)
-    if problem:
-        if not repair_invalid:
-            problems.add(feature, problem + _(";可加 --repair 用 make_valid 修复"))
-            return feature
-        geom = repair(geom)
-        if geom.is_empty:
-            problems.add(feature, problem + _(";修复后面积为零,无法使用"))
-            return feature
-        feature.repaired = True
-        notes.append(
-            _("%(where)s 已修复:%(problem)s") % {"where": feature.where(), "problem": problem}
-        )
-    feature.geometry = geom
-    feature.boundary = to_geojson(geom)
-    return feature
-
-
 # --- planning -----------------------------------------------------------------------------------
 
 
@@ -304,7 +120,7 @@ def plan_grid_import(
 ) -> GridImportPlan:
     """Check the whole file against the database and work out every change; raises
     ImportRejectedError with every problem found (nothing is written here)."""
-    problems = _Problems(source)
+    problems = Problems(source)
     plan = GridImportPlan(source=source)
     raw_features = parse_feature_collection(data, source=source)
     if not raw_features:
@@ -312,7 +128,7 @@ def plan_grid_import(
         problems.raise_if_any()
     by_code: dict[str, FeatureIn] = {}
     for index, raw in enumerate(raw_features):
-        feature = _read_feature(
+        feature = read_feature(
             index, raw, repair_invalid=repair_invalid, problems=problems, notes=plan.notes
         )
         if feature is None:
@@ -365,13 +181,13 @@ def _load_stored(by_code: dict[str, FeatureIn]) -> dict[str, StoredGrid]:
 
 
 def _resolve_parents(
-    plan: GridImportPlan, by_code: dict[str, FeatureIn], problems: _Problems
+    plan: GridImportPlan, by_code: dict[str, FeatureIn], problems: Problems
 ) -> None:
     codes_by_pk = {g.pk: g.code for g in plan.stored.values()}
     for code, stored in plan.stored.items():
         plan.parent_of[code] = codes_by_pk.get(stored.parent_id) if stored.parent_id else None
     for code, feature in by_code.items():
-        if feature.parent_code is _KEEP:
+        if feature.parent_code is KEEP:
             if code not in plan.stored:
                 plan.parent_of[code] = None
             continue
@@ -388,7 +204,7 @@ def _resolve_parents(
         plan.parent_of[code] = parent
 
 
-def _find_cycles(plan: GridImportPlan, by_code: dict[str, FeatureIn], problems: _Problems) -> bool:
+def _find_cycles(plan: GridImportPlan, by_code: dict[str, FeatureIn], problems: Problems) -> bool:
     """Report every cycle of parent links once; True when there is any."""
     reported: set[str] = set()
     for start in by_code:
@@ -431,7 +247,7 @@ def _ordered_codes(plan: GridImportPlan, codes: Iterable[str]) -> list[str]:
 
 
 def _resolve_levels(
-    plan: GridImportPlan, by_code: dict[str, FeatureIn], problems: _Problems, *, create_levels: bool
+    plan: GridImportPlan, by_code: dict[str, FeatureIn], problems: Problems, *, create_levels: bool
 ) -> None:
     levels = list(GridLevel.objects.all())
     by_name = {level.name: level for level in levels}
@@ -446,7 +262,7 @@ def _resolve_levels(
         stored = plan.stored.get(code)
         parent = plan.parent_of.get(code)
         parent_depth = depth_of.get(parent) if parent is not None else -1
-        if feature is None or feature.level is _KEEP:
+        if feature is None or feature.level is KEEP:
             if stored is None:
                 if feature is not None:
                     problems.add(feature, _("新网格须给出层级(properties.level)"))
@@ -539,11 +355,11 @@ def _match_level(
 
 
 def _resolve_regions(
-    plan: GridImportPlan, by_code: dict[str, FeatureIn], problems: _Problems
+    plan: GridImportPlan, by_code: dict[str, FeatureIn], problems: Problems
 ) -> None:
     wanted: set[str] = set()
     for code, feature in by_code.items():
-        if feature.region_code is not _KEEP:
+        if feature.region_code is not KEEP:
             wanted.add(_padded(feature.region_code))
         if code.isdigit() and len(code) >= 12:
             wanted.add(code[:12])
@@ -553,7 +369,7 @@ def _resolve_regions(
     for code in _ordered_codes(plan, by_code):
         feature = by_code[code]
         stored = plan.stored.get(code)
-        if feature.region_code is not _KEEP:
+        if feature.region_code is not KEEP:
             region = regions.get(_padded(feature.region_code))
             if region is None:
                 problems.add(
@@ -590,7 +406,7 @@ def _padded(code: str) -> str:
     return code.ljust(12, "0") if code.isdigit() and len(code) < 12 else code
 
 
-def _compute_paths(plan: GridImportPlan, problems: _Problems) -> None:
+def _compute_paths(plan: GridImportPlan, problems: Problems) -> None:
     for code in _ordered_codes(plan, plan.parent_of):
         parent = plan.parent_of[code]
         if parent is not None and parent not in plan.final_paths:
@@ -656,12 +472,12 @@ def _diff(plan: GridImportPlan) -> None:
     pk_of_code = {code: g.pk for code, g in plan.stored.items()}
     for feature in plan.features:
         stored = plan.stored.get(feature.code)
-        name = feature.name if feature.name is not _KEEP else (stored.name if stored else "")
+        name = feature.name if feature.name is not KEEP else (stored.name if stored else "")
         if stored is None:
             plan.changes.append(GridChange(feature.code, str(name), "create", feature.index))
             continue
         changed = []
-        if feature.name is not _KEEP and feature.name != stored.name:
+        if feature.name is not KEEP and feature.name != stored.name:
             changed.append("name")
         if plan.level_of.get(feature.code) != stored.level_id:
             changed.append("level")
@@ -676,11 +492,9 @@ def _diff(plan: GridImportPlan) -> None:
             changed.append("region")
         for key in ("households", "population", "tier"):
             value = getattr(feature, key)
-            if value is not _KEEP and value != getattr(stored, key):
+            if value is not KEEP and value != getattr(stored, key):
                 changed.append(key)
-        if feature.boundary is not _KEEP and feature.boundary != stored_boundaries.get(
-            feature.code
-        ):
+        if feature.boundary is not KEEP and feature.boundary != stored_boundaries.get(feature.code):
             changed.append("boundary")
         action: Action = "update" if changed else "unchanged"
         plan.changes.append(GridChange(feature.code, str(name), action, feature.index, changed))
@@ -723,9 +537,9 @@ def apply_grid_plan(plan: GridImportPlan) -> None:
                 region_id=plan.region_of[code],
                 parent_id=pk_of[parent] if parent else None,
                 path=plan.final_paths[code],
-                households=feature.households if feature.households is not _KEEP else 0,
-                population=feature.population if feature.population is not _KEEP else 0,
-                tier=feature.tier if feature.tier is not _KEEP else 2,
+                households=feature.households if feature.households is not KEEP else 0,
+                population=feature.population if feature.population is not KEEP else 0,
+                tier=feature.tier if feature.tier is not KEEP else 2,
             )
             apply_boundary(grid, feature.geometry)
             rows.append(grid)

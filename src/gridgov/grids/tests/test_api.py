@@ -135,8 +135,10 @@ def test_children_of_a_grid(client_for, django_assert_max_num_queries):
     assert codes(response) == {VILLAGE_A, VILLAGE_B}
 
 
-def test_levels(client_for):
-    body = client_for("worker_a1").get(f"{API}/levels").json()
+def test_levels(client_for, django_assert_max_num_queries):
+    client = client_for("worker_a1")
+    with django_assert_max_num_queries(4):
+        body = client.get(f"{API}/levels").json()
     assert [(lv["depth"], lv["name"]) for lv in body] == [(0, "镇"), (1, "村"), (2, "单元网格")]
 
 
@@ -214,7 +216,8 @@ def test_regions_list_and_children(client_for, django_assert_max_num_queries):
     with django_assert_max_num_queries(6):
         response = client.get(f"{API}/regions", {"parent": "410182100"})
     assert codes(response) >= {VILLAGE_A, VILLAGE_B}
-    children = client.get(f"{API}/regions/410182100000/children").json()["items"]
+    with django_assert_max_num_queries(7):
+        children = client.get(f"{API}/regions/410182100000/children").json()["items"]
     assert {c["code"] for c in children} >= {VILLAGE_A, VILLAGE_B}
     assert children[0]["parent_code"] == "410182100000"
     assert client.get(f"{API}/regions/4101").json()["name"] == "郑州市"
