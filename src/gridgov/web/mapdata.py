@@ -8,17 +8,20 @@ re-encoded on the next request and an unchanged district is never simplified twi
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import threading
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Hashable
+from dataclasses import dataclass
 from typing import Any
 
 import shapely
+from django.db.models import Count, Max, QuerySet
 from shapely.geometry import shape
 
-from gridgov.grids.models import Grid
-from gridgov.grids.services import current_grid_revision
+from gridgov.grids.models import Grid, GridRevision
 
 SCALE = 100_000  # 1e-5 degree ≈ 1.1 m: finer than any screen shows a grid
 # Simplification tolerance as a share of the grid's bbox diagonal, never coarser than ~3 m.
@@ -63,53 +66,103 @@ def encode_outline(boundary: dict[str, Any]) -> list[list[list[int]]]:
     return [p for p in encoded if p]
 
 
-def _outlines_for(grids: Iterable[tuple[int, dict[str, Any]]], revision: int) -> dict[int, str]:
+@dataclass(frozen=True)
+class GridsDocument:
+    """The JSON document, its gzip encoding and its ETag."""
+
+    body: bytes
+    gzipped: bytes
+    etag: str
+
+
+# Documents by (revision, scope key): most users of one deployment share a handful of scopes.
+_documents: OrderedDict[tuple[tuple[int, str], Hashable], GridsDocument] = OrderedDict()
+MAX_DOCUMENTS = 64
+COLUMNS = (
+    "pk",
+    "code",
+    "name",
+    "level_id",
+    "level__name",
+    "level__depth",
+    "parent_id",
+    "households",
+    "population",
+    "label_lon",
+    "label_lat",
+)
+
+
+def grid_version() -> tuple[int, str]:
+    """The grid revision, with the latest grid change and the number of grids: a database
+    restored from an older copy (or a rolled-back test) can repeat a revision number with
+    other grids behind it."""
+    revision = GridRevision.objects.filter(pk=1).values_list("revision", flat=True).first() or 0
+    agg = Grid.objects.aggregate(latest=Max("updated_at"), count=Count("pk"))
+    latest = agg["latest"].isoformat() if agg["latest"] else ""
+    return (revision, f"{latest}/{agg['count']}")
+
+
+def _outlines(pks: list[int], revision: tuple[int, str]) -> dict[int, str]:
+    """Encoded outlines of these grids, encoding (and reading the boundary of) only those not
+    seen since the last grid write."""
     with _lock:
         if _memo["revision"] != revision:
             _memo["revision"] = revision
             _memo["outlines"] = {}
         outlines: dict[int, str] = _memo["outlines"]
-    result: dict[int, str] = {}
-    for pk, boundary in grids:
-        cached = outlines.get(pk)
-        if cached is None:
-            cached = json.dumps(encode_outline(boundary), separators=(",", ":"))
-            outlines[pk] = cached
-        result[pk] = cached
-    return result
+    missing = [pk for pk in pks if pk not in outlines]
+    for start in range(0, len(missing), 500):
+        chunk = missing[start : start + 500]
+        for pk, boundary in Grid.objects.filter(pk__in=chunk).values_list("pk", "boundary"):
+            outlines[pk] = (
+                json.dumps(encode_outline(boundary), separators=(",", ":")) if boundary else "[]"
+            )
+    return {pk: outlines.get(pk, "[]") for pk in pks}
 
 
-def grids_document(grids: Iterable[Grid]) -> tuple[str, str]:
-    """The JSON document of the given grids and its ETag.
+def grids_document(grids: QuerySet[Grid], *, key: Hashable | None = None) -> GridsDocument:
+    """The JSON document of the given grids, cached per grid revision under `key` (the scope
+    the queryset was built from) when one is given.
 
     Columns: code, name, level (index into `levels`), parent (index into the same arrays or
     -1), households, population, label point (encoded), outline (list of encoded polygons)."""
-    revision = current_grid_revision()
-    rows = list(grids)
-    outlines = _outlines_for(((g.pk, g.boundary) for g in rows if g.boundary), revision)
-    index = {g.pk: i for i, g in enumerate(rows)}
+    version = grid_version()
+    revision = version[0]
+    if key is not None:
+        with _lock:
+            cached = _documents.get((version, key))
+            if cached is not None:
+                _documents.move_to_end((version, key))
+                return cached
+    rows = list(grids.values_list(*COLUMNS))
+    outlines = _outlines([r[0] for r in rows], version)
+    index = {r[0]: i for i, r in enumerate(rows)}
     levels: list[str] = []
     level_index: dict[int, int] = {}
-    for g in sorted(rows, key=lambda g: g.level.depth):
-        if g.level_id not in level_index:
-            level_index[g.level_id] = len(levels)
-            levels.append(g.level.name)
+    for r in sorted(rows, key=lambda r: r[5]):
+        if r[3] not in level_index:
+            level_index[r[3]] = len(levels)
+            levels.append(r[4])
     header = {
         "revision": revision,
         "scale": SCALE,
         "levels": levels,
-        "code": [g.code for g in rows],
-        "name": [g.name for g in rows],
-        "level": [level_index[g.level_id] for g in rows],
-        "parent": [index.get(g.parent_id, -1) if g.parent_id else -1 for g in rows],
-        "households": [g.households for g in rows],
-        "population": [g.population for g in rows],
-        "label": [
-            [round((g.label_lon or 0) * SCALE), round((g.label_lat or 0) * SCALE)] for g in rows
-        ],
+        "code": [r[1] for r in rows],
+        "name": [r[2] for r in rows],
+        "level": [level_index[r[3]] for r in rows],
+        "parent": [index.get(r[6], -1) if r[6] else -1 for r in rows],
+        "households": [r[7] for r in rows],
+        "population": [r[8] for r in rows],
+        "label": [[round((r[9] or 0) * SCALE), round((r[10] or 0) * SCALE)] for r in rows],
     }
     head = json.dumps(header, ensure_ascii=False, separators=(",", ":"))
-    body = ",".join(outlines.get(g.pk, "[]") for g in rows)
-    document = head[:-1] + ',"outline":[' + body + "]}"
-    etag = hashlib.sha1(document.encode(), usedforsecurity=False).hexdigest()[:20]
-    return document, etag
+    body = (head[:-1] + ',"outline":[' + ",".join(outlines[r[0]] for r in rows) + "]}").encode()
+    etag = hashlib.sha1(body, usedforsecurity=False).hexdigest()[:20]
+    document = GridsDocument(body=body, gzipped=gzip.compress(body, compresslevel=6), etag=etag)
+    if key is not None:
+        with _lock:
+            _documents[(version, key)] = document
+            while len(_documents) > MAX_DOCUMENTS:
+                _documents.popitem(last=False)
+    return document

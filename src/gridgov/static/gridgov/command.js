@@ -29,6 +29,8 @@
   var charts = {};
   var lastFigures = null;
   var inFlight = null;
+  // When the map was drawn and the first figures applied (read by bench/bench_command_centre.py).
+  var timings = window.gridgovTimings = {};
 
   function query() {
     var params = new URLSearchParams(new FormData(form));
@@ -50,17 +52,32 @@
     gridLayer = new GridgovMap.GridLayer(map, data, {
       onClick: function (g) { loadCard(g.code); }
     });
+    gridLayer.onThresholds = showThresholds;
+    showThresholds(gridLayer.thresholds);
     var b = gridLayer.bounds();
     if (b.isValid()) map.fitBounds(b, { padding: [8, 8] });
     else map.setView([34.8, 113.3], 12);
-    GridgovMap.levelSwitch(document.getElementById("cc-levels"), gridLayer, cfg.text.level);
+    GridgovMap.levelSwitch(document.getElementById("cc-levels"), gridLayer, cfg.text.level, cfg.text.autoLevel);
     mapEl.setAttribute("data-ready", "1");
+    timings.map = performance.now();
     if (lastFigures) applyMap(lastFigures);
     refresh();
   }).catch(function (err) {
     mapEl.setAttribute("data-error", String(err));
     mapEl.innerHTML = '<p class="placeholder">' + GridgovMap.escapeHtml(cfg.text.mapError) + "</p>";
   });
+
+  function showThresholds(t) {
+    var el = document.getElementById("cc-legend-counts");
+    if (!el || !t) return;
+    var html = "";
+    for (var i = 0; i < GridgovMap.COUNT_COLOURS.length; i++) {
+      var from = t[i], to = i + 1 < t.length ? t[i + 1] - 1 : null;
+      var text = to == null ? "≥" + from : (to > from ? from + "–" + to : String(from));
+      html += '<span><i style="background:' + GridgovMap.COUNT_COLOURS[i][1] + '"></i>' + text + "</span>";
+    }
+    el.innerHTML = html;
+  }
 
   function applyMap(fig) {
     if (!gridLayer) return;
@@ -177,6 +194,7 @@
       applyMap(fig);
       applyCharts(fig);
       if (status) status.textContent = cfg.text.updated + " " + fig.generated_at;
+      if (!timings.figures) timings.figures = performance.now();
       root.setAttribute("data-figures", "1");
     }).catch(function (err) {
       if (err && err.name === "AbortError") return;

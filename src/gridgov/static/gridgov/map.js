@@ -15,12 +15,22 @@
   ];
   var WARNING_COLOURS = { blue: "#2f6fd0", yellow: "#f2c200", orange: "#f07d00", red: "#d0021b" };
 
-  function countColour(n) {
+  function countColour(n, thresholds) {
     var colour = COUNT_COLOURS[0][1];
     for (var i = 0; i < COUNT_COLOURS.length; i++) {
-      if (n >= COUNT_COLOURS[i][0]) colour = COUNT_COLOURS[i][1];
+      var t = thresholds ? thresholds[i] : COUNT_COLOURS[i][0];
+      if (n >= t) colour = COUNT_COLOURS[i][1];
     }
     return colour;
+  }
+
+  /* The colour steps for a level: the unit-grid steps (0, 1, 2, 4, 7) stretched when the
+     level's grids hold many more cases (a town sums its villages). */
+  function thresholdsFor(max) {
+    var f = Math.max(1, max / 7);
+    var t = [0, 1, Math.ceil(2 * f), Math.ceil(4 * f), Math.ceil(7 * f)];
+    for (var i = 2; i < t.length; i++) if (t[i] <= t[i - 1]) t[i] = t[i - 1] + 1;
+    return t;
   }
 
   function decodeRing(enc, scale) {
@@ -82,7 +92,9 @@
     this.map = map;
     this.data = data;
     this.options = options || {};
-    this.activeLevel = this.options.activeLevel != null ? this.options.activeLevel : data.levels.length - 1;
+    this.auto = this.options.activeLevel == null;
+    this.activeLevel = this.auto ? data.levels.length - 1 : this.options.activeLevel;
+    this.levelWidths = averageWidths(data);
     this.layers = new Array(data.grids.length);
     this.byCode = {};
     this.group = L.featureGroup();
@@ -113,7 +125,9 @@
     }
     this.group.addTo(map);
     this.labels.addTo(map);
+    map.on("zoomend", function () { if (self.auto) self.pickLevel(); });
     map.on("zoomend moveend", function () { self.updateLabels(); });
+    if (this.auto) this.pickLevel();
     this.el = map.getContainer();
     this.el.setAttribute("data-grid-count", String(this.group.getLayers().length));
   }
@@ -125,10 +139,10 @@
   GridLayer.prototype.styleFor = function (g) {
     var depthGap = g.level - this.activeLevel;
     if (depthGap === 0) {
-      var fill = g.warning && WARNING_COLOURS[g.warning] ? WARNING_COLOURS[g.warning] : countColour(g.open);
+      var fill = g.warning && WARNING_COLOURS[g.warning] ? WARNING_COLOURS[g.warning] : countColour(g.open, this.thresholds);
       return {
-        color: g.overdue > 0 ? "#a61b0f" : "#4a5a6a",
-        weight: g.overdue > 0 ? 2 : 1,
+        color: g.overdue > 0 ? "#a61b0f" : "#5a6b7b",
+        weight: g.overdue > 0 ? 2 : 0.8,
         fill: true,
         fillColor: fill,
         fillOpacity: 0.6,
@@ -136,13 +150,18 @@
       };
     }
     if (depthGap < 0) {
-      return { color: "#1d4f91", weight: Math.min(4, 1.5 - depthGap), fill: false, opacity: 0.9 };
+      return { color: "#1d4f91", weight: Math.min(3.5, 0.6 - 0.9 * depthGap), fill: false, opacity: 0.85 };
     }
     return { color: "#7b8794", weight: 0.6, fill: false, opacity: 0.6, dashArray: "2 3" };
   };
 
   GridLayer.prototype.restyle = function () {
-    var self = this;
+    var self = this, max = 0;
+    this.data.grids.forEach(function (g) {
+      if (g.level === self.activeLevel && g.open > max) max = g.open;
+    });
+    this.thresholds = thresholdsFor(max);
+    if (this.onThresholds) this.onThresholds(this.thresholds);
     this.layers.forEach(function (layer) {
       if (layer) layer.setStyle(self.styleFor(layer.gridRecord));
     });
@@ -150,8 +169,26 @@
   };
 
   GridLayer.prototype.setActiveLevel = function (level) {
+    if (level === this.activeLevel) return;
     this.activeLevel = level;
     this.restyle();
+    if (this.onLevel) this.onLevel(level);
+  };
+
+  /* Automatic level: the deepest level whose grids are on average wide enough on screen to
+     click (about 28 px) at the current zoom. */
+  GridLayer.prototype.pickLevel = function () {
+    var map = this.map;
+    if (!map._loaded) return;
+    var center = map.getCenter();
+    var a = map.latLngToContainerPoint(center);
+    var b = map.latLngToContainerPoint([center.lat, center.lng + 0.01]);
+    var pxPerDegree = Math.abs(b.x - a.x) / 0.01;
+    var chosen = 0;
+    for (var i = 0; i < this.levelWidths.length; i++) {
+      if (this.levelWidths[i] && this.levelWidths[i] * pxPerDegree >= 28) chosen = i;
+    }
+    this.setActiveLevel(chosen);
   };
 
   /* counts: {code: [open, overdue]} for grids holding cases; summed up the tree. */
@@ -214,6 +251,22 @@
     }
   };
 
+  function averageWidths(data) {
+    var sums = [], counts = [];
+    data.grids.forEach(function (g) {
+      if (!g.latlngs.length) return;
+      var ring = g.latlngs[0][0] || g.latlngs[0];
+      var min = Infinity, max = -Infinity;
+      for (var i = 0; i < ring.length; i++) {
+        if (ring[i][1] < min) min = ring[i][1];
+        if (ring[i][1] > max) max = ring[i][1];
+      }
+      sums[g.level] = (sums[g.level] || 0) + (max - min);
+      counts[g.level] = (counts[g.level] || 0) + 1;
+    });
+    return data.levels.map(function (_n, i) { return counts[i] ? sums[i] / counts[i] : 0; });
+  }
+
   function escapeHtml(s) {
     return String(s).replace(/[&<>"']/g, function (c) {
       return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
@@ -229,26 +282,45 @@
       .then(decode);
   }
 
-  /* A radio group switching the active level. */
-  function levelSwitch(container, layer, label) {
+  /* A radio group switching the active level: automatic by zoom, or one level. */
+  function levelSwitch(container, layer, label, autoLabel) {
     if (!container) return;
     container.innerHTML = "";
     var legend = document.createElement("span");
     legend.className = "muted";
     legend.textContent = label;
     container.appendChild(legend);
-    layer.data.levels.forEach(function (name, i) {
+    var inputs = [];
+    function add(value, text) {
       var l = document.createElement("label");
       var input = document.createElement("input");
       input.type = "radio";
       input.name = "map-level";
-      input.value = String(i);
-      input.checked = i === layer.activeLevel;
-      input.addEventListener("change", function () { layer.setActiveLevel(i); });
+      input.value = value;
+      input.addEventListener("change", function () {
+        if (value === "auto") {
+          layer.auto = true;
+          layer.pickLevel();
+        } else {
+          layer.auto = false;
+          layer.setActiveLevel(parseInt(value, 10));
+        }
+      });
       l.appendChild(input);
-      l.appendChild(document.createTextNode(name));
+      l.appendChild(document.createTextNode(text));
       container.appendChild(l);
-    });
+      inputs.push(input);
+    }
+    add("auto", autoLabel || "auto");
+    layer.data.levels.forEach(function (name, i) { add(String(i), name); });
+    function sync() {
+      inputs.forEach(function (input) {
+        input.checked = layer.auto ? input.value === "auto" : input.value === String(layer.activeLevel);
+      });
+      container.setAttribute("data-active-level", String(layer.activeLevel));
+    }
+    layer.onLevel = sync;
+    sync();
   }
 
   window.GridgovMap = {
@@ -258,6 +330,7 @@
     GridLayer: GridLayer,
     levelSwitch: levelSwitch,
     countColour: countColour,
+    thresholdsFor: thresholdsFor,
     escapeHtml: escapeHtml,
     COUNT_COLOURS: COUNT_COLOURS,
     WARNING_COLOURS: WARNING_COLOURS

@@ -19,7 +19,7 @@ from gridgov.grids.models import Grid
 from gridgov.web import queries
 from gridgov.web.forms import CommandFilterForm
 from gridgov.web.mapdata import grids_document
-from gridgov.web.views.common import map_config, role_required
+from gridgov.web.views.common import document_response, map_config, role_required, scope_key
 
 COMMAND_ROLES = (Role.OFFICE, Role.LEADER)
 
@@ -58,6 +58,7 @@ def command_config() -> dict[str, Any]:
         "states": {state: str(label) for state, label in CaseState.choices},
         "text": {
             "level": _("显示层级:"),
+            "autoLevel": _("随缩放自动"),
             "reported": _("上报"),
             "closed": _("结案"),
             "cases": _("案件数"),
@@ -77,15 +78,8 @@ def command_config() -> dict[str, Any]:
 @role_required(*COMMAND_ROLES, Role.WORKER)
 def command_grids(request: HttpRequest) -> HttpResponse:
     """The compact geometry of every grid the user may see (mapdata), revalidated by ETag."""
-    document, etag = grids_document(queries.map_grids(request.user))
-    quoted = f'"{etag}"'
-    if request.headers.get("If-None-Match") == quoted:
-        response = HttpResponse(status=304)
-    else:
-        response = HttpResponse(document, content_type="application/json")
-    response["ETag"] = quoted
-    response["Cache-Control"] = "private, no-cache"
-    return response
+    document = grids_document(queries.map_grids(request.user), key=scope_key(request.user))
+    return document_response(request, document, public=False)
 
 
 @require_GET

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from functools import wraps
 from typing import Any
 
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.core.errors import DomainError
 from gridgov.core.jurisdiction import scope_of
+from gridgov.web.mapdata import GridsDocument
 
 View = Callable[..., HttpResponse]
 
@@ -70,3 +71,32 @@ def report_config(grids_url: str, *, focus: str = "", auto_locate: bool = True) 
             "notLocated": _("尚未定位"),
         },
     }
+
+
+def scope_key(user: Any) -> Hashable:
+    """What `visible_to(user)` depends on, as a cache key (the same for users of one scope)."""
+    scope = scope_of(user)
+    return (
+        "scope",
+        scope.is_admin,
+        tuple(sorted(scope.all_grid_paths())),
+        tuple(sorted(scope.all_region_paths())),
+    )
+
+
+def document_response(
+    request: HttpRequest, document: GridsDocument, *, public: bool
+) -> HttpResponse:
+    """Serve a cached map document: 304 when the browser has it, gzip when it accepts gzip."""
+    quoted = f'"{document.etag}"'
+    if request.headers.get("If-None-Match") == quoted:
+        response = HttpResponse(status=304)
+    elif "gzip" in request.headers.get("Accept-Encoding", ""):
+        response = HttpResponse(document.gzipped, content_type="application/json")
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = HttpResponse(document.body, content_type="application/json")
+    response["ETag"] = quoted
+    response["Vary"] = "Accept-Encoding, Cookie"
+    response["Cache-Control"] = f"{'public' if public else 'private'}, no-cache"
+    return response

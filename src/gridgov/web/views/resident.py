@@ -18,7 +18,7 @@ from gridgov.core.errors import DomainError
 from gridgov.grids.models import Grid
 from gridgov.web.forms import ResidentCallbackForm, ResidentReportForm, TrackForm
 from gridgov.web.mapdata import grids_document
-from gridgov.web.views.common import add_domain_error, report_config
+from gridgov.web.views.common import add_domain_error, document_response, report_config
 
 RESIDENT_FIELDS = {"grid": "address", "lon": "lon", "crs": "lon", "contact_phone": "contact_phone"}
 
@@ -80,15 +80,7 @@ def resident_grids(request: HttpRequest) -> HttpResponse:
         .select_related("level")
         .order_by("path")
     )
-    document, etag = grids_document(grids)
-    quoted = f'"{etag}"'
-    if request.headers.get("If-None-Match") == quoted:
-        response = HttpResponse(status=304)
-    else:
-        response = HttpResponse(document, content_type="application/json")
-    response["ETag"] = quoted
-    response["Cache-Control"] = "public, no-cache"
-    return response
+    return document_response(request, grids_document(grids, key="public"), public=True)
 
 
 def track(request: HttpRequest) -> HttpResponse:
