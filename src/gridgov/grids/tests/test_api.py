@@ -298,3 +298,12 @@ def test_locate_batch_accepts_the_maximum_and_refuses_more(client, town):
 def test_locate_batch_rejects_malformed_points(client, town):
     assert post_json(client, f"{API}/locate", {"points": [[1, 2, 3]]}).status_code == 422
     assert post_json(client, f"{API}/locate", {"points": "x"}).status_code == 422
+
+
+def test_public_batch_locate_needs_no_csrf_token(town):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = post_json(client, f"{API}/locate", {"points": [list(INSIDE[UNIT_A1])]})
+    assert response.status_code == 200
+    assert response.json()["results"][0]["code"] == UNIT_A1

@@ -233,3 +233,12 @@ def test_real_henan_villages_import_after_the_country(db):
     )
     assert region("410102001002").name == "碧沙岗社区居委会"
     assert elapsed < 60, f"{elapsed:.1f} s"
+
+
+def test_reimport_with_another_parent_moves_the_subtree(town):
+    """A village filed directly under the county: its path (and the scopes built on it) follow."""
+    result = run(("fix.csv", "code,name,parent_code\n410182100201,王村,410182\n"))
+    assert result.moved == 1
+    village = region("410182100201")
+    assert village.parent.code == "410182000000"
+    assert village.path == "/41/4101/410182/410182100201/"
