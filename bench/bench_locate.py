@@ -1,7 +1,7 @@
 """Batch point-to-grid throughput: our STRtree index against a naive loop over every polygon
 with shapely `contains`, on the 4,418 unit grids of the demo district (seed 001).
 
-    .venv/bin/python bench/bench_locate.py [--points 1000000] [--naive-sample 300] [--db FILE]
+    .venv/bin/python bench/bench_locate.py [--points 1000000] [--naive-sample 1000] [--db FILE]
 
 Points are uniform in the district's bounding box (about three quarters fall inside a grid).
 The naive loop is too slow for a million points, so it is timed on a sample and its rate
@@ -24,7 +24,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--points", type=int, default=1_000_000)
-    parser.add_argument("--naive-sample", type=int, default=300)
+    parser.add_argument("--naive-sample", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3, help="index runs; the best is reported")
     parser.add_argument("--seed", type=int, default=2026)
     add_db_argument(parser)
