@@ -99,7 +99,7 @@ def _existing(stored_key: str | None, channel: str, external_number: str) -> Cas
     return None
 
 
-def find_duplicate(case: Case) -> Case | None:
+def find_duplicate_id(case: Case) -> int | None:
     """A possible duplicate: same grid, same item, within the item's distance and time window
     (the nearest one); only flagged, an operator decides whether to merge."""
     item = case.item
@@ -112,14 +112,15 @@ def find_duplicate(case: Case) -> Case | None:
         )
         .exclude(pk=case.pk)
         .exclude(state__in=[*INVALID_STATES, CaseState.RECORDED])
-        .only("pk", "lon", "lat", "created_at")
-        .order_by("-created_at")[:50]
+        .order_by("-created_at")
+        # Plain values: a model instance of an FSM model would reload its deferred state.
+        .values_list("pk", "lon", "lat")[:50]
     )
-    best: tuple[float, Case] | None = None
-    for other in candidates:
-        metres = distance_m(case.lon, case.lat, other.lon, other.lat)  # type: ignore[arg-type]
+    best: tuple[float, int] | None = None
+    for pk, lon, lat in candidates:
+        metres = distance_m(case.lon, case.lat, lon, lat)
         if metres <= item.duplicate_radius_m and (best is None or metres < best[0]):
-            best = (metres, other)
+            best = (metres, pk)
     return best[1] if best else None
 
 
@@ -277,7 +278,7 @@ def _create(
         contact_phone=phone,
         created_at=now,
     )
-    case.duplicate_of = find_duplicate(case)
+    case.duplicate_of_id = find_duplicate_id(case)
     case.save()
     extra: dict[str, Any] = {}
     if received_at is not None:
@@ -309,20 +310,19 @@ def _create(
 
 
 def _notify_intake(case: Case, by: Any) -> None:
-    """The receiving platform hears of every report; an emergency also reaches the level above
-    and the village at once (seed 003: 立即上报镇、村)."""
+    """An emergency reaches the town and the levels around it at once (seed 003: 立即上报镇、村;
+    the county platform too). Ordinary reports notify no one: the receiving platform's
+    "to accept" queue is where they wait, and an inbox item per report would bury the
+    assignments, urges and returns the inbox is for."""
+    if case.urgency != Urgency.EMERGENCY:
+        return
     from gridgov.cases.location import platform_chain
 
-    regions = {case.level_region_id}
-    if case.urgency == Urgency.EMERGENCY:
-        regions |= {r.pk for _level, r in platform_chain(case.grid.region)[:3]}
-    title = (
-        _("突发事件:%(title)s") if case.urgency == Urgency.EMERGENCY else _("新上报案件:%(title)s")
-    ) % {"title": case.title}
+    regions = {case.level_region_id} | {r.pk for _level, r in platform_chain(case.grid.region)[:3]}
     notify_on_commit(
         operators_of(regions),
-        kind="case_emergency" if case.urgency == Urgency.EMERGENCY else "case_reported",
-        title=title,
+        kind="case_emergency",
+        title=_("突发事件:%(title)s") % {"title": case.title},
         body=case.description[:200],
         case=case,
         by=by,

@@ -144,9 +144,9 @@ def classify_case(
     _guard(case, by, _("分类"), case.classify)
     previous = case.item
     case.classify(item)
-    from gridgov.cases.intake import find_duplicate
+    from gridgov.cases.intake import find_duplicate_id
 
-    case.duplicate_of = find_duplicate(case)
+    case.duplicate_of_id = find_duplicate_id(case)
     _save(case, by)
     record(
         case,
