@@ -182,6 +182,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# WhiteNoise serves from the finders and warns about a missing root: keep the root present.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [
     PACKAGE_DIR / "static",
     ("vendor/echarts", REPO_DIR / "frontend" / "node_modules" / "echarts" / "dist"),

@@ -9,9 +9,12 @@ Areas are in square metres in one equal-area projection (grids.geometry); faults
 the tolerance (default settings.GRIDGOV["COVERAGE_TOLERANCE_M2"], 1 m²) are slivers of
 digitising and are dropped.
 
-Overlay runs in the projection on a 1 mm precision grid (GEOS snap-rounding): edges that two
-neighbours share up to floating-point noise are then the same edge, so noise neither invents
-faults nor joins two real gaps into one through a hair-thin seam.
+Overlay runs in lon/lat, where the boundaries were drawn, on a precision grid of 1e-8 degree
+(about 1 mm; GEOS snap-rounding): edges that two neighbours share up to floating-point noise are
+then the same edge, so noise neither invents faults nor joins two real gaps into one through a
+hair-thin seam. Only the faults found are projected, for their areas. Projecting first would
+bend every slanted straight edge by up to decimetres, and a child's corner lying on its parent's
+edge would become a phantom sliver of hundreds of m².
 
 Sibling pairs come from one STRtree query over every child (vectorised); gaps from one
 unary_union per parent. A 4,418-grid district takes a few seconds (bench/bench_coverage.py).
@@ -31,7 +34,7 @@ from shapely.geometry.base import BaseGeometry
 from gridgov.grids.geometry import EqualArea, shapes_from_geojson
 from gridgov.grids.models import Grid
 
-GRID_SIZE_M = 0.001
+GRID_SIZE_DEG = 1e-8
 FaultKind = Literal["overlap", "gap", "outside", "no_boundary"]
 KIND_LABELS: dict[FaultKind, str] = {
     "overlap": "重叠",
@@ -142,13 +145,13 @@ class _Checker:
         self.projection = EqualArea(lat0=(bounds[1] + bounds[3]) / 2)
         geoms = np.full(len(codes), None, dtype=object)
         if present.any():
-            projected = shapely.transform(lonlat[present], self.projection._forward_coords)
+            valid = lonlat[present]
             # Stored boundaries are validated on write; repair defensively so one bad row
             # cannot stop the check of a whole district.
-            invalid = ~shapely.is_valid(projected)
+            invalid = ~shapely.is_valid(valid)
             if invalid.any():
-                projected[invalid] = shapely.make_valid(projected[invalid])
-            geoms[present] = projected
+                valid[invalid] = shapely.make_valid(valid[invalid])
+            geoms[present] = valid
         self.geoms = geoms
         has_parent = parent_idx >= 0
         self.child_idx = np.nonzero(has_parent)[0]
@@ -164,17 +167,18 @@ class _Checker:
         faults.sort(key=lambda f: (f.parent, order[f.kind], f.grids, -f.area_m2))
         return faults
 
-    def _point(self, geom: BaseGeometry) -> tuple[float, float]:
-        p = geom.representative_point()
-        lon, lat = self.projection.inverse_xy(np.array([p.x]), np.array([p.y]))
-        return round(float(lon[0]), 7), round(float(lat[0]), 7)
+    def _areas(self, geoms: Any) -> Any:
+        """Square metres of lon/lat geometries (one or an array), in the equal-area projection."""
+        return shapely.area(shapely.transform(geoms, self.projection._forward_coords))
 
     def _fault(
         self, kind: FaultKind, parent: int, grids: tuple[str, ...], geom: BaseGeometry
     ) -> CoverageFault:
-        largest = max(shapely.get_parts(geom), key=lambda g: g.area)
-        lon, lat = self._point(largest)
-        return CoverageFault(kind, self.codes[parent], grids, round(float(geom.area), 1), lon, lat)
+        parts = shapely.get_parts(geom)
+        largest = parts[int(np.argmax(self._areas(parts)))]
+        p = largest.representative_point()
+        area = round(float(self._areas(geom)), 1)
+        return CoverageFault(kind, self.codes[parent], grids, area, round(p.x, 7), round(p.y, 7))
 
     def _missing_boundaries(self) -> list[CoverageFault]:
         faults = []
@@ -207,8 +211,8 @@ class _Checker:
         left, right = left[interiors], right[interiors]
         if not len(left):
             return []
-        shared = shapely.intersection(geoms[left], geoms[right], grid_size=GRID_SIZE_M)
-        areas = shapely.area(shared)
+        shared = shapely.intersection(geoms[left], geoms[right], grid_size=GRID_SIZE_DEG)
+        areas = self._areas(shared)
         faults = []
         for a, b, geom, area in zip(left, right, shared, areas, strict=True):
             if area < self.tolerance:
@@ -229,15 +233,16 @@ class _Checker:
             if parent_geom is None:
                 continue
             member_geoms = self.geoms[members]
-            union = shapely.union_all(member_geoms, grid_size=GRID_SIZE_M)
-            gaps = shapely.difference(parent_geom, union, grid_size=GRID_SIZE_M)
-            if not gaps.is_empty and gaps.area >= self.tolerance:
-                parts = [g for g in shapely.get_parts(gaps) if g.area >= self.tolerance]
-                if parts:
+            union = shapely.union_all(member_geoms, grid_size=GRID_SIZE_DEG)
+            gaps = shapely.difference(parent_geom, union, grid_size=GRID_SIZE_DEG)
+            if not gaps.is_empty and self._areas(gaps) >= self.tolerance:
+                gap_parts = shapely.get_parts(gaps)
+                parts = gap_parts[self._areas(gap_parts) >= self.tolerance]
+                if len(parts):
                     near_tree = shapely.STRtree(member_geoms)
                     for gap in parts:
                         touching = near_tree.query(
-                            gap, predicate="dwithin", distance=10 * GRID_SIZE_M
+                            gap, predicate="dwithin", distance=10 * GRID_SIZE_DEG
                         )
                         near = tuple(sorted(self.codes[members[k]] for k in touching))
                         faults.append(self._fault("gap", parent, near, gap))
@@ -245,8 +250,8 @@ class _Checker:
             shapely.prepare(prepared_parent)
             outside = ~shapely.covers(prepared_parent, member_geoms)
             for k in np.nonzero(outside)[0]:
-                sticking = shapely.difference(member_geoms[k], parent_geom, grid_size=GRID_SIZE_M)
-                if sticking.is_empty or sticking.area < self.tolerance:
+                sticking = shapely.difference(member_geoms[k], parent_geom, grid_size=GRID_SIZE_DEG)
+                if sticking.is_empty or self._areas(sticking) < self.tolerance:
                     continue
                 faults.append(self._fault("outside", parent, (self.codes[members[k]],), sticking))
         return faults

@@ -197,3 +197,39 @@ def test_real_sip_grids_coverage_findings(sip):
     outline = shape(jinsheng.boundary)
     assert all(outline.contains(Point(f.lon, f.lat)) for f in outside)
     assert report.count("no_boundary") == 0
+
+
+def test_child_corner_on_a_slanted_parent_edge_is_not_a_phantom_fault(tiled_regions):
+    """Topology is decided in lon/lat, where the boundaries are drawn: a child's corner that lies
+    on a parent's slanted edge (the parent lacking that vertex) is no fault. Projected first,
+    the straight edge would bend by decimetres and invent a sliver of hundreds of m²."""
+    from gridgov.grids.models import GridLevel, Region
+    from gridgov.grids.services import create_grid
+
+    levels = {lv.depth: lv for lv in GridLevel.objects.all()}
+    west_village = Region.objects.get(code=VILLAGES[0])
+    # Right triangle whose hypotenuse runs from (113.36, 34.80) to (113.30, 34.86); the cut at
+    # lon 113.33 meets it at its midpoint (113.33, 34.83), which is not a vertex of the parent.
+    parent = create_grid(
+        code="410182101201",
+        name="斜边村",
+        level=levels[1],
+        region=west_village,
+        boundary={
+            "type": "Polygon",
+            "coordinates": [[[113.30, 34.80], [113.36, 34.80], [113.30, 34.86], [113.30, 34.80]]],
+        },
+    )
+    left = [[113.30, 34.80], [113.33, 34.80], [113.33, 34.83], [113.30, 34.86], [113.30, 34.80]]
+    right = [[113.33, 34.80], [113.36, 34.80], [113.33, 34.83], [113.33, 34.80]]
+    for serial, ring in enumerate((left, right), start=1):
+        create_grid(
+            code=f"410182101201{serial:03d}",
+            name=f"斜边{serial}",
+            level=levels[2],
+            region=west_village,
+            parent=parent,
+            boundary={"type": "Polygon", "coordinates": [ring]},
+        )
+    report = check_coverage(parent)
+    assert report.faults == []
