@@ -12,12 +12,15 @@ gridgov: 网格化服务管理平台 (grid-based local governance)
 Operator commands (all honour DATABASE_URL; SQLite file under var/ by default):
   serve [--port 8000] [--workers 2]     migrate and serve the platform
   migrate                               apply database migrations
-  demo [--scale town|district] [--no-serve]
+  demo [--scale town|district] [--no-serve] [--reset] [--no-cases]
                                         build the deterministic demo town, then serve
-  import-regions FILE.csv [FILE.csv …]  import administrative divisions
-  import-grids FILE.geojson [--dry-run] import or update grids
+  import-regions FILE.csv [FILE.csv …] [--dry-run]
+                                        import administrative divisions
+  import-grids FILE.geojson [--dry-run] [--repair] [--create-levels]
+                                        import or update grids
   export-grids [CODE]                   print grids as a GeoJSON FeatureCollection
-  check-coverage [CODE] [--json]        gaps, overlaps and stick-outs (exit 1 on faults)
+  check-coverage [CODE] [--json] [--tolerance M2]
+                                        gaps, overlaps and stick-outs (exit 1 on faults)
   locate LON LAT [--crs wgs84|gcj02|bd09] | locate --csv FILE
                                         resolve points to unit grids
   load-calendar YEAR --from-file F.csv | --from-library [--replace]
