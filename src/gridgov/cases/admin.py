@@ -188,10 +188,10 @@ class CaseAdmin(admin.ModelAdmin):
     list_select_related = ["item", "grid", "department"]
     inlines = [CaseTaskInline, CaseEventInline, CaseAttachmentInline]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [f.name for f in self.model._meta.fields]
-
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -36,6 +36,7 @@ from gridgov.cases.schemas import (
     CatalogueItemOut,
     ClassifyIn,
     CloseIn,
+    CommentIn,
     ConflictOut,
     DecideExtensionIn,
     DispatchIn,
@@ -611,11 +612,6 @@ def supervise(request: HttpRequest, case_id: int, payload: RequiredNoteIn) -> di
         case=case, by=_user(request), note=payload.note, version=payload.version
     )
     return _detail(request, case_id)
-
-
-class CommentIn(Schema):
-    note: str
-    version: int | None = None
 
 
 @router.post("/{int:case_id}/comment", response=ACTION_RESPONSES)

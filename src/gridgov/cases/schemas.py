@@ -394,6 +394,11 @@ class ExtendIn(Schema):
     version: int | None = None
 
 
+class CommentIn(Schema):
+    note: str = Field(..., max_length=2000)
+    version: int | None = None
+
+
 class DecideExtensionIn(NoteIn):
     approve: bool
 
