@@ -29,6 +29,7 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(settings.REPO_DIR) / "test-artifacts" / "screenshots"
 PHONE = {"width": 375, "height": 667}
+SERIALIZED: dict[str, str] = {}
 DESKTOP = {"width": 1440, "height": 900}
 
 
@@ -39,8 +40,16 @@ def browser(django_db_setup: None) -> Iterator[Any]:
     here is synchronous, so the check is lifted while the browser runs."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"chromium not found at {CHROMIUM} (apt-get install chromium)")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # Django keeps its connections per async context: once Playwright's loop runs, the test
+    # body sees new connection objects without the content serialized after migrations, so
+    # keep it here for `site` to restore.
+    for alias in connections:
+        contents = getattr(connections[alias], "_test_serialized_contents", None)
+        if contents is not None:
+            SERIALIZED[alias] = contents
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
@@ -57,9 +66,18 @@ def browser(django_db_setup: None) -> Iterator[Any]:
 
 @pytest.fixture
 def site(live_server: Any, django_db_serialized_rollback: None) -> str:
-    """The base URL of the live server, with the cast built in the (restored) database."""
+    """The base URL of the live server, with the migrations' data (restored after the previous
+    test's flush) and the cast built in the database."""
+    from django.db import connections
+
     from gridgov.core.testing.town import build_test_town
 
+    for alias, contents in SERIALIZED.items():
+        connection = connections[alias]
+        if not hasattr(connection, "_test_serialized_contents"):
+            # The restore Django does before a serialized-rollback test missed this context.
+            connection._test_serialized_contents = contents
+            connection.creation.deserialize_db_from_string(contents)
     build_test_town()
     return str(live_server.url)
 

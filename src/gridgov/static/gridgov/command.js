@@ -55,7 +55,7 @@
     gridLayer.onThresholds = showThresholds;
     showThresholds(gridLayer.thresholds);
     var b = gridLayer.bounds();
-    if (b.isValid()) map.fitBounds(b, { padding: [8, 8] });
+    if (b.isValid()) map.fitBounds(b, { padding: [8, 8], animate: false });
     else map.setView([34.8, 113.3], 12);
     GridgovMap.levelSwitch(document.getElementById("cc-levels"), gridLayer, cfg.text.level, cfg.text.autoLevel);
     mapEl.setAttribute("data-ready", "1");
@@ -124,8 +124,8 @@
       xAxis: { type: "category", data: fig.per_day.map(function (d) { return d[0].slice(5); }) },
       yAxis: { type: "value", minInterval: 1 },
       series: [
-        { name: t.reported, type: "line", smooth: true, data: fig.per_day.map(function (d) { return d[1]; }) },
-        { name: t.closed, type: "line", smooth: true, data: fig.per_day.map(function (d) { return d[2]; }) }
+        { name: t.reported, type: "line", color: "#1d4f91", data: fig.per_day.map(function (d) { return d[1]; }) },
+        { name: t.closed, type: "line", color: "#27ae60", data: fig.per_day.map(function (d) { return d[2]; }) }
       ]
     }), true);
     chart("chart-by-class").setOption(Object.assign({}, base, {
@@ -134,7 +134,7 @@
       xAxis: { type: "value", minInterval: 1 },
       yAxis: { type: "category", inverse: true, data: fig.by_class.map(function (c) { return c[0]; }),
                axisLabel: { width: 100, overflow: "truncate" } },
-      series: [{ name: t.cases, type: "bar", data: fig.by_class.map(function (c) { return c[1]; }), itemStyle: { color: "#1d4f91" } }]
+      series: [{ name: t.cases, type: "bar", barMaxWidth: 22, data: fig.by_class.map(function (c) { return c[1]; }), itemStyle: { color: "#1d4f91" } }]
     }), true);
     chart("chart-by-state").setOption(Object.assign({}, base, {
       tooltip: { trigger: "item" },
@@ -142,7 +142,7 @@
       xAxis: { type: "category", data: fig.by_state.map(function (s) { return s[1]; }), axisLabel: { interval: 0, rotate: 30 } },
       yAxis: { type: "value", minInterval: 1 },
       series: [{
-        name: t.cases, type: "bar",
+        name: t.cases, type: "bar", barMaxWidth: 36,
         data: fig.by_state.map(function (s) {
           return { value: s[2], itemStyle: { color: MARKER_COLOURS[STATE_GROUP[s[0]] || "waiting"] } };
         })
@@ -155,8 +155,8 @@
       xAxis: { type: "category", data: fig.units.map(function (u) { return u[0]; }), axisLabel: { interval: 0, rotate: fig.units.length > 6 ? 35 : 0 } },
       yAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%" } },
       series: [
-        { name: t.closureRate, type: "bar", data: fig.units.map(function (u) { return pct(u[3]); }), itemStyle: { color: "#1d4f91" } },
-        { name: t.onTimeRate, type: "bar", data: fig.units.map(function (u) { return pct(u[4]); }), itemStyle: { color: "#27ae60" } }
+        { name: t.closureRate, type: "bar", barMaxWidth: 28, data: fig.units.map(function (u) { return pct(u[3]); }), itemStyle: { color: "#1d4f91" } },
+        { name: t.onTimeRate, type: "bar", barMaxWidth: 28, data: fig.units.map(function (u) { return pct(u[4]); }), itemStyle: { color: "#27ae60" } }
       ]
     }), true);
     chart("chart-closed-where").setOption(Object.assign({}, base, {
@@ -195,7 +195,8 @@
       applyCharts(fig);
       if (status) status.textContent = cfg.text.updated + " " + fig.generated_at;
       if (!timings.figures) timings.figures = performance.now();
-      root.setAttribute("data-figures", "1");
+      // Marked after the next frame, when Leaflet's canvas has drawn the markers.
+      requestAnimationFrame(function () { root.setAttribute("data-figures", "1"); });
     }).catch(function (err) {
       if (err && err.name === "AbortError") return;
       if (status) status.textContent = cfg.text.refreshFailed;

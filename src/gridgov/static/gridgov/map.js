@@ -120,7 +120,7 @@
     // Leaflet clips paths against the current view: give the map one before adding them.
     if (!map._loaded) {
       var b = this.group.getBounds();
-      if (b.isValid()) map.fitBounds(b, { padding: [8, 8] });
+      if (b.isValid()) map.fitBounds(b, { padding: [8, 8], animate: false });
       else map.setView([34.8, 113.3], 12);
     }
     this.group.addTo(map);

@@ -8,7 +8,7 @@
   GridgovMap.fetchGrids(cfg.grids).then(function (data) {
     var layer = new GridgovMap.GridLayer(map, data, {});
     var b = layer.bounds();
-    if (b.isValid()) map.fitBounds(b, { padding: [10, 10] });
+    if (b.isValid()) map.fitBounds(b, { padding: [10, 10], animate: false });
     cfg.cases.forEach(function (c) {
       L.circleMarker([c.lat, c.lon], { radius: 7, color: "#fff", weight: 2, fillColor: "#d0021b", fillOpacity: 1 })
         .addTo(map)

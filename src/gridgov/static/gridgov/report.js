@@ -41,7 +41,7 @@
     navigator.geolocation.getCurrentPosition(function (pos) {
       var acc = Math.round(pos.coords.accuracy || 0);
       setPosition(pos.coords.longitude, pos.coords.latitude, (text.located || "") + (acc ? " ±" + acc + "m" : ""));
-      if (map) map.setView([pos.coords.latitude, pos.coords.longitude], Math.max(map.getZoom() || 0, 16));
+      if (map) map.setView([pos.coords.latitude, pos.coords.longitude], Math.max(map.getZoom() || 0, 16), { animate: false });
     }, function () {
       if (statusEl) statusEl.textContent = text.locateFailed || "";
     }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
@@ -59,8 +59,12 @@
         onClick: function (g, ev) { pick(ev.latlng, g); }
       });
       var focus = cfg.focus && gridLayer.byCode[cfg.focus];
+      if (focus && gridLayer.layers[focus.index]) {
+        // The grid the resident came for (its board's QR code) stands out.
+        gridLayer.layers[focus.index].setStyle({ color: "#c0392b", weight: 3 }).bringToFront();
+      }
       var target = focus && gridLayer.layers[focus.index] ? gridLayer.layers[focus.index].getBounds() : gridLayer.bounds();
-      if (!lon.value && target.isValid()) map.fitBounds(target, { padding: [10, 10] });
+      if (!lon.value && target.isValid()) map.fitBounds(target, { padding: [10, 10], animate: false });
       mapEl.setAttribute("data-ready", "1");
     }).catch(function () { mapEl.setAttribute("data-ready", "0"); });
     map.on("click", function (ev) { pick(ev.latlng, null); });
