@@ -286,7 +286,17 @@ def _filtered(request: HttpRequest, f: CaseFilter) -> Any:
         end = dt.datetime.combine(f.created_to + dt.timedelta(days=1), dt.time.min, tz)
         qs = qs.filter(created_at__lt=end)
     if f.q:
-        qs = qs.filter(Q(title__icontains=f.q) | Q(external_number=f.q))
+        text = f.q.strip()
+        match = (
+            Q(title__icontains=text)
+            | Q(description__icontains=text)
+            | Q(external_number=text)
+            | Q(tracking_code=text.upper())
+        )
+        # A case number is the report date (8 digits) and the row id.
+        if text.isdigit() and len(text) > 8:
+            match |= Q(pk=int(text[8:]))
+        qs = qs.filter(match)
     if f.order:
         if f.order not in ORDERS:
             raise DomainError(_("未知排序 %(o)s") % {"o": f.order}, field="order")

@@ -259,6 +259,10 @@ def test_list_filters_and_paginates(client_for, report, item):
     assert office.get(URL, {"created_from": "2026-06-09", "count": "true"}).json()["count"] == 0
     assert client_for("worker_b1").get(URL, {"count": "true"}).json()["count"] == 1
     assert office.get(URL, {"status": "bogus"}).status_code == 400
+    one = Case.objects.filter(grid__code=UNIT_B1).first()
+    for text in (one.number, one.tracking_code.lower(), "B 网格"):
+        found = office.get(URL, {"q": text}).json()["items"]
+        assert [c["id"] for c in found] == [one.pk], text
 
 
 def test_overdue_filter(client_for, report, town, clock):
