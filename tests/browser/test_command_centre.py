@@ -48,3 +48,46 @@ def test_clicking_a_grid_opens_its_card(open_page: Any) -> None:
         or "赵强" in card.inner_text()
         or "在岗人员" in card.inner_text()
     )
+
+
+def test_filters_redraw_markers_tiles_and_charts_without_reloading(
+    open_page: Any, shot: Any
+) -> None:
+    from gridgov.cases.intake import report_case
+    from gridgov.cases.models import Channel, MatterItem
+    from gridgov.core.testing.town import INSIDE, UNIT_A1, UNIT_B1, Town
+
+    town = Town()
+    for grid, code, by in [
+        (UNIT_A1, "0401", "worker_a1"),
+        (UNIT_A1, "0502", "worker_a1"),
+        (UNIT_B1, "0401", "worker_b1"),
+    ]:
+        report_case(
+            by=town.user(by),
+            channel=Channel.PATROL,
+            description="测试",
+            item=MatterItem.objects.get(code=code),
+            lon=INSIDE[grid][0],
+            lat=INSIDE[grid][1],
+        )
+    w = open_page("town_office")
+    page = w.page
+    page.goto("/command/")
+    page.wait_for_selector("#command-centre[data-figures='1']")
+    assert page.locator("#cc-map").get_attribute("data-markers") == "3"
+    assert page.locator("[data-tile='reported']").inner_text() == "3"
+    page.evaluate("window.__sameDocument = true")
+    with page.expect_response(lambda r: "/command/figures.json" in r.url):
+        page.get_by_label("事项大类", exact=True).select_option(label="城市管理")
+    page.wait_for_selector("#cc-map[data-markers='1']")
+    page.wait_for_function(
+        "document.querySelector(\"[data-tile='reported']\").textContent.trim() === '1'"
+    )
+    assert page.evaluate("window.__sameDocument") is True  # no page reload
+    assert "matter_class=" in page.url
+
+    page.get_by_label("查找网格").fill("小村第1网格 410182100202001")
+    page.get_by_label("查找网格").press("Enter")
+    page.locator("#grid-card [data-grid-card='410182100202001']").wait_for()
+    assert "赵强" in page.locator("#grid-card").inner_text()

@@ -29,10 +29,15 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+class NamedChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
 class CommandFilterForm(forms.Form):
     """Filters of the command centre: category, status, channel, reporting period."""
 
-    matter_class = forms.ModelChoiceField(
+    matter_class = NamedChoiceField(
         label=_("事项大类"),
         queryset=MatterClass.objects.filter(is_active=True),
         required=False,

@@ -22,6 +22,9 @@
     waiting: "#e67e22", handling: "#2f6fd0", checking: "#7d4cc2", closed: "#27ae60", invalid: "#8a8f98", overdue: "#d0021b"
   };
 
+  // Where cases were closed (seed 004: village, town, district, handed to the hotline).
+  var LEVEL_COLOURS = { village: "#27ae60", town: "#1d4f91", county: "#7d4cc2", city: "#34495e", hotline: "#e67e22" };
+
   var map = GridgovMap.createMap(mapEl, cfg.map);
   var gridLayer = null;
   var markerLayer = L.layerGroup().addTo(map);
@@ -58,6 +61,7 @@
     if (b.isValid()) map.fitBounds(b, { padding: [8, 8], animate: false });
     else map.setView([34.8, 113.3], 12);
     GridgovMap.levelSwitch(document.getElementById("cc-levels"), gridLayer, cfg.text.level, cfg.text.autoLevel);
+    gridFinder(data);
     mapEl.setAttribute("data-ready", "1");
     timings.map = performance.now();
     if (lastFigures) applyMap(lastFigures);
@@ -77,6 +81,34 @@
       html += '<span><i style="background:' + GridgovMap.COUNT_COLOURS[i][1] + '"></i>' + text + "</span>";
     }
     el.innerHTML = html;
+  }
+
+  /* Find a grid by name or code (keyboard users, and districts of thousands of grids): zoom
+     to it and open its card. */
+  function gridFinder(data) {
+    var input = document.getElementById("cc-find");
+    var list = document.getElementById("cc-find-list");
+    if (!input || !list) return;
+    var byLabel = {};
+    var frag = document.createDocumentFragment();
+    data.grids.forEach(function (g) {
+      var label = g.name + " " + g.code;
+      byLabel[label] = g;
+      var option = document.createElement("option");
+      option.value = label;
+      frag.appendChild(option);
+    });
+    list.appendChild(frag);
+    function go() {
+      var g = byLabel[input.value] || data.grids.filter(function (x) { return x.code === input.value.trim(); })[0];
+      if (!g) return;
+      var layer = gridLayer.layers[g.index];
+      if (layer) map.fitBounds(layer.getBounds(), { padding: [20, 20], animate: false });
+      if (gridLayer.auto) gridLayer.pickLevel();
+      loadCard(g.code);
+    }
+    input.addEventListener("change", go);
+    input.addEventListener("keydown", function (ev) { if (ev.key === "Enter") { ev.preventDefault(); go(); } });
   }
 
   function applyMap(fig) {
@@ -165,7 +197,9 @@
       series: [{
         name: t.closedWhere, type: "pie", radius: ["35%", "65%"], center: ["50%", "45%"],
         label: { formatter: "{b}\n{c}" },
-        data: fig.closed_where.map(function (c) { return { name: c[1], value: c[2] }; })
+        data: fig.closed_where.map(function (c) {
+          return { name: c[1], value: c[2], itemStyle: { color: LEVEL_COLOURS[c[0]] || "#8a8f98" } };
+        })
       }]
     }), true);
     document.querySelectorAll("[data-chart-empty]").forEach(function (el) {

@@ -97,6 +97,9 @@ def command_figures(request: HttpRequest) -> JsonResponse:
             "on_time_rate": tiles.on_time_rate,
         },
         "grids": {g.code: [g.open, g.overdue] for g in figures.grid_counts},
+        # Four-colour warnings by grid code ("blue" … "red"), drawn over the open-case colours
+        # by map.js; filled once early warnings (oversight) exist.
+        "warnings": {},
         "markers": [
             [m.pk, m.lon, m.lat, m.state, int(m.overdue), m.title] for m in figures.markers
         ],
