@@ -159,9 +159,13 @@ def report_case(
     external_number = (external_number or "").strip()[:64]
     if channel == Channel.HOTLINE and not external_number:
         raise DomainError(_("热线转办须填写热线工单编号"), field="external_number")
-    existing = _existing(stored_key, channel, external_number)
-    if existing is not None:
-        return Intake(existing, created=False)
+    if external_number:
+        # A hotline re-sends its cases, sometimes with less detail: its number decides first.
+        existing = _existing(None, channel, external_number)
+        if existing is not None:
+            return Intake(existing, created=False)
+    # For client keys, insert first: a retry is rare, and the unique constraint finds it (also
+    # when the retry races the original) without a lookup per report.
     try:
         with transaction.atomic():
             case = _create(

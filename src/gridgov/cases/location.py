@@ -15,7 +15,7 @@ from gridgov.cases.models import REGION_LEVEL_TO_PLATFORM, Channel, PlatformLeve
 from gridgov.core import coords
 from gridgov.core.errors import DomainError
 from gridgov.core.jurisdiction import scope_of
-from gridgov.grids.index import locate
+from gridgov.grids.index import get_index
 from gridgov.grids.models import Grid, Region
 
 CRS_CHOICES = ("wgs84", "gcj02", "bd09")
@@ -28,6 +28,8 @@ class Placement:
     lat: float | None
     outside: bool
     needs_location: bool
+    # (platform level, region) from the grid's region up, when already known.
+    chain: list[tuple[str, Region]] | None = None
 
 
 def to_wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]:
@@ -44,13 +46,38 @@ def to_wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]:
     return coords.to_wgs84(lon, lat, crs)
 
 
+# (grid index version, grid id) → the grid row and its platform chain. A report resolves to one
+# of a few thousand unit grids; their rows and regions change only with a grid write, which
+# bumps the version the index is built from, so an entry never outlives its data.
+_PLACES: dict[tuple[Any, int], tuple[Grid, list[tuple[str, Region]]]] = {}
+_PLACES_MAX = 20_000
+
+
+def _grid_and_chain(version: Any, grid_id: int) -> tuple[Grid, list[tuple[str, Region]]]:
+    key = (version, grid_id)
+    hit = _PLACES.get(key)
+    if hit is None:
+        grid = Grid.objects.select_related("region", "level").get(pk=grid_id)
+        hit = (grid, platform_chain(grid.region))
+        if len(_PLACES) >= _PLACES_MAX:
+            _PLACES.clear()
+        _PLACES[key] = hit
+    return hit
+
+
 def locate_unit_grid(lon: float, lat: float) -> Grid | None:
     """The grid a WGS84 point falls in (the grids app's STRtree index): its unit grid, or the
     deepest grid covering it when it lies in a gap between unit grids; None outside."""
-    found = locate(lon, lat)
+    located = _locate(lon, lat)
+    return located[0] if located else None
+
+
+def _locate(lon: float, lat: float) -> tuple[Grid, list[tuple[str, Region]]] | None:
+    index = get_index()
+    found = index.locate_wgs84([lon], [lat])[0]
     if found is None:
         return None
-    return Grid.objects.select_related("region", "level").get(pk=found.grid_id)
+    return _grid_and_chain(index.version, found.grid_id)
 
 
 def top_grid(by: Any = None) -> Grid:
@@ -84,9 +111,12 @@ def place(
         raise DomainError(_("经度和纬度须同时提供"), field="lon")
     if lon is not None and lat is not None:
         wlon, wlat = to_wgs84(float(lon), float(lat), crs)
-        grid = locate_unit_grid(wlon, wlat)
-        if grid is not None:
-            return Placement(grid=grid, lon=wlon, lat=wlat, outside=False, needs_location=False)
+        located = _locate(wlon, wlat)
+        if located is not None:
+            grid, chain = located
+            return Placement(
+                grid=grid, lon=wlon, lat=wlat, outside=False, needs_location=False, chain=chain
+            )
         return Placement(grid=top_grid(by), lon=wlon, lat=wlat, outside=True, needs_location=False)
     if grid_code:
         grid = Grid.objects.select_related("region").filter(code=grid_code, is_active=True).first()
@@ -128,7 +158,7 @@ def intake_level(*, placement: Placement, channel: str, urgency: str) -> tuple[s
     transfers, department hand-overs and off-site findings arrive at the town's grid office
     (seed 004: the town platform exchanges cases with 96361). A case outside every grid waits
     at the top level."""
-    chain = platform_chain(placement.grid.region)
+    chain = placement.chain or platform_chain(placement.grid.region)
     if not chain:
         raise DomainError(_("网格 %(grid)s 的区划不属于任何平台层级") % {"grid": placement.grid})
     if placement.outside or placement.needs_location and placement.grid.parent_id is None:
