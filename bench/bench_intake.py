@@ -304,7 +304,18 @@ def _prepare_pg() -> None:
         conn.execute("CREATE DATABASE gridgov_bench_intake")
 
 
-def run_one(db: str, seconds: float, clients: int) -> dict[str, Any]:
+def _merge(runs: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
+    ok = sum(r["ok"] for r in runs)
+    return {
+        "ok": ok,
+        "errors": sum(r["errors"] for r in runs),
+        "rps": ok / seconds,
+        "p50_ms": statistics.median(r["p50_ms"] for r in runs),
+        "p95_ms": max(r["p95_ms"] for r in runs),
+    }
+
+
+def run_one(db: str, seconds: float, clients: int, rounds: int) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-intake-{db}-"))
     env = {
         **os.environ,
@@ -346,8 +357,12 @@ def run_one(db: str, seconds: float, clients: int) -> dict[str, Any]:
         # Warm both workers (imports, the grid index, the calendar cache).
         drive(port, "/bench/ping", setup, clients, 1.5)
         drive(port, "/api/v1/cases/", setup, clients, 2.5)
-        ceiling = drive(port, "/bench/ping", setup, clients, seconds)
-        intake = drive(port, "/api/v1/cases/", setup, clients, seconds)
+        # Interleaved rounds, so a change in the machine's load hits both endpoints alike.
+        ceilings, intakes = [], []
+        for _round in range(rounds):
+            ceilings.append(drive(port, "/bench/ping", setup, clients, seconds / rounds))
+            intakes.append(drive(port, "/api/v1/cases/", setup, clients, seconds / rounds))
+        ceiling, intake = _merge(ceilings, seconds), _merge(intakes, seconds)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -358,10 +373,11 @@ def run_one(db: str, seconds: float, clients: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--seconds", type=float, default=30.0, help="per endpoint")
     parser.add_argument(
         "--clients", type=int, default=4, help="concurrent load-generator processes"
     )
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per endpoint")
     parser.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.setup:
@@ -369,13 +385,15 @@ def main() -> None:
         setup_database()
         return
     dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
-    rows = [run_one(db, args.seconds, args.clients) for db in dbs]
+    rows = [run_one(db, args.seconds, args.clients, args.rounds) for db in dbs]
     print()
     print(
-        f"Intake throughput, gunicorn 2 workers, {args.clients} client processes, {args.seconds:.0f} s each"
+        f"Intake throughput, gunicorn 2 workers, {args.clients} client processes, "
+        f"{args.seconds:.0f} s per endpoint in {args.rounds} interleaved rounds"
     )
     print(
-        f"{'database':<12}{'ceiling req/s':>15}{'intake req/s':>15}{'ratio':>8}{'intake p50':>12}{'intake p95':>12}{'errors':>8}"
+        f"{'database':<12}{'ceiling req/s':>15}{'ceiling p50':>13}{'intake req/s':>15}"
+        f"{'intake p50':>12}{'intake p95':>12}{'ratio':>8}{'errors':>8}"
     )
     for r in rows:
         c, i = r["ceiling"], r["intake"]
