@@ -68,6 +68,7 @@ def browser(django_db_setup: None) -> Iterator[Any]:
 def site(live_server: Any, django_db_serialized_rollback: None) -> str:
     """The base URL of the live server, with the migrations' data (restored after the previous
     test's flush) and the cast built in the database."""
+    from django.core.management import call_command
     from django.db import connections
 
     from gridgov.core.testing.town import build_test_town
@@ -75,8 +76,13 @@ def site(live_server: Any, django_db_serialized_rollback: None) -> str:
     for alias, contents in SERIALIZED.items():
         connection = connections[alias]
         if not hasattr(connection, "_test_serialized_contents"):
-            # The restore Django does before a serialized-rollback test missed this context.
+            # The restore Django does before a serialized-rollback test missed this context:
+            # start from an empty database (an earlier flush may have re-created content types
+            # under other ids) and load the migrations' data.
             connection._test_serialized_contents = contents
+            call_command(
+                "flush", database=alias, interactive=False, inhibit_post_migrate=True, verbosity=0
+            )
             connection.creation.deserialize_db_from_string(contents)
     build_test_town()
     return str(live_server.url)
