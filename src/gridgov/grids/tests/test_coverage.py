@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
+from gridgov.core.testing import require_realdata
 from gridgov.grids import services
 from gridgov.grids.coverage import check_coverage
 from gridgov.grids.models import Grid
@@ -137,8 +138,7 @@ def test_the_named_cast_town_tiles_exactly(town):
 
 @pytest.fixture
 def sip(db):
-    if not sipdata.available():
-        pytest.skip("realdata/cn_grid_sip_suzhou is not present")
+    require_realdata("cn_grid_sip_suzhou")
     services.import_regions(files=[("sip_regions.csv", sipdata.regions_csv())])
     return services.import_grids(
         data=sipdata.as_bytes(sipdata.build_collection(fix_duplicate=True)),
@@ -148,8 +148,7 @@ def sip(db):
 
 
 def test_real_sip_file_as_published_is_rejected_for_its_faults(db):
-    if not sipdata.available():
-        pytest.skip("realdata/cn_grid_sip_suzhou is not present")
+    require_realdata("cn_grid_sip_suzhou")
     services.import_regions(files=[("sip_regions.csv", sipdata.regions_csv())])
     from gridgov.core.errors import ImportRejectedError
 

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from gridgov.core.errors import ImportRejectedError
-from gridgov.core.testing import realdata_path
+from gridgov.core.testing import require_realdata
 from gridgov.grids.models import Region, RegionLevel
 from gridgov.grids.services import import_regions
 
@@ -199,9 +199,7 @@ MODOOD = ("provinces.csv", "cities.csv", "areas.csv", "streets.csv")
 
 
 def real_files(*names: str, folder: str = "regions-modood") -> list[tuple[str, bytes]]:
-    paths = [realdata_path(folder, name) for name in names]
-    if not all(p.exists() for p in paths):
-        pytest.skip("realdata is not present")
+    paths = [require_realdata(folder, name) for name in names]
     return [(p.name, p.read_bytes()) for p in paths]
 
 
