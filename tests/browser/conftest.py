@@ -168,6 +168,17 @@ def open_page(browser: Any, site: str) -> Iterator[Callable[..., Watched]]:
 
 
 @pytest.fixture
+def login_as(site: str) -> Callable[[Any, str], None]:
+    """`login_as(context, "worker_b1")`: switch a browser context to another account."""
+
+    def switch(context: Any, username: str) -> None:
+        context.clear_cookies(name=settings.SESSION_COOKIE_NAME)
+        context.add_cookies([{**session_cookie(username), "url": site}])
+
+    return switch
+
+
+@pytest.fixture
 def shot() -> Callable[..., Path]:
     """`shot(page, "name")` saves test-artifacts/screenshots/<name>.png."""
 

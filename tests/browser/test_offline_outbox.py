@@ -68,3 +68,51 @@ def test_a_resend_after_a_lost_answer_returns_the_first_case(open_page: Any) -> 
     page.locator("#sent-list a").wait_for()
     page.wait_for_selector("#outbox[data-pending='0']", state="attached")
     assert Case.objects.filter(description="应答丢失:井盖缺失").count() == 1
+
+
+def test_the_report_page_opens_without_network_once_it_was_visited(
+    open_page: Any, shot: Any
+) -> None:
+    w = ready_report_page(open_page)
+    page = w.page
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_selector("#report-form[data-has-position='1']")
+    w.context.set_offline(True)
+    page.goto("/m/report/")
+    page.wait_for_selector("#pos-map[data-ready='1']")
+    page.wait_for_selector("#report-form[data-has-position='1']")
+    page.get_by_label("问题描述").fill("山里没信号:护栏被撞坏")
+    page.get_by_role("button", name="上报", exact=True).click()
+    page.wait_for_selector("#outbox[data-pending='1']")
+    shot(page, "phone-offline-page-375")
+    assert not Case.objects.filter(description__startswith="山里没信号").exists()
+    w.context.set_offline(False)
+    page.locator("#sent-list a").wait_for()
+    assert Case.objects.filter(description__startswith="山里没信号").count() == 1
+
+
+def test_a_report_waits_for_its_own_account(open_page: Any, login_as: Any) -> None:
+    w = ready_report_page(open_page)
+    page = w.page
+    w.allow("status of 409")  # the old page of the first worker trying under the new log-in
+    w.context.set_offline(True)
+    page.get_by_label("问题描述").fill("换人之前保存的上报")
+    page.get_by_role("button", name="上报", exact=True).click()
+    page.wait_for_selector("#outbox[data-pending='1']")
+    # Another worker logs in on the same phone before it was sent: never under their name.
+    login_as(w.context, "worker_b1")
+    w.context.set_offline(False)
+    page.goto("/m/")
+    outbox = page.locator("#outbox")
+    outbox.wait_for()
+    assert "1 条其他账号保存的上报" in outbox.inner_text()
+    assert outbox.get_attribute("data-pending") == "0"
+    assert not Case.objects.filter(description="换人之前保存的上报").exists()
+    login_as(w.context, "worker_a1")
+    page.goto("/m/")
+    page.wait_for_selector("#outbox[data-pending='0']", state="attached")
+    case = Case.objects.get(description="换人之前保存的上报")
+    assert case.reporter is not None
+    assert case.reporter.username == "worker_a1"

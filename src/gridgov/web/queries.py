@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gridgov.cases import queues as case_queues
 from gridgov.cases.models import (
@@ -141,16 +142,19 @@ class CaseFilters:
 # Status filter choices: the case states grouped the way an office talks about them.
 STATE_FILTERS: dict[str, tuple[Any, frozenset[str]]] = {
     "waiting": (
-        _("待受理/待派遣"),
+        gettext_lazy("待受理/待派遣"),
         frozenset(
             {CaseState.REPORTED, CaseState.ACCEPTED, CaseState.REGISTERED, CaseState.RETURNED}
         ),
     ),
-    "handling": (_("处置中"), frozenset({CaseState.DISPATCHED, CaseState.HANDLING})),
-    "checking": (_("待核查/待结案"), frozenset({CaseState.FED_BACK, CaseState.VERIFIED})),
-    "open": (_("全部未结"), frozenset(OPEN_STATES)),
-    "closed": (_("已结案"), frozenset(CLOSED_STATES)),
-    "invalid": (_("不予受理/已合并"), frozenset(INVALID_STATES)),
+    "handling": (gettext_lazy("处置中"), frozenset({CaseState.DISPATCHED, CaseState.HANDLING})),
+    "checking": (
+        gettext_lazy("待核查/待结案"),
+        frozenset({CaseState.FED_BACK, CaseState.VERIFIED}),
+    ),
+    "open": (gettext_lazy("全部未结"), frozenset(OPEN_STATES)),
+    "closed": (gettext_lazy("已结案"), frozenset(CLOSED_STATES)),
+    "invalid": (gettext_lazy("不予受理/已合并"), frozenset(INVALID_STATES)),
 }
 
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("m/tasks/", phone.phone_tasks, name="phone_tasks"),
     path("m/verify/", phone.phone_verify, name="phone_verify"),
     path("m/map/", phone.phone_map, name="phone_map"),
+    path("m/sw.js", phone.phone_sw, name="phone_sw"),
     # Residents (no account)
     path("report/", resident.resident_report, name="resident_report"),
     path("report/grids.json", resident.resident_grids, name="resident_grids"),

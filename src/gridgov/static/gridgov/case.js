@@ -5,7 +5,10 @@
   var dataEl = document.getElementById("case-map-data");
   if (!el || !dataEl || !window.L) return;
   var data = JSON.parse(dataEl.textContent);
-  var map = L.map(el, { zoomSnap: 0.25, attributionControl: !!data.tileUrl, scrollWheelZoom: false });
+  var map = L.map(el, {
+    zoomSnap: 0.25, zoomControl: false, attributionControl: !!data.tileUrl, scrollWheelZoom: false
+  });
+  L.control.zoom({ zoomInTitle: data.zoomIn || "+", zoomOutTitle: data.zoomOut || "-" }).addTo(map);
   if (data.tileUrl) L.tileLayer(data.tileUrl, { attribution: data.tileAttribution || "" }).addTo(map);
   // Set the view before adding vector layers: Leaflet clips paths against the current view.
   var outline = data.boundary ? L.geoJSON(data.boundary, {

@@ -78,8 +78,13 @@
     var map = L.map(el, {
       preferCanvas: false,
       zoomSnap: 0.25,
+      zoomControl: false,
       attributionControl: !!(config && config.tileUrl)
     });
+    L.control.zoom({
+      zoomInTitle: (config && config.zoomIn) || "+",
+      zoomOutTitle: (config && config.zoomOut) || "-"
+    }).addTo(map);
     if (config && config.tileUrl) {
       L.tileLayer(config.tileUrl, { attribution: config.tileAttribution || "", maxZoom: 19 }).addTo(map);
     }

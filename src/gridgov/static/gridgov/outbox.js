@@ -50,9 +50,14 @@
     });
   }
 
+  var others = 0;
+  /* This account's waiting reports, oldest first (others are counted, never sent). */
   function all() {
     return tx("readonly", function (s) { return s.getAll(); }).then(function (rows) {
-      return (rows || []).sort(function (a, b) { return a.created < b.created ? -1 : 1; });
+      rows = rows || [];
+      var mine = rows.filter(function (r) { return r.user === T.user; });
+      others = rows.length - mine.length;
+      return mine.sort(function (a, b) { return a.created < b.created ? -1 : 1; });
     });
   }
   function put(rec) { return tx("readwrite", function (s) { s.put(rec); }); }
@@ -69,7 +74,7 @@
     if (!box) return Promise.resolve();
     return all().then(function (rows) {
       box.setAttribute("data-pending", String(rows.length));
-      if (!rows.length && !notice) { box.hidden = true; box.innerHTML = ""; return; }
+      if (!rows.length && !notice && !others) { box.hidden = true; box.innerHTML = ""; return; }
       box.hidden = false;
       var html = "";
       if (rows.length) {
@@ -84,6 +89,7 @@
         html += "<button type=\"button\" class=\"btn secondary\" data-outbox-retry>" + esc(flushing ? (T.sending || "") : (T.retry || "")) + "</button>";
       }
       if (notice) html += "<p class=\"small\" data-outbox-notice>" + notice + "</p>";
+      if (others) html += "<p class=\"small muted\">" + esc((T.otherAccount || "").replace("%(n)s", others)) + "</p>";
       box.innerHTML = html;
       var retry = box.querySelector("[data-outbox-retry]");
       if (retry) retry.addEventListener("click", function () { flush(); });
@@ -109,6 +115,7 @@
     var fd = new FormData();
     rec.fields.forEach(function (kv) { fd.append(kv[0], kv[1]); });
     rec.files.forEach(function (f) { fd.append(f[0], f[1], f[2]); });
+    fd.append("outbox_user", String(rec.user));
     return fetch(rec.url, {
       method: "POST",
       body: fd,
@@ -147,6 +154,9 @@
                   return true;
                 });
               });
+            }
+            if (r.status === 409) {
+              return false;  // logged in as someone else now: keep it for its own account
             }
             if (r.status === 401 || r.status === 403 || r.redirected) {
               notice = esc(T.loginNeeded || "") + " <a href=\"/login/?next=" + encodeURIComponent(location.pathname) + "\">" + esc(T.login || "") + "</a>";
@@ -235,6 +245,7 @@
       var desc = form.querySelector("[name=description]");
       var rec = {
         key: keyInput.value || newKey(),
+        user: T.user,
         url: form.action,
         created: new Date().toISOString(),
         summary: (desc ? desc.value.trim() : "").slice(0, 40),
@@ -267,6 +278,12 @@
     all().then(function (rows) { if (rows.length) flush(); }).catch(function () {});
   }, RETRY_MS);
   openDb().then(function () { return flush(); }).catch(function () {});
+
+  // The service worker keeps the report page and its scripts, so the page opens without network.
+  if ("serviceWorker" in navigator && T.serviceWorker) {
+    navigator.serviceWorker.register(T.serviceWorker, { scope: T.serviceWorker.replace(/[^/]*$/, "") })
+      .catch(function () {});
+  }
 
   window.GridgovOutbox = { flush: flush, all: all, render: render };
 })();

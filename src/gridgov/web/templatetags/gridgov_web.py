@@ -111,13 +111,20 @@ def deadline(
     )
 
 
-@register.simple_tag
-def outbox_strings() -> SafeString:
-    """The phone outbox's messages, translated, for outbox.js."""
+@register.simple_tag(takes_context=True)
+def outbox_strings(context: template.Context) -> SafeString:
+    """The phone outbox's settings and messages, translated, for outbox.js. Reports are kept
+    per account: a shared phone never sends one person's report under another's log-in."""
+    from django.urls import reverse
     from django.utils.html import json_script
 
+    request = context.get("request")
+    user = getattr(request, "user", None)
     return json_script(
         {
+            "user": user.pk if user is not None and user.is_authenticated else None,
+            "serviceWorker": reverse("phone_sw"),
+            "otherAccount": _("另有 %(n)s 条其他账号保存的上报,请用该账号登录后发送。"),
             "waiting": _("%(n)s 条上报等待发送"),
             "waitingHelp": _("已保存在手机上,网络恢复后会自动发送,请勿重复上报。"),
             "sending": _("正在发送…"),

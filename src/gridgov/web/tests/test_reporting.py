@@ -168,3 +168,13 @@ def test_report_photos_reach_the_resident_only_through_the_code(client_for: Any)
     case = Case.objects.get()
     assert client.get(f"/track/{case.tracking_code}/photos/0/")["Content-Type"] == "image/jpeg"
     assert client.get(f"/track/{case.tracking_code}/photos/1/").status_code == 404
+
+
+def test_a_report_saved_by_another_account_is_refused(client_for: Any, town: Any) -> None:
+    owner = town.user("worker_a1").pk
+    response = phone_report(client_for("worker_b1"), "k-shared", outbox_user=str(owner))
+    assert response.status_code == 409
+    assert Case.objects.count() == 0
+    assert (
+        phone_report(client_for("worker_a1"), "k-shared", outbox_user=str(owner)).status_code == 201
+    )

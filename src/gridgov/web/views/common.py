@@ -52,6 +52,8 @@ def map_config() -> dict[str, Any]:
     return {
         "tileUrl": settings.GRIDGOV.get("MAP_TILE_URL", ""),
         "tileAttribution": settings.GRIDGOV.get("MAP_TILE_ATTRIBUTION", ""),
+        "zoomIn": _("放大"),
+        "zoomOut": _("缩小"),
     }
 
 

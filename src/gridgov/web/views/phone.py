@@ -3,6 +3,9 @@ network is down, sent once), my tasks, cases to verify, my grid's map."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
@@ -69,6 +72,11 @@ def phone_report(request: HttpRequest) -> HttpResponse:
     keeps it in the phone's outbox until an answer comes; without script it posts normally.
     The idempotency key makes a resend after a lost answer return the first case."""
     if request.method == "POST":
+        owner = request.POST.get("outbox_user")
+        if owner and owner != str(request.user.pk):
+            # Saved on this phone by another account (a shared phone): sending it now would file
+            # it under the wrong name; the outbox keeps it for its own account.
+            return JsonResponse({"ok": False, "detail": _("该上报属于其他账号")}, status=409)
         form = WorkerReportForm(request.POST, request.FILES)
         if form.is_valid():
             try:
@@ -166,3 +174,40 @@ def phone_map(request: HttpRequest) -> HttpResponse:
         "web/phone/map.html",
         {"tab": "map", "map_data": {**_phone_map_config(), "cases": cases}},
     )
+
+
+@role_required(Role.WORKER)
+def phone_sw(request: HttpRequest) -> HttpResponse:
+    """The service worker of the phone pages, with the pages and files it keeps for offline use;
+    its version changes with that list and with the worker script itself."""
+    from django.contrib.staticfiles import finders
+    from django.templatetags.static import static
+
+    assets = [
+        static(path)
+        for path in (
+            "gridgov/app.css",
+            "gridgov/favicon.svg",
+            "gridgov/map.js",
+            "gridgov/report.js",
+            "gridgov/outbox.js",
+            "vendor/leaflet/leaflet.css",
+            "vendor/leaflet/leaflet.js",
+            "django_htmx/htmx-2.min.js",
+        )
+    ]
+    config = {
+        "scope": reverse("phone_home"),
+        "pages": [reverse("phone_report"), reverse("phone_home")],
+        "assets": assets,
+        "data": [reverse("command_grids")],
+    }
+    template = Path(str(finders.find("gridgov/sw-template.js"))).read_text(encoding="utf-8")
+    body = json.dumps(config, separators=(",", ":"))
+    config["version"] = hashlib.sha1((template + body).encode(), usedforsecurity=False).hexdigest()[
+        :12
+    ]
+    script = template.replace("__CONFIG__", json.dumps(config, separators=(",", ":")))
+    response = HttpResponse(script, content_type="application/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    return response
