@@ -59,6 +59,30 @@ ensure_frontend() {
   echo "$want" > "$stamp"
 }
 
+# On PostgreSQL the platform's own database must exist for `makemigrations --check` (pytest
+# creates its test_ database itself); create it when missing.
+ensure_database() {
+  case "${DATABASE_URL:-}" in
+    postgres://*|postgresql://*) "$VENV/bin/python" - <<'PY'
+import os
+from urllib.parse import unquote, urlsplit
+
+import psycopg
+
+url = urlsplit(os.environ["DATABASE_URL"])
+name = unquote(url.path.lstrip("/")) or "gridgov"
+with psycopg.connect(
+    host=url.hostname or "127.0.0.1", port=url.port or 5432,
+    user=unquote(url.username or "postgres"), password=unquote(url.password or ""),
+    dbname="postgres", autocommit=True,
+) as conn:
+    if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+        conn.execute(f'CREATE DATABASE "{name}"')
+PY
+    ;;
+  esac
+}
+
 compile_messages() {
   if command -v msgfmt >/dev/null 2>&1; then
     (cd src/gridgov && "$VENV/bin/gridgov" compilemessages -v 0)
@@ -86,6 +110,7 @@ case "${1:-}" in
     log "types: mypy"
     mypy
     log "django: check, makemigrations --check, compilemessages"
+    ensure_database
     gridgov check --fail-level WARNING
     gridgov makemigrations --check --dry-run
     compile_messages
