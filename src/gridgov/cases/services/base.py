@@ -258,8 +258,16 @@ def _set_running_limit(case: Case, limit: Limit | None, start: dt.datetime, due:
     case.warn_at = warn_at_for(start, due.at)
 
 
-def _cancel_active_tasks(case: Case, *, keep: CaseTask | None = None) -> None:
-    ids = [t.pk for t in case.tasks.all() if t.is_active and t != keep]
+def _cancel_active_tasks(
+    case: Case, *, keep: CaseTask | None = None, keep_fed_back: bool = False
+) -> None:
+    """Cancel the slips still open. When the case ends (close, transfer) a slip that already fed
+    back stays "fed back": that department's work was done and counts as handled."""
+    ids = [
+        t.pk
+        for t in case.tasks.all()
+        if t.is_active and t != keep and not (keep_fed_back and t.state == TaskState.FED_BACK)
+    ]
     if ids:
         CaseTask.objects.filter(pk__in=ids).update(state=TaskState.CANCELLED)
 

@@ -106,7 +106,7 @@ def _close(case: Case, by: Any, *, closure_type: str | None, note: str, at: dt.d
         overdue = case.due_at is not None and at > case.due_at
         closure_type = ClosureType.OVERDUE if overdue else ClosureType.NORMAL
     case.close(closure_type=closure_type, at=at)
-    _cancel_active_tasks(case)
+    _cancel_active_tasks(case, keep_fed_back=True)
     record(
         case,
         EventKind.CLOSE,
@@ -169,7 +169,7 @@ def transfer_case(*, case: Case, by: User, note: str, version: int | None = None
     from_state = case.state
     now = clock.now()
     case.transfer(at=now)
-    _cancel_active_tasks(case)
+    _cancel_active_tasks(case, keep_fed_back=True)
     _save(case, by)
     record(
         case,

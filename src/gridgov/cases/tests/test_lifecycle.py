@@ -94,6 +94,9 @@ def test_full_loop_leaves_one_event_per_step(town, report, clock):
         ClosureType.NORMAL,
         PlatformLevel.TOWN,
     )
+    # The department's slip keeps its feedback: closing ends the case, not the work done.
+    task.refresh_from_db()
+    assert (task.state, task.result) == (TaskState.FED_BACK, "已责令企业停产整改")
     case = services.callback_case(case=case, by=office, satisfaction=5, note="群众满意")
     assert (case.state, case.satisfaction) == (S.CALLED_BACK, 5)
     assert kinds(case) == [
