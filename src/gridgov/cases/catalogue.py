@@ -294,7 +294,7 @@ def _parse(rows: list[list[Any]], filename: str) -> tuple[list[_Row], list[Impor
     if missing:
         return [], [
             ImportRowError(
-                _("缺少列:%(columns)s") % {"columns": "、".join(missing)},
+                _("缺少列:%(columns)s") % {"columns": _("、").join(missing)},
                 source=filename,
                 location=_("第1行"),
             )

@@ -431,7 +431,7 @@ def import_hotline_cases(*, data: bytes, filename: str, by: User) -> HotlineImpo
         raise ImportRejectedError(
             [
                 ImportRowError(
-                    _("缺少列:%(columns)s") % {"columns": "、".join(missing)},
+                    _("缺少列:%(columns)s") % {"columns": _("、").join(missing)},
                     source=filename,
                     location=_("第1行"),
                 )

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from gridgov.core.jurisdiction import scope_of, scope_q
@@ -729,35 +730,37 @@ class ExtensionRequest(models.Model):
 
 
 class EventKind(models.TextChoices):
-    REPORT = "report", _("上报")
-    RECORD = "record", _("备案")
-    ACCEPT = "accept", _("受理")
-    REJECT = "reject", _("不予受理")
-    MERGE = "merge", _("合并")
-    MERGED_IN = "merged_in", _("并入重复件")
-    CLASSIFY = "classify", _("分类")
-    REGISTER = "register", _("立案")
-    DISPATCH = "dispatch", _("派遣")
-    CO_DISPATCH = "co_dispatch", _("协办派遣")
-    HANDLE = "handle", _("签收处置")
-    RETURN = "return", _("退回")
-    FEEDBACK = "feedback", _("反馈")
-    VERIFY = "verify", _("核查通过")
-    REWORK = "rework", _("返工")
-    CLOSE = "close", _("结案")
-    TRANSFER = "transfer", _("转交热线")
-    CALLBACK = "callback", _("回访")
-    REOPEN = "reopen", _("重新办理")
-    ESCALATE = "escalate", _("上报上级")
-    EXTENSION_REQUEST = "extension_request", _("申请延期")
-    EXTEND = "extend", _("批准延期")
-    EXTENSION_REFUSE = "extension_refuse", _("驳回延期")
-    URGE = "urge", _("催办")
-    SUPERVISE = "supervise", _("督办")
-    WARN = "warn", _("临期预警")
-    OVERDUE = "overdue", _("超期")
-    DEADLINE_RECOMPUTED = "deadline_recomputed", _("期限重算")
-    NOTE = "note", _("跟进记录")
+    # Labels in their own context: a step in a timeline reads as a noun ("Acceptance"), where
+    # the button that takes it reads as a verb ("Accept").
+    REPORT = "report", pgettext_lazy("case event", "上报")
+    RECORD = "record", pgettext_lazy("case event", "备案")
+    ACCEPT = "accept", pgettext_lazy("case event", "受理")
+    REJECT = "reject", pgettext_lazy("case event", "不予受理")
+    MERGE = "merge", pgettext_lazy("case event", "合并")
+    MERGED_IN = "merged_in", pgettext_lazy("case event", "并入重复件")
+    CLASSIFY = "classify", pgettext_lazy("case event", "分类")
+    REGISTER = "register", pgettext_lazy("case event", "立案")
+    DISPATCH = "dispatch", pgettext_lazy("case event", "派遣")
+    CO_DISPATCH = "co_dispatch", pgettext_lazy("case event", "协办派遣")
+    HANDLE = "handle", pgettext_lazy("case event", "签收处置")
+    RETURN = "return", pgettext_lazy("case event", "退回")
+    FEEDBACK = "feedback", pgettext_lazy("case event", "反馈")
+    VERIFY = "verify", pgettext_lazy("case event", "核查通过")
+    REWORK = "rework", pgettext_lazy("case event", "返工")
+    CLOSE = "close", pgettext_lazy("case event", "结案")
+    TRANSFER = "transfer", pgettext_lazy("case event", "转交热线")
+    CALLBACK = "callback", pgettext_lazy("case event", "回访")
+    REOPEN = "reopen", pgettext_lazy("case event", "重新办理")
+    ESCALATE = "escalate", pgettext_lazy("case event", "上报上级")
+    EXTENSION_REQUEST = "extension_request", pgettext_lazy("case event", "申请延期")
+    EXTEND = "extend", pgettext_lazy("case event", "批准延期")
+    EXTENSION_REFUSE = "extension_refuse", pgettext_lazy("case event", "驳回延期")
+    URGE = "urge", pgettext_lazy("case event", "催办")
+    SUPERVISE = "supervise", pgettext_lazy("case event", "督办")
+    WARN = "warn", pgettext_lazy("case event", "临期预警")
+    OVERDUE = "overdue", pgettext_lazy("case event", "超期")
+    DEADLINE_RECOMPUTED = "deadline_recomputed", pgettext_lazy("case event", "期限重算")
+    NOTE = "note", pgettext_lazy("case event", "跟进记录")
 
 
 class CaseEvent(models.Model):

@@ -30,7 +30,7 @@ from gridgov.core.models import (
     WorkCalendarYear,
 )
 
-WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+WEEKDAYS = [_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日")]
 
 
 @admin.register(WorkCalendarDay)
@@ -44,7 +44,7 @@ class WorkCalendarDayAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("星期"))
     def weekday(self, obj: WorkCalendarDay) -> str:
-        return WEEKDAYS[obj.date.weekday()]
+        return str(WEEKDAYS[obj.date.weekday()])
 
     @transaction.atomic
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:

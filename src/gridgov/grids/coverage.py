@@ -29,6 +29,7 @@ import numpy as np
 import shapely
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from shapely.geometry.base import BaseGeometry
 
 from gridgov.grids.geometry import EqualArea, shapes_from_geojson
@@ -37,10 +38,10 @@ from gridgov.grids.models import Grid
 GRID_SIZE_DEG = 1e-8
 FaultKind = Literal["overlap", "gap", "outside", "no_boundary"]
 KIND_LABELS: dict[FaultKind, str] = {
-    "overlap": "重叠",
-    "gap": "缝隙",
-    "outside": "超出上级",
-    "no_boundary": "缺少边界",
+    "overlap": gettext_noop("重叠"),
+    "gap": gettext_noop("缝隙"),
+    "outside": gettext_noop("超出上级"),
+    "no_boundary": gettext_noop("缺少边界"),
 }
 
 
@@ -61,7 +62,9 @@ class CoverageFault:
         elif self.kind == "gap":
             what = _("%(parent)s 内有未被下级覆盖的缝隙") % {"parent": self.parent}
             if self.grids:
-                what += _("(邻接 %(near)s)") % {"near": "、".join(self.grids)}
+                # Translators: the separator between items of a list ("a、b、c").
+                near = _("、").join(self.grids)
+                what += _("(邻接 %(near)s)") % {"near": near}
         elif self.kind == "outside":
             what = _("%(child)s 超出上级 %(parent)s") % {
                 "child": self.grids[0],

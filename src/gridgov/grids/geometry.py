@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 import shapely
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
@@ -27,21 +29,23 @@ class GeometryError(ValueError):
 def to_shape(geojson: Any) -> BaseGeometry:
     """A shapely Polygon/MultiPolygon from a GeoJSON geometry, or GeometryError."""
     if not isinstance(geojson, dict) or "type" not in geojson:
-        raise GeometryError("边界不是 GeoJSON 几何对象")
+        raise GeometryError(_("边界不是 GeoJSON 几何对象"))
     if geojson["type"] not in {"Polygon", "MultiPolygon"}:
-        raise GeometryError(f"边界类型须为 Polygon 或 MultiPolygon,而非 {geojson['type']}")
+        raise GeometryError(
+            _("边界类型须为 Polygon 或 MultiPolygon,而非 %(type)s") % {"type": geojson["type"]}
+        )
     try:
         geom = shape(geojson)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
-        raise GeometryError(f"坐标格式错误: {exc}") from None
+        raise GeometryError(_("坐标格式错误: %(error)s") % {"error": exc}) from None
     if geom.is_empty:
-        raise GeometryError("边界为空")
+        raise GeometryError(_("边界为空"))
     coords = shapely.get_coordinates(geom)
     if not np.isfinite(coords).all():
-        raise GeometryError("坐标含非数值")
+        raise GeometryError(_("坐标含非数值"))
     lon, lat = coords[:, 0], coords[:, 1]
     if (lon < -180).any() or (lon > 180).any() or (lat < -90).any() or (lat > 90).any():
-        raise GeometryError("坐标超出经纬度范围(经度 -180~180,纬度 -90~90)")
+        raise GeometryError(_("坐标超出经纬度范围(经度 -180~180,纬度 -90~90)"))
     return geom
 
 
@@ -131,35 +135,40 @@ def summarise(geom: BaseGeometry) -> GeometrySummary:
 
 
 def validity_problem(geom: BaseGeometry) -> str | None:
-    """None for a valid polygon, else a Chinese explanation with the place of the fault."""
+    """None for a valid polygon, else an explanation (in the active language) with the place of
+    the fault."""
     if geom.is_valid:
         return None
     reason = shapely.is_valid_reason(geom)
-    kind, _, where = reason.partition("[")
+    kind, _sep, where = reason.partition("[")
     where = where.rstrip("]")
     place = ""
     if where:
         parts = where.split()
         if len(parts) >= 2:
             try:
-                place = f"(位于 {float(parts[0]):.6f}, {float(parts[1]):.6f})"
+                place = _("(位于 %(lon).6f, %(lat).6f)") % {
+                    "lon": float(parts[0]),
+                    "lat": float(parts[1]),
+                }
             except ValueError:
                 place = f"({where})"
-    label = INVALIDITY_LABELS.get(kind.strip(), kind.strip())
-    return f"多边形无效:{label}{place}"
+    known = INVALIDITY_LABELS.get(kind.strip())
+    label = _(known) if known else kind.strip()
+    return _("多边形无效:%(reason)s%(place)s") % {"reason": label, "place": place}
 
 
 INVALIDITY_LABELS = {
-    "Self-intersection": "边界自相交",
-    "Ring Self-intersection": "环自相交",
-    "Too few points": "顶点过少",
-    "Hole lies outside shell": "内环位于外环之外",
-    "Nested holes": "内环嵌套",
-    "Interior is disconnected": "内部不连通",
-    "Nested shells": "外环嵌套",
-    "Duplicate Rings": "环重复",
-    "Invalid Coordinate": "坐标无效",
-    "Ring is not closed": "环未闭合",
+    "Self-intersection": gettext_noop("边界自相交"),
+    "Ring Self-intersection": gettext_noop("环自相交"),
+    "Too few points": gettext_noop("顶点过少"),
+    "Hole lies outside shell": gettext_noop("内环位于外环之外"),
+    "Nested holes": gettext_noop("内环嵌套"),
+    "Interior is disconnected": gettext_noop("内部不连通"),
+    "Nested shells": gettext_noop("外环嵌套"),
+    "Duplicate Rings": gettext_noop("环重复"),
+    "Invalid Coordinate": gettext_noop("坐标无效"),
+    "Ring is not closed": gettext_noop("环未闭合"),
 }
 
 

@@ -302,7 +302,7 @@ def _resolve_levels(
                 "层级 %(level)r 未配置(已有:%(known)s),共 %(n)d 个要素使用它;"
                 "请先在管理后台配置网格层级,或在首次导入时加 --create-levels"
             )
-            % {"level": level_name, "known": "、".join(by_name) or _("无"), "n": len(features)},
+            % {"level": level_name, "known": _("、").join(by_name) or _("无"), "n": len(features)},
         )
     for level_name, features in misplaced.items():
         problems.add(

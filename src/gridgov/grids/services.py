@@ -56,7 +56,7 @@ def region_level_of(code: str) -> int:
     for level, digits in SIGNIFICANT_DIGITS.items():
         if len(code) == digits:
             return int(level)
-    raise DomainError(f"区划代码 {code!r} 的位数须为 2、4、6、9 或 12")
+    raise DomainError(_("区划代码 %(code)r 的位数须为 2、4、6、9 或 12") % {"code": code})
 
 
 def region_path_for(short_code: str, parent: Region | None) -> str:
@@ -122,13 +122,13 @@ def create_region(
 def level_of_padded_code(code: str) -> int:
     """Level of a 12-digit code: the deepest segment that is not all zeros."""
     if len(code) != 12 or not code.isdigit():
-        raise DomainError(f"区划代码 {code!r} 须为 12 位数字")
+        raise DomainError(_("区划代码 %(code)r 须为 12 位数字") % {"code": code})
     bounds = [0, *SIGNIFICANT_DIGITS.values()]
     for level in reversed(RegionLevel):
         start, end = bounds[level - 1], bounds[level]
         if code[start:end].strip("0"):
             return int(level)
-    raise DomainError(f"区划代码 {code!r} 无效")
+    raise DomainError(_("区划代码 %(code)r 无效") % {"code": code})
 
 
 def apply_boundary(grid: Grid, geom: BaseGeometry | dict[str, Any] | None) -> None:

@@ -9,6 +9,7 @@ from typing import Any, cast
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridgov.cases.models import Channel, MatterClass
 from gridgov.web.queries import STATE_FILTERS, CaseFilters
@@ -425,8 +426,8 @@ ACTION_FORMS: dict[str, tuple[type[ActionForm], Any]] = {
     "register": (NoteForm, _("立案")),
     "classify": (ClassifyForm, _("修改分类")),
     "escalate": (NoteRequiredForm, _("上报上级")),
-    "transfer": (NoteRequiredForm, _("转交热线")),
-    "reject": (NoteRequiredForm, _("不予受理")),
+    "transfer": (NoteRequiredForm, pgettext_lazy("action button", "转交热线")),
+    "reject": (NoteRequiredForm, pgettext_lazy("action button", "不予受理")),
     "merge": (MergeForm, _("合并重复件")),
     "reopen": (NoteRequiredForm, _("重新办理")),
     "urge": (NoteRequiredForm, _("催办")),

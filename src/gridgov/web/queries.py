@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from gridgov.cases import queues as case_queues
 from gridgov.cases.models import (
@@ -70,7 +70,11 @@ def deadline_info(
         return DeadlineInfo(overdue=True, days_left=left, label=_("已超期"))
     if left == 0:
         return DeadlineInfo(overdue=False, days_left=0, label=_("今日到期"))
-    return DeadlineInfo(overdue=False, days_left=left, label=_("剩余 %(n)s 个工作日") % {"n": left})
+    return DeadlineInfo(
+        overdue=False,
+        days_left=left,
+        label=ngettext("剩余 %(n)s 个工作日", "剩余 %(n)s 个工作日", left) % {"n": left},
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -139,7 +139,8 @@
   function chart(id) {
     if (!charts[id]) {
       var el = document.getElementById(id);
-      charts[id] = echarts.init(el, null, { renderer: "canvas" });
+      // ECharts words its own aria descriptions and tooltips: in the page's language.
+      charts[id] = echarts.init(el, null, { renderer: "canvas", locale: /^zh/i.test(document.documentElement.lang) ? "ZH" : "EN" });
     }
     return charts[id];
   }

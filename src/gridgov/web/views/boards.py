@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from gridgov.grids.models import Grid
@@ -36,7 +37,7 @@ def handling_flow() -> list[str]:
         _("分类派遣"),
         _("部门处置"),
         _("反馈核查"),
-        _("结案"),
+        pgettext("handling flow step", "结案"),
         _("回访评价"),
     ]
 

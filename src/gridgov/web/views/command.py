@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from gridgov.cases.models import CaseState
@@ -59,8 +60,8 @@ def command_config() -> dict[str, Any]:
         "text": {
             "level": _("显示层级:"),
             "autoLevel": _("随缩放自动"),
-            "reported": _("上报"),
-            "closed": _("结案"),
+            "reported": pgettext("chart legend", "上报"),
+            "closed": pgettext("chart legend", "结案"),
             "cases": _("案件数"),
             "closureRate": _("结案率"),
             "onTimeRate": _("按期结案率"),

@@ -8,12 +8,17 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from gridgov.core.errors import ImportRejectedError
 from gridgov.grids.management.commands._common import read_bytes, reject
 from gridgov.grids.services import import_grids
 
-ACTION_LABELS = {"create": "新建", "update": "更新", "unchanged": "未变"}
+ACTION_LABELS = {
+    "create": gettext_noop("新建"),
+    "update": gettext_noop("更新"),
+    "unchanged": gettext_noop("未变"),
+}
 
 
 class Command(BaseCommand):
@@ -70,6 +75,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{_(ACTION_LABELS[change.action])} {change.code} {change.name}{fields}"
             )
+        # Translators: "would be" (dry run) or "were" in the summary "… %(verb)s created …".
         verb = _("将") if options["dry_run"] else _("已")
         self.stdout.write(
             _("%(source)s:%(verb)s新建 %(c)d 个网格,更新 %(u)d 个,未变 %(n)d 个;警告 %(w)d 条")

@@ -34,6 +34,7 @@ class Command(BaseCommand):
             raise reject(self, exc) from None
         for note in result.notes:
             self.stderr.write(note)
+        # Translators: "would be" (dry run) or "were" in the summary "… %(verb)s created …".
         verb = _("将") if result.dry_run else _("已")
         self.stdout.write(
             _(

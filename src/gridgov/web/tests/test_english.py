@@ -1,0 +1,353 @@
+"""Every page also renders in English (issue 4): with the `django_language=en` cookie or
+`Accept-Language: en`, no Chinese is left on a page except the town's own data (names of
+places, people, departments and catalogue items, case texts), and the API answers its errors,
+the phone's outbox messages and the public board's PDF in English too."""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import re
+from collections.abc import Callable
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.test import Client
+from pypdf import PdfReader
+
+from gridgov.cases import services
+from gridgov.cases.models import Case
+from gridgov.core.testing.town import INSIDE, UNIT_A1, VILLAGE_A, Town
+
+# Han ideographs, CJK punctuation (、。「」) and full-width forms (，：（）＋).
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+# Models whose text is code-written messages, not the town's data: they must not hide leftovers.
+NOT_DATA = {"core.notification", "core.outboundmessage"}
+# Not untranslated text: the language switch names each language in itself (中文), and the
+# phone's tab bar draws its "report" icon with a full-width plus.
+ON_PURPOSE = ["中文", "＋"]
+
+
+def town_data() -> list[str]:
+    """Every text value stored in the database that contains Chinese: the town's own data,
+    longest first so that a long name is removed before a shorter name inside it."""
+    values: set[str] = set(ON_PURPOSE)
+    for label in ("grids", "people", "cases", "core"):
+        for model in apps.get_app_config(label).get_models():
+            if model._meta.label_lower in NOT_DATA:
+                continue
+            fields = [
+                f.name
+                for f in model._meta.get_fields()
+                if isinstance(f, models.CharField | models.TextField) and not f.choices
+            ]
+            for field in fields:
+                values.update(
+                    str(v) for v in model._default_manager.values_list(field, flat=True) if v
+                )
+    user_model = get_user_model()
+    for field in ("first_name", "last_name"):
+        values.update(v for v in user_model.objects.values_list(field, flat=True) if v)
+    return sorted((v for v in values if CJK.search(v)), key=len, reverse=True)
+
+
+def unescape_json(text: str) -> str:
+    """json_script and JSON responses write Chinese as \\uXXXX: read it as the characters."""
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
+
+
+def chinese_left(text: str, data: list[str]) -> list[str]:
+    """The Chinese that remains once the town's data is taken out, each with some context."""
+    text = unescape_json(text)
+    for value in data:
+        text = text.replace(value, "\x00")
+    return [
+        text[max(0, m.start() - 30) : m.end() + 30].replace("\x00", "<data>")
+        for m in re.finditer(rf"{CJK.pattern}+", text)
+    ]
+
+
+@pytest.fixture
+def english_client(db: None) -> Callable[[str], Client]:
+    """`english_client("worker_a1")`: logged in as that member of the cast, interface in English
+    through the cookie that the language switch sets."""
+
+    def make(username: str) -> Client:
+        client = Client()
+        if username:
+            client.force_login(get_user_model().objects.get(username=username))
+        client.cookies["django_language"] = "en"
+        return client
+
+    return make
+
+
+@pytest.fixture
+def cases_in_every_state(town: Town, report: Callable[..., Case]) -> dict[str, Case]:
+    """A case waiting for the village, one dispatched to two departments with an extension
+    asked, one fed back for the worker to verify, one closed and called back."""
+    village, office = town.user("village_a"), town.user("town_office")
+    handler = town.user("env_handler")
+    reported = report(description="路灯不亮")
+
+    dispatched = services.accept_case(case=report(item="0105"), by=village)
+    dispatched = services.escalate_case(case=dispatched, by=village, note="需镇里处理")
+    dispatched = services.dispatch_case(case=dispatched, by=office, to=town.env, co=[town.police])
+    dispatched = services.handle_case(case=dispatched, by=handler)
+    services.request_extension(case=dispatched, by=handler, days=3, reason="需等待检测结果")
+    dispatched.refresh_from_db()
+
+    fed_back = services.accept_case(case=report(description="河边堆放垃圾"), by=village)
+    fed_back = services.escalate_case(case=fed_back, by=village, note="需镇环保所处理")
+    fed_back = services.dispatch_case(case=fed_back, by=office, to=town.env)
+    fed_back = services.handle_case(case=fed_back, by=handler)
+    fed_back = services.feedback_case(case=fed_back, by=handler, result="已清理")
+
+    closed = services.verify_case(case=fed_back, by=town.user("worker_a1"), passed=True)
+    closed = services.close_case(case=closed, by=office)
+    closed = services.callback_case(case=closed, by=office, satisfaction=5, note="群众满意")
+
+    fed_back = services.accept_case(case=report(), by=village)
+    fed_back = services.escalate_case(case=fed_back, by=village, note="需镇环保所处理")
+    fed_back = services.dispatch_case(case=fed_back, by=office, to=town.env)
+    fed_back = services.handle_case(case=fed_back, by=handler)
+    fed_back = services.feedback_case(case=fed_back, by=handler, result="已封堵暗管")
+    return {"reported": reported, "dispatched": dispatched, "fed_back": fed_back, "closed": closed}
+
+
+# (user, url, an English text the page must show); "" is an anonymous visitor.
+PAGES = [
+    ("", "/login/", "Log in"),
+    ("admin", "/", "Platform administration"),
+    ("town_office", "/command/", "Command centre"),
+    ("town_office", "/command/tiles/", "Closure rate"),
+    ("town_office", f"/command/grid/{VILLAGE_A}/", "People on duty"),
+    ("town_office", "/queues/to_accept/", "To accept"),
+    ("town_office", "/queues/to_dispatch/", "To dispatch"),
+    ("town_office", "/queues/returned/", "Returned"),
+    ("town_office", "/queues/extensions/", "Extensions to approve"),
+    ("town_office", "/queues/overdue/", "Overdue"),
+    ("town_office", "/queues/to_verify/", "To verify"),
+    ("town_office", "/queues/to_callback/", "To call back"),
+    ("town_office", "/boards/", "Grid public board"),
+    ("village_a", "/queues/to_accept/", "To accept"),
+    ("village_a", "/command/", "Cases per day"),
+    ("leader", "/command/", "Closure rate and on-time rate by subordinate unit"),
+    ("leader", "/queues/overdue/", "Overdue"),
+    ("env_handler", "/queues/my_tasks/", "My department's tasks"),
+    ("worker_a1", "/m/", "My recent reports"),
+    ("worker_a1", "/m/report/", "Description of the problem"),
+    ("worker_a1", "/m/tasks/", "Open cases in your grid"),
+    ("worker_a1", "/m/verify/", "check on site"),
+    ("worker_a1", "/m/map/", "Map of my grid"),
+    ("worker_b1", "/m/", "Grid worker home"),
+    ("", "/report/", "No registration needed"),
+    ("", f"/report/?grid={UNIT_A1}", "You are reporting a problem to"),
+    ("", "/track/", "Look up"),
+    ("", f"/board/{VILLAGE_A}/", "People responsible for this grid"),
+    ("", f"/board/{UNIT_A1}/", "How cases are handled"),
+    ("town_office", "/no-such-page/", "Page not found"),
+    ("worker_a1", "/command/", "Access denied"),
+]
+
+
+@pytest.mark.parametrize(("username", "url", "expected"), PAGES)
+def test_page_in_english_has_no_chinese_but_the_towns_data(
+    english_client: Callable[[str], Client],
+    cases_in_every_state: dict[str, Case],
+    username: str,
+    url: str,
+    expected: str,
+) -> None:
+    response = english_client(username).get(url)
+    assert response.status_code in {200, 403, 404}, url
+    body = response.content.decode()
+    assert expected in html.unescape(body)
+    assert chinese_left(body, town_data()) == []
+
+
+def test_accept_language_header_alone_gives_english(client_for: Callable[[str], Client]) -> None:
+    body = client_for("town_office").get("/command/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'lang="en"' in body
+    assert "Command centre" in body
+    assert chinese_left(body, town_data()) == []
+
+
+def test_chinese_stays_the_default(client_for: Callable[[str], Client]) -> None:
+    body = client_for("town_office").get("/command/").content.decode()
+    assert 'lang="zh-CN"' in body
+    assert "指挥中心" in body
+    assert "Command centre" not in body
+
+
+@pytest.mark.parametrize(
+    ("username", "state", "expected"),
+    [
+        ("village_a", "reported", "Available actions"),
+        ("town_office", "dispatched", "Assignment slips and joint handling"),
+        ("env_handler", "dispatched", "Request an extension"),
+        ("town_office", "dispatched", "Decide on the extension"),
+        ("worker_a1", "fed_back", "Verification result"),
+        ("town_office", "closed", "Timeline"),
+        ("leader", "closed", "Satisfaction"),
+    ],
+)
+def test_case_page_in_english(
+    english_client: Callable[[str], Client],
+    cases_in_every_state: dict[str, Case],
+    username: str,
+    state: str,
+    expected: str,
+) -> None:
+    case = cases_in_every_state[state]
+    body = english_client(username).get(f"/cases/{case.pk}/").content.decode()
+    assert expected in body
+    assert chinese_left(body, town_data()) == []
+
+
+def test_working_days_left_are_counted_in_english(
+    english_client: Callable[[str], Client], cases_in_every_state: dict[str, Case]
+) -> None:
+    case = cases_in_every_state["dispatched"]
+    body = english_client("town_office").get(f"/cases/{case.pk}/").content.decode()
+    assert re.search(r"(1 working day|[02-9]\d* working days|\d\d+ working days) left", body)
+
+
+def test_a_form_error_is_in_english(
+    english_client: Callable[[str], Client], cases_in_every_state: dict[str, Case]
+) -> None:
+    case = cases_in_every_state["reported"]
+    response = english_client("village_a").post(
+        f"/cases/{case.pk}/act/reject/", {"reject-version": case.version, "reject-note": " "}
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "This field is required." in body or "Please give the reason" in body
+    assert chinese_left(body, town_data()) == []
+
+
+def test_resident_tracking_and_callback_page_in_english(
+    english_client: Callable[[str], Client], cases_in_every_state: dict[str, Case]
+) -> None:
+    case = cases_in_every_state["fed_back"]
+    body = english_client("").get(f"/track/{case.tracking_code}/").content.decode()
+    assert "Current status" in body
+    assert "Fed back" in body
+    assert chinese_left(body, town_data()) == []
+    missing = english_client("").get("/track/", {"code": "0000000000"}).content.decode()
+    assert chinese_left(missing, town_data()) == []
+
+
+def test_command_centre_figures_are_labelled_in_english(
+    english_client: Callable[[str], Client], cases_in_every_state: dict[str, Case]
+) -> None:
+    response = english_client("town_office").get("/command/figures.json")
+    assert response.status_code == 200
+    figures = response.json()
+    states = [label for _code, label, _n in figures["by_state"]]
+    assert "Dispatched" in states or "Being handled" in states
+    assert chinese_left(response.content.decode(), town_data()) == []
+
+
+def test_phone_outbox_and_map_strings_are_in_english(
+    english_client: Callable[[str], Client],
+) -> None:
+    body = english_client("worker_a1").get("/m/report/").content.decode()
+    outbox = json.loads(
+        re.search(r'<script id="outbox-text"[^>]*>(.*?)</script>', body, re.S).group(1)  # type: ignore[union-attr]
+    )
+    assert outbox["waiting"] == "Reports waiting to send: %(n)s"
+    assert outbox["sending"] == "Sending…"
+    command = english_client("town_office").get("/command/").content.decode()
+    assert "Automatic by zoom" in unescape_json(command)
+    assert "Zoom in" in unescape_json(command)
+
+
+def test_phone_report_refused_in_english(english_client: Callable[[str], Client]) -> None:
+    lon, lat = INSIDE[UNIT_A1]
+    response = english_client("worker_a1").post(
+        "/m/report/",
+        {
+            "idempotency_key": "en-1",
+            "description": " ",
+            "mode": "coordinate",
+            "lon": lon,
+            "lat": lat,
+            "urgency": "ordinary",
+        },
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 400
+    assert chinese_left(response.content.decode(), town_data()) == []
+
+
+def test_api_errors_are_in_english(
+    client_for: Callable[[str], Client], cases_in_every_state: dict[str, Case]
+) -> None:
+    client = client_for("village_a")
+    en = {"HTTP_ACCEPT_LANGUAGE": "en"}
+    missing = client.get("/api/v1/cases/999999999", **en)
+    assert missing.status_code == 404
+    assert missing.json() == {"detail": "Not found"}
+    assert client.get("/api/v1/cases/999999999").json() == {"detail": "未找到"}
+    case = cases_in_every_state["reported"]
+    refused = client.post(
+        f"/api/v1/cases/{case.pk}/reject",
+        data={"note": " "},
+        content_type="application/json",
+        **en,
+    )
+    assert refused.status_code == 400
+    assert refused.json()["detail"] == "Please give the reason for not accepting"
+    wrong_state = client.post(
+        f"/api/v1/cases/{cases_in_every_state['closed'].pk}/accept",
+        data={},
+        content_type="application/json",
+        **en,
+    )
+    assert wrong_state.status_code in {403, 404, 409}
+    assert chinese_left(wrong_state.content.decode(), town_data()) == []
+    anonymous = client_for("").get("/api/v1/cases/", **en)
+    assert anonymous.status_code == 401
+    assert anonymous.json() == {"detail": "Please log in first"}
+
+
+def test_public_board_pdf_in_english(english_client: Callable[[str], Client]) -> None:
+    response = english_client("").get(f"/board/{VILLAGE_A}/board.pdf")
+    assert response.status_code == 200
+    text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    for label in ["Grid public board", "Service hotline", "People responsible", "How cases"]:
+        assert label in text, label
+    assert "王村" in text  # the grid's own name stays as it is
+    assert "网格公示牌" not in text
+    assert "服务热线" not in text
+
+
+def test_admin_pages_in_english(
+    english_client: Callable[[str], Client], cases_in_every_state: dict[str, Case]
+) -> None:
+    from django.contrib import admin
+    from django.contrib.auth.models import Permission
+    from django.urls import reverse
+
+    # Permission names are rows written at migration time in the default language: data here.
+    data = sorted(
+        {*town_data(), *Permission.objects.values_list("name", flat=True)}, key=len, reverse=True
+    )
+    client = english_client("admin")
+    checked = 0
+    for model in admin.site._registry:
+        meta = model._meta
+        urls = [reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist")]
+        row = model._default_manager.order_by("pk").last()
+        if row is not None:
+            urls.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[row.pk]))
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert chinese_left(response.content.decode(), data) == [], url
+            checked += 1
+    assert checked > 20

@@ -1,0 +1,81 @@
+"""The command centre and the phone report page in English, as the browser draws them: map
+controls, legends, chart legends and ECharts' own descriptions, the category picker and the
+outbox. What is left in Chinese is the town's data (grid, department and matter names)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]+")
+
+
+def chinese_outside_data(text: str) -> list[str]:
+    from gridgov.web.tests.test_english import town_data
+
+    for value in town_data():
+        text = text.replace(value, " ")
+    return CJK.findall(text)
+
+
+def report_cases() -> None:
+    from gridgov.cases.intake import report_case
+    from gridgov.cases.models import Channel, MatterItem
+    from gridgov.core.testing.town import INSIDE, UNIT_A1, UNIT_B1, Town
+
+    town = Town()
+    for grid, code, by in [
+        (UNIT_A1, "0401", "worker_a1"),
+        (UNIT_A1, "0502", "worker_a1"),
+        (UNIT_B1, "0401", "worker_b1"),
+    ]:
+        report_case(
+            by=town.user(by),
+            channel=Channel.PATROL,
+            description="测试",
+            item=MatterItem.objects.get(code=code),
+            lon=INSIDE[grid][0],
+            lat=INSIDE[grid][1],
+        )
+
+
+def test_command_centre_in_english(open_page: Any, site: str, shot: Any) -> None:
+    report_cases()
+    w = open_page("town_office", locale="en-US")
+    w.context.add_cookies([{"name": "django_language", "value": "en", "url": site}])
+    page = w.page
+    page.goto("/command/")
+    page.wait_for_selector("#cc-map[data-ready='1']")
+    page.wait_for_selector("#command-centre[data-figures='1']")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("heading", name="Command centre").count() == 1
+    assert page.get_by_label("Matter class", exact=True).count() == 1
+    assert page.locator(".leaflet-control-zoom-in").get_attribute("title") == "Zoom in"
+    assert "Automatic by zoom" in page.locator("#command-centre").inner_text()
+    assert chinese_outside_data(page.locator("body").inner_text()) == []
+    # ECharts describes each chart for screen readers in its own words: English here.
+    described = page.locator("#chart-by-state").get_attribute("aria-label")
+    assert described is not None
+    assert "chart" in described.lower()
+    assert chinese_outside_data(described) == []
+    shot(page, "command-centre-desktop-en")
+
+
+def test_phone_report_page_in_english(open_page: Any, site: str, shot: Any) -> None:
+    from gridgov.core.testing.town import INSIDE, UNIT_A1
+
+    w = open_page("worker_a1", locale="en-US", viewport="phone", geolocation=INSIDE[UNIT_A1])
+    w.context.add_cookies([{"name": "django_language", "value": "en", "url": site}])
+    page = w.page
+    page.goto("/m/report/")
+    page.wait_for_selector("#pos-map.leaflet-container")
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.get_by_role("button", name="Use my location").click()
+    page.wait_for_function("document.body.innerText.indexOf('Located') >= 0")
+    assert page.get_by_label("Description of the problem").count() == 1
+    assert chinese_outside_data(page.locator("body").inner_text()) == []
+    shot(page, "phone-report-375-en")
