@@ -57,7 +57,7 @@ def decode_csv(data: bytes, *, source: str) -> DecodedText:
             text = data.decode("gb18030")
         except UnicodeDecodeError:
             raise ImportRejectedError(
-                [_undecodable(source, data, utf8_error, "UTF-8 或 GBK")]
+                [_undecodable(source, data, utf8_error, _("UTF-8 或 GBK"))]
             ) from None
         return DecodedText(
             text,

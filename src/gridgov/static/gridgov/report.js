@@ -86,9 +86,10 @@
   var preview = document.getElementById("photo-preview");
   var names = form.querySelector("[data-file-names]");
   var noPhoto = names ? names.textContent : "";
+  var separator = (names && names.getAttribute("data-separator")) || ", ";
   function showPhotos() {
     var files = photo && photo.files ? Array.prototype.slice.call(photo.files) : [];
-    if (names) names.textContent = files.length ? files.map(function (f) { return f.name; }).join("、") : noPhoto;
+    if (names) names.textContent = files.length ? files.map(function (f) { return f.name; }).join(separator) : noPhoto;
     if (!preview) return;
     if (files.length) {
       preview.src = URL.createObjectURL(files[0]);
