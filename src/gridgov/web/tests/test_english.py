@@ -108,13 +108,12 @@ def cases_in_every_state(town: Town, report: Callable[..., Case]) -> dict[str, C
     services.request_extension(case=dispatched, by=handler, days=3, reason="需等待检测结果")
     dispatched.refresh_from_db()
 
-    fed_back = services.accept_case(case=report(description="河边堆放垃圾"), by=village)
-    fed_back = services.escalate_case(case=fed_back, by=village, note="需镇环保所处理")
-    fed_back = services.dispatch_case(case=fed_back, by=office, to=town.env)
-    fed_back = services.handle_case(case=fed_back, by=handler)
-    fed_back = services.feedback_case(case=fed_back, by=handler, result="已清理")
-
-    closed = services.verify_case(case=fed_back, by=town.user("worker_a1"), passed=True)
+    closed = services.accept_case(case=report(description="河边堆放垃圾"), by=village)
+    closed = services.escalate_case(case=closed, by=village, note="需镇环保所处理")
+    closed = services.dispatch_case(case=closed, by=office, to=town.env)
+    closed = services.handle_case(case=closed, by=handler)
+    closed = services.feedback_case(case=closed, by=handler, result="已清理")
+    closed = services.verify_case(case=closed, by=town.user("worker_a1"), passed=True)
     closed = services.close_case(case=closed, by=office)
     closed = services.callback_case(case=closed, by=office, satisfaction=5, note="群众满意")
 
