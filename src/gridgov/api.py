@@ -7,12 +7,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import django_auth
 
 from gridgov.cases.api import router as cases_router
 from gridgov.core.api import calendar_router, inbox_router
-from gridgov.core.errors import ConflictError, DomainError, ImportRejectedError
+from gridgov.core.errors import ConflictError, DomainError, ImportRejectedError, ThrottledError
 from gridgov.grids.api import router as grids_router
 from gridgov.people.api import router as people_router
 
@@ -41,6 +41,38 @@ def conflict(request: HttpRequest, exc: ConflictError) -> HttpResponse:
         {"detail": exc.message, "state": exc.state, "allowed": exc.allowed},
         status=exc.status_code,
     )
+
+
+# A malformed batch can carry one error per element (10,000 points): say how many, show a few.
+SHOWN_VALIDATION_ERRORS = 10
+
+
+@api.exception_handler(ValidationError)
+def invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """Pydantic's error list becomes the house shape: one translated sentence in `detail`, plus
+    `errors` naming each field (the first few) for clients that highlight fields."""
+    errors = []
+    for error in exc.errors[:SHOWN_VALIDATION_ERRORS]:
+        location = [
+            str(part)
+            for part in error.get("loc", ())
+            if part not in {"body", "payload", "query", "path", "form"}
+        ]
+        errors.append({"field": ".".join(location), "message": str(error.get("msg", ""))})
+    fields = "、".join(dict.fromkeys(e["field"] for e in errors if e["field"]))
+    detail = _("请求参数无效: %(fields)s") % {"fields": fields or _("请求体")}
+    if len(exc.errors) > SHOWN_VALIDATION_ERRORS:
+        detail += _("(共 %(count)s 处错误)") % {"count": len(exc.errors)}
+    return api.create_response(
+        request, {"detail": detail, "errors": errors, "count": len(exc.errors)}, status=422
+    )
+
+
+@api.exception_handler(ThrottledError)
+def throttled(request: HttpRequest, exc: ThrottledError) -> HttpResponse:
+    response = api.create_response(request, {"detail": exc.message}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(DomainError)

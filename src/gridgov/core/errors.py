@@ -57,3 +57,13 @@ class ImportRejectedError(DomainError):
 
     def report(self) -> str:
         return "\n".join(str(p) for p in self.problems)
+
+
+class ThrottledError(DomainError):
+    """Too many requests from one client for a public endpoint: HTTP 429."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -61,6 +61,9 @@ class Command(BaseCommand):
                 "-",
                 "--timeout",
                 "120",
+                # gunicorn's control socket has one default path per user: a second instance
+                # (another port, a benchmark) would take it over. We do not use it.
+                "--no-control-socket",
             ],
             env=env,
         )

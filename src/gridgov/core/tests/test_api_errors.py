@@ -1,0 +1,63 @@
+"""The house error shape of the JSON API: validation errors and throttling."""
+
+import pytest
+from django.core.cache import cache
+from django.test import RequestFactory
+
+from gridgov.core.errors import ThrottledError
+from gridgov.core.throttle import throttle
+
+
+def test_validation_error_is_one_translated_detail_with_fields(client_for):
+    response = client_for("town_office").get("/api/v1/grids/locate?lon=abc&lat=34.8")
+    assert response.status_code == 422
+    body = response.json()
+    assert body["detail"].startswith("请求参数无效")
+    assert "lon" in body["detail"]
+    assert body["errors"][0]["field"].endswith("lon")
+    assert body["count"] == 1
+
+
+def test_validation_error_in_english(client_for):
+    response = client_for("town_office").get(
+        "/api/v1/grids/locate?lon=abc&lat=34.8", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.json()["detail"].startswith("Invalid request")
+
+
+def test_a_batch_with_thousands_of_bad_points_shows_a_few_and_counts_all(client_for):
+    points = [{"lon": "x", "lat": "y"} for _ in range(500)]
+    response = client_for("town_office").post(
+        "/api/v1/grids/locate", {"points": points}, content_type="application/json"
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert body["count"] >= 500
+    assert len(body["errors"]) == 10
+
+
+@pytest.fixture
+def fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_throttle_allows_the_limit_then_refuses_with_retry_after(fresh_cache):
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.7")
+    for _ in range(3):
+        throttle(request, scope="t", limit=3, per_seconds=60)
+    with pytest.raises(ThrottledError) as info:
+        throttle(request, scope="t", limit=3, per_seconds=60)
+    assert 0 < info.value.retry_after <= 60
+    assert info.value.status_code == 429
+
+
+def test_throttle_counts_each_address_and_scope_apart(fresh_cache):
+    one = RequestFactory().get("/", REMOTE_ADDR="10.0.0.7")
+    two = RequestFactory().get("/", REMOTE_ADDR="10.0.0.8")
+    throttle(one, scope="a", limit=1, per_seconds=60)
+    throttle(two, scope="a", limit=1, per_seconds=60)
+    throttle(one, scope="b", limit=1, per_seconds=60)
+    with pytest.raises(ThrottledError):
+        throttle(one, scope="a", limit=1, per_seconds=60)
