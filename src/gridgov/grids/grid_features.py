@@ -43,31 +43,75 @@ class FeatureIn:
         return _("要素 #%(index)d(%(code)s)") % {"index": self.index, "code": self.code}
 
 
+# A problem that more features share than this is reported once, with its count and the first
+# few features: a first import into an empty deployment must not print 200 identical lines.
+REPEATS_LISTED = 3
+DETAILS_LISTED = 5
+
+
 class Problems:
-    """Every problem of a file, kept in feature order; raised together at the end."""
+    """Every problem of a file, kept in feature order; raised together at the end.
+
+    Problems with the same `group` (by default, the same message) are folded into one line when
+    more than REPEATS_LISTED features have them; each problem's `detail` (the missing region
+    code, say) is listed on that line too."""
 
     def __init__(self, source: str) -> None:
         self.source = source
-        self.items: list[tuple[int, ImportRowError]] = []
+        self.items: list[tuple[int, str, str, ImportRowError]] = []
 
-    def add(self, feature: FeatureIn | None, message: str, *, index: int | None = None) -> None:
+    def add(
+        self,
+        feature: FeatureIn | None,
+        message: str,
+        *,
+        index: int | None = None,
+        group: str | None = None,
+        detail: str = "",
+    ) -> None:
         location = (
             feature.where()
             if feature is not None
             else (_("要素 #%(index)d") % {"index": index} if index is not None else "")
         )
         order = feature.index if feature is not None else (index if index is not None else -1)
-        self.items.append((order, ImportRowError(message, source=self.source, location=location)))
+        problem = ImportRowError(message, source=self.source, location=location)
+        self.items.append((order, group or message, detail, problem))
 
     def raise_if_any(self) -> None:
         if not self.items:
             return
-        ordered = [p for _o, p in sorted(self.items, key=lambda item: item[0])]
-        extra = len(ordered) - MAX_REPORTED_PROBLEMS
-        shown = ordered[:MAX_REPORTED_PROBLEMS]
+        ordered = sorted(self.items, key=lambda item: item[0])
+        members: dict[str, list[tuple[str, ImportRowError]]] = {}
+        for _order, key, detail, problem in ordered:
+            members.setdefault(key, []).append((detail, problem))
+        shown: list[ImportRowError] = []
+        for _order, key, _detail, problem in ordered:
+            same = members[key]
+            if len(same) <= REPEATS_LISTED:
+                shown.append(problem)
+            elif same[0][1] is problem:
+                shown.append(self._summary(key, same))
+        extra = len(shown) - MAX_REPORTED_PROBLEMS
+        shown = shown[:MAX_REPORTED_PROBLEMS]
         if extra > 0:
             shown.append(ImportRowError(_("另有 %(n)d 处问题未列出") % {"n": extra}))
         raise ImportRejectedError(shown)
+
+    def _summary(self, key: str, same: list[tuple[str, ImportRowError]]) -> ImportRowError:
+        where = "、".join(p.location for _d, p in same[:REPEATS_LISTED] if p.location)
+        message = _("%(problem)s:共 %(n)d 个要素,如 %(where)s 等") % {
+            "problem": key,
+            "n": len(same),
+            "where": where,
+        }
+        details = list(dict.fromkeys(d for d, _p in same if d))
+        if details:
+            listed = "、".join(details[:DETAILS_LISTED])
+            if len(details) > DETAILS_LISTED:
+                listed = _("%(listed)s 等 %(n)d 个") % {"listed": listed, "n": len(details)}
+            message += _(";涉及 %(details)s") % {"details": listed}
+        return ImportRowError(message, source=self.source)
 
 
 def parse_feature_collection(data: bytes, *, source: str) -> list[Any]:

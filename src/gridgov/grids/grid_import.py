@@ -18,10 +18,15 @@ Rules, chosen so a re-import never loses data by accident:
 - The region of a grid is its `region_code`; else the region whose 12-digit code equals the
   grid's code (town and village grids are their regions); else the parent grid's region (unit
   grids lie inside their community); else the region of the code's first 12 digits.
-- Unit-grid codes are the community's 12 digits plus a 3-digit serial (STANDARDS.md). A numeric
-  code that does not start with the code of its parent's region, or whose length does not fit
-  its level's `code_digits`, is reported as a warning and imported as it is: real data has such
-  codes (the Suzhou Industrial Park file does) and only the office can say which side is wrong.
+- Unit-grid codes are the community's 12 digits plus a 3-digit serial (STANDARDS.md). A code
+  with anything but digits, a numeric code that does not start with the code of its parent's
+  region, or one whose length does not fit its level's `code_digits`, is reported as a warning
+  and imported as it is: real data has such codes (the Suzhou Industrial Park file has a park
+  coded "SIP" and an office's stand-in code for a community whose code is taken) and only the
+  office can say which side is wrong. Warnings, not errors: refusing the file would block the
+  whole import over a code the office may not be able to correct yet.
+- A problem shared by many features (every grid of a first import naming a region not imported
+  yet) is listed once, with its count, the first features and the codes involved.
 - Invalid polygons (self-intersections and the like) reject the file, located by feature index
   and code; `repair=True` (`--repair`) applies shapely's make_valid to them instead and says so.
 Every problem of the file is listed at once; nothing is written unless there are none.
@@ -196,6 +201,8 @@ def _resolve_parents(
             problems.add(
                 feature,
                 _("上级网格 %(parent)s 不存在(既不在本文件中,也不在数据库中)") % {"parent": parent},
+                group=_("上级网格不存在(既不在本文件中,也不在数据库中)"),
+                detail=parent,
             )
             continue
         if parent == code:
@@ -376,6 +383,8 @@ def _resolve_regions(
                     feature,
                     _("区划 %(code)s 不存在;请先用 import-regions 导入区划")
                     % {"code": feature.region_code},
+                    group=_("区划不存在;请先用 import-regions 导入区划"),
+                    detail=str(feature.region_code),
                 )
                 continue
             plan.region_of[code] = region.pk
@@ -399,6 +408,8 @@ def _resolve_regions(
                 feature,
                 _("无法确定所属区划:请给出 region_code,或先导入编码为 %(code)s 的区划")
                 % {"code": code[:12]},
+                group=_("无法确定所属区划:请给出 region_code,或先用 import-regions 导入区划"),
+                detail=code[:12],
             )
 
 
@@ -429,7 +440,26 @@ def _check_codes(plan: GridImportPlan, by_code: dict[str, FeatureIn]) -> None:
     digits = dict(GridLevel.objects.values_list("pk", "code_digits"))
     for feature in plan.features:
         code = feature.code
-        if not code.isdigit():
+        level = plan.level_of.get(code)
+        serial = digits.get(level, 0) if isinstance(level, int) else 0
+        if not (code.isdigit() and code.isascii()):
+            plan.warnings.append(
+                ImportRowError(
+                    _(
+                        "编码 %(code)s 不全是数字,不符合编码规则(已按原样导入):该层级的编码应为 "
+                        "%(n)d 位数字(12 位社区代码 + %(s)d 位序号)"
+                    )
+                    % {"code": code, "n": 12 + serial, "s": serial}
+                    if serial
+                    else _(
+                        "编码 %(code)s 不全是数字,不符合编码规则(已按原样导入):网格编码由区划代码"
+                        "构成,单元网格为 12 位社区代码 + 3 位序号,共 15 位"
+                    )
+                    % {"code": code},
+                    source=plan.source,
+                    location=feature.where(),
+                )
+            )
             continue
         parent = plan.parent_of.get(code)
         if parent is not None:
@@ -450,8 +480,6 @@ def _check_codes(plan: GridImportPlan, by_code: dict[str, FeatureIn]) -> None:
                         location=feature.where(),
                     )
                 )
-        level = plan.level_of.get(code)
-        serial = digits.get(level, 0) if isinstance(level, int) else 0
         if serial and len(code) != 12 + serial:
             plan.warnings.append(
                 ImportRowError(

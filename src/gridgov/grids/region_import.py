@@ -1,10 +1,17 @@
 """Reading and checking region CSV files (统计用区划代码) before anything is written.
 
 Two layouts are accepted, told apart by the header:
-- `code,name,parent_code` (also `代码,名称,上级代码`); an empty parent makes a root;
+- `code,name,parent_code` (also `代码,名称,上级代码`);
 - the modood layout published with the NBS tables: `code,name[,provinceCode][,cityCode]
   [,areaCode][,streetCode]`, where the parent is the most specific parent column present.
 Codes may be given short (2/4/6/9 digits, one length per level) or padded to 12 digits.
+
+Only a province (2 significant digits) is a root. A lower row without a parent (an empty
+`parent_code`, or a modood file without parent columns) hangs from the nearest ancestor its code
+names that is in the run or already stored (a village 370402104226 from its town 370402104, else
+its county 370402, …); the run says so in a warning. With no such ancestor the row is an
+"unknown parent" problem, located by file and row. A file with a header and no rows is a problem
+too ("no rows"): an empty export should not pass for a successful import.
 
 Several files are read as one run, in any order (provinces, cities, areas, streets, villages),
 because a parent is looked up among all rows of the run and the regions already stored. Every
@@ -17,7 +24,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.utils.translation import gettext as _
 
@@ -82,6 +89,7 @@ class RegionImportPlan:
     unchanged: int = 0
     aliases: list[RegionRow] = field(default_factory=list)
     paths: dict[str, str] = field(default_factory=dict)  # short -> final path of run rows
+    warnings: list[str] = field(default_factory=list)
 
 
 def short_code(raw: str) -> tuple[str, int]:
@@ -143,10 +151,12 @@ def _read_file(
         else [c for c in MODOOD_PARENT_COLUMNS if c in index]
     )
     rows: list[RegionRow] = []
+    data_rows = 0
     try:
         for line, record in enumerate(reader, start=2):
             if not any(cell.strip() for cell in record):
                 continue
+            data_rows += 1
             row = _parse_row(source, line, record, index, parent_columns, problems)
             if row is not None:
                 rows.append(row)
@@ -158,6 +168,9 @@ def _read_file(
                 location=_("第 %(line)d 行") % {"line": reader.line_num},
             )
         )
+        return rows
+    if not data_rows:
+        problems.append(ImportRowError(_("只有表头,没有数据行"), source=source))
     return rows
 
 
@@ -270,10 +283,13 @@ def _check_rows(plan: RegionImportPlan, problems: list[ImportRowError]) -> None:
             )
             continue
         seen[row.short] = row
+    orphans = _infer_parents(plan, seen, problems)
     # Parents first: a parent's significant code is always shorter than its child's.
     ordered = sorted(seen.values(), key=lambda r: (r.level, r.short))
     existing_paths = {short: v[3] for short, v in plan.existing.items()}
     for row in ordered:
+        if row.short in orphans:
+            continue  # reported; its children are skipped below as rows under a bad parent
         if row.parent_short is None:
             parent_path = "/"
         elif row.parent_short in plan.paths:
@@ -335,6 +351,63 @@ def _check_rows(plan: RegionImportPlan, problems: list[ImportRowError]) -> None:
                 "name": example.name,
             }
         )
+
+
+def ancestor_codes(short: str, level: int) -> list[str]:
+    """Significant codes of the divisions above a code, nearest first. A segment of zeros names
+    no division (441900 is 东莞市 4419 itself), so it is skipped."""
+    codes = []
+    for k in range(level - 1, 0, -1):
+        prefix = short[: LEVEL_BOUNDS[k]]
+        if prefix[LEVEL_BOUNDS[k - 1] :].strip("0"):
+            codes.append(prefix)
+    return codes
+
+
+def _infer_parents(
+    plan: RegionImportPlan, seen: dict[str, RegionRow], problems: list[ImportRowError]
+) -> set[str]:
+    """Give every row below province level without a parent its nearest ancestor in the run or
+    the database (in `seen`, in place); returns the codes of rows that have none (reported)."""
+    inferred: list[tuple[RegionRow, str]] = []
+    orphans: set[str] = set()
+    for short, row in list(seen.items()):
+        if row.parent_short is not None or row.level == RegionLevel.PROVINCE:
+            continue
+        above = ancestor_codes(row.short, row.level)
+        parent = next((c for c in above if c in seen or c in plan.existing), None)
+        if parent is None:
+            orphans.add(short)
+            problems.append(
+                ImportRowError(
+                    _(
+                        "上级区划不存在:区划 %(code)s 未填上级代码,本次导入的文件和数据库中也没有"
+                        "它的任何上级(%(above)s);只有省级区划可以没有上级"
+                    )
+                    % {"code": row.short, "above": "、".join(above)},
+                    source=row.source,
+                    location=row.where(),
+                )
+            )
+            continue
+        seen[short] = replace(row, parent_short=parent)
+        inferred.append((row, parent))
+    if inferred:
+        row, parent = inferred[0]
+        plan.warnings.append(
+            _(
+                "%(n)d 行未填上级代码,已按代码前缀挂在最近的上级区划下"
+                "(如 %(source)s 第 %(line)d 行 %(code)s → %(parent)s)"
+            )
+            % {
+                "n": len(inferred),
+                "source": row.source,
+                "line": row.line,
+                "code": row.short,
+                "parent": parent,
+            }
+        )
+    return orphans
 
 
 def apply_region_plan(plan: RegionImportPlan) -> None:

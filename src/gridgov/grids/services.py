@@ -36,6 +36,7 @@ from gridgov.grids.models import (
 )
 from gridgov.grids.region_import import (
     RegionImportPlan,
+    ancestor_codes,
     apply_region_plan,
     read_region_files,
     short_code,
@@ -106,6 +107,8 @@ def create_region(
             _("区划代码 %(code)s 不在上级 %(parent)s 之下") % {"code": code, "parent": parent.code},
             field="parent",
         )
+    if parent is None and level != RegionLevel.PROVINCE:
+        parent = nearest_stored_ancestor(short, level)
     if Region.objects.filter(code=pad_region_code(short)).exists():
         raise DomainError(_("区划代码 %(code)s 已存在") % {"code": code}, field="code")
     if not name.strip():
@@ -116,6 +119,23 @@ def create_region(
         level=level,
         parent=parent,
         path=region_path_for(short, parent),
+    )
+
+
+def nearest_stored_ancestor(short: str, level: int) -> Region:
+    """The stored region a code below province level hangs from when no parent is given: the
+    nearest ancestor its code names. Only a province may be a root."""
+    above = ancestor_codes(short, level)
+    found = {
+        r.short_code: r for r in Region.objects.filter(code__in=[pad_region_code(c) for c in above])
+    }
+    for candidate in above:
+        if candidate in found:
+            return found[candidate]
+    raise DomainError(
+        _("上级区划不存在:区划 %(code)s 的上级(%(above)s)都不存在;只有省级区划可以没有上级")
+        % {"code": short, "above": "、".join(above)},
+        field="parent",
     )
 
 
@@ -321,6 +341,8 @@ def update_region(
             raise DomainError(_("名称为空"), field="name")
         stored.name = name.strip()
     if parent is not KEEP:
+        if parent is None and stored.level != RegionLevel.PROVINCE:
+            raise DomainError(_("只有省级区划可以没有上级"), field="parent")
         if parent is not None and (
             parent.level >= stored.level or not stored.short_code.startswith(parent.short_code)
         ):
@@ -349,6 +371,7 @@ class RegionImportResult:
     moved: int
     unchanged: int
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
 
 
@@ -369,6 +392,7 @@ def import_regions(
         moved=len(plan.moved),
         unchanged=plan.unchanged,
         notes=plan.notes,
+        warnings=plan.warnings,
         dry_run=dry_run,
     )
 

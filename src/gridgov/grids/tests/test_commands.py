@@ -1,5 +1,6 @@
 """The operator's grid commands: import-grids (dry run, warnings, rejection), export-grids (a file
-that imports back unchanged)."""
+that imports back unchanged), and the exit statuses every grid command shares (0 done, 1 data
+refused or faults found, 2 usage error), documented in each command's --help."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import call_command, load_command_class
 from django.core.management.base import CommandError
 
 from gridgov.grids.models import Grid
@@ -88,3 +89,60 @@ def test_export_grids_writes_a_file_that_imports_back_unchanged(tiled_town, tmp_
 def test_export_grids_of_an_unknown_code(db):
     with pytest.raises(CommandError, match="不存在"):
         call_command("export_grids", "nowhere", stdout=StringIO())
+
+
+# --- exit statuses ------------------------------------------------------------------------------
+
+GRID_COMMANDS = ("import_regions", "import_grids", "export_grids", "check_coverage", "locate")
+
+
+def exit_status(monkeypatch: pytest.MonkeyPatch, *argv: str) -> int:
+    """Run a command as `gridgov` does (argv parsing, CommandError → exit status), in-process."""
+    from django.core.management import base
+
+    # run_from_argv closes every connection afterwards: that would end the test's transaction.
+    monkeypatch.setattr(base.connections, "close_all", lambda: None)
+    command = load_command_class("gridgov.grids", argv[0])
+    try:
+        command.run_from_argv(["gridgov", argv[0], "--skip-checks", *argv[1:]])
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+def test_unknown_code_is_a_usage_error_not_a_fault(tiled_town, monkeypatch, capsys):
+    assert exit_status(monkeypatch, "check_coverage", "999") == 2
+    assert "网格 999 不存在" in capsys.readouterr().err
+    assert exit_status(monkeypatch, "export_grids", "999") == 2
+
+
+def test_check_coverage_exits_0_clean_1_on_faults_2_on_bad_options(
+    tiled_town, monkeypatch, tmp_path
+):
+    assert exit_status(monkeypatch, "check_coverage", TOWN) == 0
+    gap = tmp_path / "gap.geojson"
+    gap.write_bytes(as_bytes(tiling.without(tiled_town, unit_code(0, 0, 0))))
+    Grid.objects.filter(code=unit_code(0, 0, 0)).delete()
+    assert exit_status(monkeypatch, "check_coverage", TOWN) == 1
+    assert exit_status(monkeypatch, "check_coverage", "--tolerance", "-1") == 2
+    assert exit_status(monkeypatch, "check_coverage", "--no-such-option") == 2
+
+
+def test_imports_exit_1_when_refused_and_2_when_the_file_cannot_be_read(
+    tiled_town, monkeypatch, tmp_path
+):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code,name,parent_code\n", encoding="utf-8")
+    assert exit_status(monkeypatch, "import_regions", str(bad)) == 1
+    assert exit_status(monkeypatch, "import_regions", str(tmp_path / "none.csv")) == 2
+    assert exit_status(monkeypatch, "import_grids", str(tmp_path / "none.geojson")) == 2
+    assert exit_status(monkeypatch, "locate", "x", "y") == 2
+    assert exit_status(monkeypatch, "locate", "113.405", "34.815") == 0
+
+
+@pytest.mark.parametrize("name", GRID_COMMANDS)
+def test_every_grid_command_documents_its_exit_statuses(name):
+    text = load_command_class("gridgov.grids", name).create_parser("gridgov", name).format_help()
+    assert "exit status:" in text
+    assert "  0  done" in text
+    assert "  2  usage error" in text

@@ -172,6 +172,49 @@ def test_code_not_matching_its_community_is_a_warning_not_an_error(tiled_town):
     assert "未自动更正" in plan.warnings[0].message
 
 
+def test_code_that_is_not_digits_is_a_warning_naming_the_convention(tiled_town):
+    odd = copy.deepcopy(tiled_town)
+    odd["features"].append(
+        tiling.feature(
+            "12AB",
+            "没有编码规则的网格",
+            "单元网格",
+            VILLAGES[0],
+            tiling.rectangle(113.40, 34.80, 113.401, 34.801),
+        )
+    )
+    plan = run(odd, dry_run=True)
+    [warning] = plan.warnings
+    assert warning.location == "要素 #15(12AB)"
+    assert "不全是数字" in warning.message
+    assert "15 位数字(12 位社区代码 + 3 位序号)" in warning.message
+
+
+def test_a_problem_shared_by_many_features_is_listed_once_with_its_count(db):
+    """A first import into a deployment without the file's regions: one line, not fifteen."""
+    exported = copy.deepcopy(tiling.town_collection())
+    for item in exported["features"]:
+        code = item["properties"]["code"]
+        item["properties"]["region_code"] = code[:12]
+    problems = rejected(exported)
+    assert problems == [
+        "town.geojson: 区划不存在;请先用 import-regions 导入区划:共 15 个要素,如 "
+        f"要素 #0({TOWN})、要素 #1({VILLAGES[0]})、要素 #2({A1}) 等;涉及 "
+        f"{TOWN}、{VILLAGES[0]}、{VILLAGES[1]}"
+    ]
+
+
+def test_a_problem_of_a_few_features_is_still_listed_per_feature(tiled_town):
+    bad = copy.deepcopy(tiled_town)
+    for code in (A1, A2):
+        find(bad, code)["properties"]["region_code"] = "410182101299"
+    problems = rejected(bad)
+    assert problems == [
+        f"town.geojson: 要素 #{i}({code}): 区划 410182101299 不存在;请先用 import-regions 导入区划"
+        for i, code in ((2, A1), (3, A2))
+    ]
+
+
 def test_first_import_into_an_empty_deployment_creates_levels_on_request(tiled_regions):
     GridLevel.objects.filter(grids__isnull=True).delete()
     fresh = copy.deepcopy(tiling.town_collection())

@@ -11,8 +11,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from gridgov.core.errors import ImportRejectedError
+from gridgov.core.errors import DomainError, ImportRejectedError
 from gridgov.core.testing import require_realdata
+from gridgov.grids import services
 from gridgov.grids.models import Region, RegionLevel
 from gridgov.grids.services import import_regions
 
@@ -119,6 +120,64 @@ def test_bad_rows_are_reported_with_file_and_row(db, row, expected):
     [problem] = rejected(("bad.csv", f"code,name,parent_code\n{row}\n"))
     assert problem.startswith("bad.csv: 第 2 行: ")
     assert expected in problem
+
+
+def test_row_without_parent_and_no_ancestor_is_an_unknown_parent_not_an_orphan_root(db):
+    [problem] = rejected(("bad.csv", "code,name,parent_code\n370402104226,新村,\n"))
+    assert problem.startswith("bad.csv: 第 2 行: 上级区划不存在")
+    assert "370402104、370402、3704、37" in problem
+    assert not Region.objects.filter(code="370402104226").exists()
+
+
+def test_row_without_parent_hangs_from_its_nearest_ancestor_in_the_file_or_stored(db):
+    result = run(
+        (
+            "towns.csv",
+            "code,name,parent_code\n410182102201,崔庙村,\n410182102,崔庙镇,\n",
+        )
+    )
+    assert result.created == 2
+    assert region("410182102201").parent.code == "410182102000"  # in the same run
+    assert region("410182102").parent.code == "410182000000"  # stored (the cast's county)
+    assert region("410182102201").path == "/41/4101/410182/410182102/410182102201/"
+    [warning] = result.warnings
+    assert warning.startswith("2 行未填上级代码,已按代码前缀挂在最近的上级区划下")
+
+
+def test_modood_file_without_parent_columns_gets_parents_from_the_codes(db):
+    run(("cities.csv", "code,name\n4102,开封市\n"))
+    assert region("4102").parent.code == "410000000000"
+
+
+def test_only_a_province_is_a_root(db):
+    result = run(("provinces.csv", "code,name,parent_code\n37,山东省,\n"))
+    assert result.created == 1
+    assert result.warnings == []
+    assert region("37").parent is None
+
+
+def test_header_only_file_is_refused_as_no_rows(db):
+    [problem] = rejected(("empty.csv", "code,name,parent_code\n"))
+    assert problem == "empty.csv: 只有表头,没有数据行"
+
+
+def test_header_only_file_makes_the_command_exit_nonzero(db, tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("code,name,parent_code\n", encoding="utf-8")
+    err = StringIO()
+    with pytest.raises(CommandError) as info:
+        call_command("import_regions", str(empty), stdout=StringIO(), stderr=err)
+    assert info.value.returncode == 1
+    assert "empty.csv: 只有表头,没有数据行" in err.getvalue()
+
+
+def test_create_region_without_parent_finds_its_ancestor_or_refuses(db):
+    village = services.create_region(code="410182100299", name="新村")
+    assert village.parent.code == "410182100000"
+    with pytest.raises(DomainError, match="上级区划不存在"):
+        services.create_region(code="370402104226", name="新村")
+    with pytest.raises(DomainError, match="只有省级区划可以没有上级"):
+        services.update_region(village, parent=None)
 
 
 def test_duplicate_codes_across_files_name_both_places(db):

@@ -1,5 +1,6 @@
 """`gridgov check-coverage [CODE] [--json] [--tolerance M2]`: overlaps, gaps and stick-outs
-(不重不漏, seed 002). Exit status 1 when any fault is found, so scripts can gate on it."""
+(不重不漏, seed 002). Exit status 1 when any fault is found, so scripts can gate on it; 2 for an
+unknown code or a bad option (see _common)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,18 @@ import json
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
 from gridgov.grids.coverage import check_coverage
+from gridgov.grids.management.commands._common import EXIT_REJECTED, GridCommand, usage_error
 from gridgov.grids.models import Grid
 
 
-class Command(BaseCommand):
+class Command(GridCommand):
     help = "Check that children tile their parent: no overlap, no gap, nothing outside"
+    exit_done = "no fault"
+    exit_rejected = "faults found (overlaps, gaps, grids outside their parent, missing boundaries)"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("code", nargs="?", help="check only the subtree of this grid")
@@ -33,9 +37,10 @@ class Command(BaseCommand):
         if options["code"]:
             root = Grid.objects.filter(code=options["code"]).first()
             if root is None:
-                raise CommandError(_("网格 %(code)s 不存在") % {"code": options["code"]})
-        if options["tolerance"] is not None and options["tolerance"] < 0:
-            raise CommandError(_("容差不能为负数"))
+                raise usage_error(_("网格 %(code)s 不存在") % {"code": options["code"]})
+        tolerance = options["tolerance"]
+        if tolerance is not None and not (0 <= tolerance < float("inf")):
+            raise usage_error(_("容差须为非负数"))
         report = check_coverage(root, tolerance_m2=options["tolerance"])
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
@@ -59,4 +64,4 @@ class Command(BaseCommand):
             )
         if not report.ok:
             self.stdout.flush()
-            sys.exit(1)
+            sys.exit(EXIT_REJECTED)

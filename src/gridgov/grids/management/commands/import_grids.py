@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from gridgov.core.errors import ImportRejectedError
-from gridgov.grids.management.commands._common import read_bytes, reject
+from gridgov.grids.management.commands._common import GridCommand, read_bytes, reject
 from gridgov.grids.services import import_grids
 
 ACTION_LABELS = {
@@ -21,11 +21,16 @@ ACTION_LABELS = {
 }
 
 
-class Command(BaseCommand):
+class Command(GridCommand):
     help = (
         "Import or update grids from a GeoJSON FeatureCollection (properties code, name, level, "
-        "parent_code, households, population, tier[, region_code])"
+        "parent_code, households, population, tier[, region_code]). All or nothing: every "
+        "problem is listed (repeated ones once, with their count) and nothing is written. Codes "
+        "that break the coding convention (not digits; a unit grid is its community's 12 digits "
+        "plus a 3-digit serial, 15 digits) are imported as given, with a warning."
     )
+    exit_done = "imported or dry-run, warnings included"
+    exit_rejected = "the file was refused: its problems are printed, nothing was written"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", metavar="FILE.geojson")

@@ -7,18 +7,24 @@ import time
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
 from gridgov.core.errors import ImportRejectedError
-from gridgov.grids.management.commands._common import read_bytes, reject
+from gridgov.grids.management.commands._common import GridCommand, read_bytes, reject
 from gridgov.grids.services import import_regions
 
 
-class Command(BaseCommand):
+class Command(GridCommand):
     help = (
         "Import regions from CSV: code,name,parent_code or the modood layout "
-        "code,name[,provinceCode][,cityCode][,areaCode][,streetCode]; UTF-8 (BOM ok) or GBK"
+        "code,name[,provinceCode][,cityCode][,areaCode][,streetCode]; UTF-8 (BOM ok) or GBK. "
+        "Only a province may lack a parent: a lower row without one hangs from the nearest "
+        "ancestor its code names (in the files or stored), else it is refused. All or nothing."
+    )
+    exit_done = "imported or dry-run"
+    exit_rejected = (
+        "the files were refused (bad rows, unknown parents, no data rows): nothing was written"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -34,6 +40,8 @@ class Command(BaseCommand):
             raise reject(self, exc) from None
         for note in result.notes:
             self.stderr.write(note)
+        for warning in result.warnings:
+            self.stderr.write(self.style.WARNING(_("警告:") + warning))
         # Translators: "would be" (dry run) or "were" in the summary "… %(verb)s created …".
         verb = _("将") if result.dry_run else _("已")
         self.stdout.write(

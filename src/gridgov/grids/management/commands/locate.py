@@ -10,20 +10,25 @@ import json
 import math
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
 from gridgov.core.coords import CRS_NAMES
 from gridgov.core.errors import ImportRejectedError
 from gridgov.grids.index import OUTSIDE, locate_points
-from gridgov.grids.management.commands._common import read_bytes
+from gridgov.grids.management.commands._common import GridCommand, read_bytes, usage_error
 from gridgov.grids.textfiles import decode_csv
 
 BATCH = 100_000
 
 
-class Command(BaseCommand):
-    help = "Resolve points to their unit grid (JSON)"
+class Command(GridCommand):
+    help = (
+        "Resolve points to their unit grid (JSON). With --csv a bad row gets an error line "
+        'naming it ({"row": N, "error": …}) and the others are still located.'
+    )
+    exit_done = 'points located, or answered {"outside": true}'
+    exit_rejected = ""
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("lon", nargs="?", type=str)
@@ -34,14 +39,14 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["csv"]:
             if options["lon"] is not None:
-                raise CommandError(_("--csv 与 LON LAT 不能同时使用"))
+                raise usage_error(_("--csv 与 LON LAT 不能同时使用"))
             self.locate_csv(options["csv"], options["crs"])
             return
         if options["lon"] is None or options["lat"] is None:
-            raise CommandError(_("请给出 LON LAT,或 --csv FILE"))
+            raise usage_error(_("请给出 LON LAT,或 --csv FILE"))
         lon, lat, error = parse_point(options["lon"], options["lat"])
         if error:
-            raise CommandError(error)
+            raise usage_error(error)
         self.emit(locate_points([lon], [lat], crs=options["crs"])[0])
 
     def emit(self, found: Any) -> None:
@@ -52,11 +57,11 @@ class Command(BaseCommand):
         try:
             text = decode_csv(read_bytes(path), source=path).text
         except ImportRejectedError as exc:
-            raise CommandError(str(exc.problems[0])) from None
+            raise usage_error(str(exc.problems[0])) from None
         reader = csv.reader(io.StringIO(text, newline=""))
         header = [h.strip().lower() for h in next(reader, [])]
         if "lon" not in header or "lat" not in header:
-            raise CommandError(_("CSV 表头须包含 lon 和 lat 两列"))
+            raise usage_error(_("CSV 表头须包含 lon 和 lat 两列"))
         lon_col, lat_col = header.index("lon"), header.index("lat")
         pending: list[tuple[int, float, float] | tuple[int, str]] = []
         for line, record in enumerate(reader, start=2):
