@@ -68,6 +68,11 @@ def primary_role(user: Any) -> str | None:
     return roles[0] if roles else None
 
 
+def uses_phone_pages(user: Any) -> bool:
+    """A grid worker and nothing more works from the phone pages (with their tab bar)."""
+    return roles_of(user) == [Role.WORKER]
+
+
 def queues_for(user: Any) -> list[str]:
     names: list[str] = []
     for role in roles_of(user):

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from gridgov.web.views import boards, cases, command, home, phone, resident
+from gridgov.web.views import boards, cases, command, home, inbox, phone, resident
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -18,6 +18,11 @@ urlpatterns = [
     path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
     path("cases/<int:pk>/act/<slug:action>/", cases.case_action, name="case_action"),
     path("cases/<int:pk>/photos/<int:attachment>/", cases.case_photo, name="case_photo"),
+    # The in-app inbox of every user
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/unread/", inbox.unread_badge, name="inbox_unread"),
+    path("inbox/read-all/", inbox.read_all, name="inbox_read_all"),
+    path("inbox/<int:pk>/", inbox.open_notification, name="inbox_open"),
     # Grid worker's phone pages
     path("m/", phone.phone_home, name="phone_home"),
     path("m/report/", phone.phone_report, name="phone_report"),

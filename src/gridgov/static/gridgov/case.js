@@ -29,7 +29,15 @@
   if (hasPoint) {
     L.circleMarker([data.lat, data.lon], {
       radius: 8, color: "#fff", weight: 2, fillColor: "#d0021b", fillOpacity: 1
-    }).addTo(map).bindTooltip(data.title);
+    }).addTo(map).bindTooltip(textElement(data.title));
   }
   el.setAttribute("data-ready", "1");
+
+  /* Leaflet renders a string tooltip as HTML: a case title is text typed by anyone (an
+     anonymous resident too), so it goes in as a text node. */
+  function textElement(text) {
+    var span = document.createElement("span");
+    span.textContent = text == null ? "" : String(text);
+    return span;
+  }
 })();

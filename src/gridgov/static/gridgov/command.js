@@ -147,11 +147,34 @@
 
   function pct(v) { return v == null ? null : Math.round(v * 1000) / 10; }
 
+  /* ECharts renders tooltips as HTML, and the names in them (grid names, matter classes) are
+     data: every tooltip is built here from escaped text, never from ECharts' templates. */
+  var esc = GridgovMap.escapeHtml;
+  function tipRow(p, text) {
+    return '<span style="display:inline-block;width:9px;height:9px;border-radius:50%;margin-right:5px;background:' +
+      esc(typeof p.color === "string" ? p.color : "#8a8f98") + '"></span>' + esc(p.seriesName) + ": " + esc(text);
+  }
+  function axisTip(unit) {
+    return function (params) {
+      var list = Array.isArray(params) ? params : [params];
+      if (!list.length) return "";
+      return "<strong>" + esc(list[0].name) + "</strong><br>" + list.map(function (p) {
+        var v = Array.isArray(p.value) ? p.value[1] : (p.value && typeof p.value === "object" ? p.value.value : p.value);
+        return tipRow(p, v == null ? "—" : v + (unit || ""));
+      }).join("<br>");
+    };
+  }
+  function itemTip(params) {
+    var v = params.value && typeof params.value === "object" ? params.value.value : params.value;
+    return "<strong>" + esc(params.name) + "</strong><br>" + tipRow(params, v == null ? "—" : v) +
+      (params.percent != null ? " (" + esc(params.percent) + "%)" : "");
+  }
+
   function applyCharts(fig) {
     var t = cfg.text;
     var base = { aria: { enabled: true }, animation: false, textStyle: { fontFamily: "inherit" } };
     chart("chart-per-day").setOption(Object.assign({}, base, {
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", formatter: axisTip("") },
       legend: { data: [t.reported, t.closed], top: 0 },
       grid: { left: 36, right: 12, top: 30, bottom: 28 },
       xAxis: { type: "category", data: fig.per_day.map(function (d) { return d[0].slice(5); }) },
@@ -162,7 +185,7 @@
       ]
     }), true);
     chart("chart-by-class").setOption(Object.assign({}, base, {
-      tooltip: { trigger: "item" },
+      tooltip: { trigger: "item", formatter: itemTip },
       grid: { left: 110, right: 24, top: 10, bottom: 24 },
       xAxis: { type: "value", minInterval: 1 },
       yAxis: { type: "category", inverse: true, data: fig.by_class.map(function (c) { return c[0]; }),
@@ -170,7 +193,7 @@
       series: [{ name: t.cases, type: "bar", barMaxWidth: 22, data: fig.by_class.map(function (c) { return c[1]; }), itemStyle: { color: "#1d4f91" } }]
     }), true);
     chart("chart-by-state").setOption(Object.assign({}, base, {
-      tooltip: { trigger: "item" },
+      tooltip: { trigger: "item", formatter: itemTip },
       grid: { left: 36, right: 12, top: 10, bottom: 48 },
       xAxis: { type: "category", data: fig.by_state.map(function (s) { return s[1]; }), axisLabel: { interval: 0, rotate: 30 } },
       yAxis: { type: "value", minInterval: 1 },
@@ -182,7 +205,7 @@
       }]
     }), true);
     chart("chart-units").setOption(Object.assign({}, base, {
-      tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "—" : v + "%"; } },
+      tooltip: { trigger: "axis", formatter: axisTip("%") },
       legend: { data: [t.closureRate, t.onTimeRate], top: 0 },
       grid: { left: 40, right: 12, top: 30, bottom: 48 },
       xAxis: { type: "category", data: fig.units.map(function (u) { return u[0]; }), axisLabel: { interval: 0, rotate: fig.units.length > 6 ? 35 : 0 } },
@@ -193,7 +216,7 @@
       ]
     }), true);
     chart("chart-closed-where").setOption(Object.assign({}, base, {
-      tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
+      tooltip: { trigger: "item", formatter: itemTip },
       legend: { bottom: 0 },
       series: [{
         name: t.closedWhere, type: "pie", radius: ["35%", "65%"], center: ["50%", "45%"],

@@ -25,6 +25,17 @@ def main_nav(context: template.Context) -> dict[str, Any]:
     return {"items": nav_items(request)}
 
 
+@register.inclusion_tag("web/includes/inbox_badge.html", takes_context=True)
+def inbox_badge(context: template.Context) -> dict[str, Any]:
+    """The unread count of the user's inbox, polled by htmx (web/views/inbox.py)."""
+    from gridgov.web.queries.inbox import unread_count
+
+    request = context.get("request")
+    if request is None or not request.user.is_authenticated:
+        return {"unread": 0}
+    return {"unread": unread_count(request.user)}
+
+
 @register.inclusion_tag("web/includes/language_switch.html", takes_context=True)
 def language_switch(context: template.Context) -> dict[str, Any]:
     from django.conf import settings
@@ -88,16 +99,21 @@ def state_badge(state: str, label: Any = "") -> SafeString:
     return format_html('<span class="badge s-{}">{}</span>', state, label or state)
 
 
-@register.simple_tag
+@register.simple_tag(takes_context=True)
 def deadline(
-    due_at: dt.datetime | None, is_open: bool = True, provisional: bool = False
+    context: template.Context,
+    due_at: dt.datetime | None,
+    is_open: bool = True,
+    provisional: bool = False,
 ) -> SafeString:
-    """The deadline with the working days left, red when overdue."""
-    from gridgov.web.queries import deadline_info
+    """The deadline with the working days left, red when overdue; the calendar is read once
+    per request, not once per row."""
+    from gridgov.web.queries import deadline_info, request_calendar
 
     if due_at is None:
         return format_html('<span class="muted">{}</span>', _("未设期限"))
-    info = deadline_info(due_at, is_open=is_open)
+    calendar = request_calendar(context.get("request"))
+    info = deadline_info(due_at, is_open=is_open, calendar=calendar)
     local = timezone.localtime(due_at)
     css = "deadline overdue" if info.overdue else "deadline"
     extra = format_html(' <span class="badge">{}</span>', _("暂定")) if provisional else ""

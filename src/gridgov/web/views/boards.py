@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET
 from gridgov.grids.models import Grid
 from gridgov.people.services import grid_board
 from gridgov.web.boardmap import MapPart, board_map_svg
+from gridgov.web.views.common import answers_domain_errors
 
 
 # Seed 002: 统一受理、分类处置、逐级上报、跟踪督查、评价奖惩; the steps a resident's report takes.
@@ -85,6 +86,7 @@ def board_context(request: HttpRequest, grid: Grid) -> dict[str, Any]:
     }
 
 
+@answers_domain_errors
 @require_GET
 def board(request: HttpRequest, code: str) -> HttpResponse:
     """The board of one grid as a printable page (public: boards are posted outdoors)."""
@@ -143,6 +145,7 @@ def render_board_pdf(request: HttpRequest, grid: Grid) -> bytes:
     ).write_pdf()  # type: ignore[no-any-return]
 
 
+@answers_domain_errors
 @require_GET
 def board_pdf(request: HttpRequest, code: str) -> HttpResponse:
     grid = _active_grid(code)
@@ -151,6 +154,7 @@ def board_pdf(request: HttpRequest, code: str) -> HttpResponse:
     return response
 
 
+@answers_domain_errors
 @require_GET
 @login_required
 def boards(request: HttpRequest) -> HttpResponse:

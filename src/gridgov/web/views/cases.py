@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import F
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -24,28 +23,10 @@ from gridgov.core.jurisdiction import get_scoped_or_404, scope_of
 from gridgov.web import queries
 from gridgov.web.forms import ACTION_FORMS, ActionForm
 from gridgov.web.navigation import queues_for
-from gridgov.web.views.common import add_domain_error, map_config
-
-SORTS = {
-    "due": (F("due_at").asc(nulls_last=True), "pk"),
-    "-due": (F("due_at").desc(nulls_last=True), "-pk"),
-    "created": ("created_at", "pk"),
-    "-created": ("-created_at", "-pk"),
-}
-TASK_SORTS = {
-    "due": ("due_at", "pk"),
-    "-due": ("-due_at", "-pk"),
-    "created": ("dispatched_at", "pk"),
-    "-created": ("-dispatched_at", "-pk"),
-}
-EXTENSION_SORTS = {
-    "due": ("task__due_at", "pk"),
-    "-due": ("-task__due_at", "-pk"),
-    "created": ("requested_at", "pk"),
-    "-created": ("-requested_at", "-pk"),
-}
+from gridgov.web.views.common import add_domain_error, answers_domain_errors, map_config
 
 
+@answers_domain_errors
 @require_GET
 @login_required
 def queue(request: HttpRequest, name: str) -> HttpResponse:
@@ -55,35 +36,17 @@ def queue(request: HttpRequest, name: str) -> HttpResponse:
     if not scope_of(request.user).is_admin and name not in queues_for(request.user):
         raise Http404
     sort = request.GET.get("sort") or ""
-    rows: Any
-    if name == "my_tasks":
-        rows = case_queues.my_tasks(request.user)
-        if sort in TASK_SORTS:
-            rows = rows.order_by(*TASK_SORTS[sort])
-        kind = "tasks"
-    elif name == "extensions":
-        rows = case_queues.extension_requests(request.user).select_related("case__grid")
-        if sort in EXTENSION_SORTS:
-            rows = rows.order_by(*EXTENSION_SORTS[sort])
-        kind = "extensions"
-    else:
-        rows = case_queues.CASE_QUEUES[name](request.user)
-        if sort in SORTS:
-            rows = rows.order_by(*SORTS[sort])
-        kind = "cases"
+    rows, kind = queries.queue_rows(request.user, name, sort)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "web/queue.html",
-        {
-            "name": name,
-            "label": queries.QUEUE_LABELS[name],
-            "kind": kind,
-            "page": page,
-            "sort": sort,
-            "toggle_sort": "-due" if sort == "due" else "due",
-        },
-    )
+    context = {
+        "name": name,
+        "label": queries.QUEUE_LABELS[name],
+        "kind": kind,
+        "page": page,
+        "sort": sort,
+        "toggle_sort": "-due" if sort == "due" else "due",
+    }
+    return render(request, "web/queue.html", context)
 
 
 def _case_for(request: HttpRequest, pk: int) -> Case:
@@ -128,6 +91,7 @@ def case_page_context(
     }
 
 
+@answers_domain_errors
 @require_GET
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -135,6 +99,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "web/case_detail.html", case_page_context(request, case))
 
 
+@answers_domain_errors
 @require_POST
 @login_required
 def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
@@ -145,21 +110,24 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise Http404
     form_class, label = ACTION_FORMS[action]
     form = form_class(request.POST, request.FILES, case=case, user=request.user, prefix=action)
-    status = 400
-    if form.is_valid():
-        try:
-            perform(action, case, request.user, form.cleaned_data)
-        except DomainError as exc:
-            status = 409 if isinstance(exc, Conflict) else 400
-            add_domain_error(form, exc, aliases=FIELD_ALIASES)
-        else:
-            messages.success(request, _("已%(action)s") % {"action": label})
-            return redirect("case_detail", pk=case.pk)
-    fresh = _case_for(request, pk)
-    context = case_page_context(request, fresh, bound=(action, form))
+    status = _perform_form(action, case, request.user, form) if form.is_valid() else 400
+    if status == 200:
+        messages.success(request, _("已%(action)s") % {"action": label})
+        return redirect("case_detail", pk=case.pk)
     if status == 409:
         messages.error(request, _("案件已有新的变化,请查看最新状态后再操作。"))
+    context = case_page_context(request, _case_for(request, pk), bound=(action, form))
     return render(request, "web/case_detail.html", context, status=status)
+
+
+def _perform_form(action: str, case: Case, user: Any, form: ActionForm) -> int:
+    """200 when the service took the action, else the status of the rule it broke (on the form)."""
+    try:
+        perform(action, case, user, form.cleaned_data)
+    except DomainError as exc:
+        add_domain_error(form, exc, aliases=FIELD_ALIASES)
+        return 409 if isinstance(exc, Conflict) else 400
+    return 200
 
 
 # The services name a few fields differently from the forms.
@@ -229,6 +197,7 @@ def perform(action: str, case: Case, user: Any, data: dict[str, Any]) -> Any:
     return simple[action](**common, note=note)
 
 
+@answers_domain_errors
 @require_GET
 @login_required
 def case_photo(request: HttpRequest, pk: int, attachment: int) -> FileResponse:

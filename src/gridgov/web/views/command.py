@@ -20,7 +20,13 @@ from gridgov.grids.models import Grid
 from gridgov.web import queries
 from gridgov.web.forms import CommandFilterForm
 from gridgov.web.mapdata import grids_document
-from gridgov.web.views.common import document_response, map_config, role_required, scope_key
+from gridgov.web.views.common import (
+    answers_domain_errors,
+    document_response,
+    map_config,
+    role_required,
+    scope_key,
+)
 
 COMMAND_ROLES = (Role.OFFICE, Role.LEADER)
 
@@ -30,6 +36,7 @@ def _filter_form(request: HttpRequest) -> CommandFilterForm:
     return CommandFilterForm(data)
 
 
+@answers_domain_errors
 @require_GET
 @role_required(*COMMAND_ROLES)
 def command_centre(request: HttpRequest) -> HttpResponse:
@@ -75,6 +82,7 @@ def command_config() -> dict[str, Any]:
     }
 
 
+@answers_domain_errors
 @require_GET
 @role_required(*COMMAND_ROLES, Role.WORKER)
 def command_grids(request: HttpRequest) -> HttpResponse:
@@ -83,15 +91,22 @@ def command_grids(request: HttpRequest) -> HttpResponse:
     return document_response(request, document, public=False)
 
 
+@answers_domain_errors
 @require_GET
 @role_required(*COMMAND_ROLES)
 def command_figures(request: HttpRequest) -> JsonResponse:
     form = _filter_form(request)
     figures = queries.command_figures(request.user, form.filters())
+    body = figures_body(figures, errors=form.errors.get_json_data() if form.errors else {})
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+
+
+def figures_body(figures: queries.CommandFigures, *, errors: dict[str, Any]) -> dict[str, Any]:
+    """The figures as command.js reads them: compact lists, not objects."""
     tiles = figures.tiles
-    body = {
+    return {
         "generated_at": timezone.localtime().strftime("%Y-%m-%d %H:%M:%S"),
-        "errors": form.errors.get_json_data() if form.errors else {},
+        "errors": errors,
         "tiles": {
             **dataclasses.asdict(tiles),
             "closure_rate": tiles.closure_rate,
@@ -111,9 +126,9 @@ def command_figures(request: HttpRequest) -> JsonResponse:
         "units": [[u.name, u.due, u.closed, u.closure_rate, u.on_time_rate] for u in figures.units],
         "closed_where": [[c.key, c.label, c.count] for c in figures.closed_where],
     }
-    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
 
 
+@answers_domain_errors
 @require_GET
 @role_required(*COMMAND_ROLES)
 def command_tiles(request: HttpRequest) -> HttpResponse:
@@ -126,6 +141,7 @@ def command_tiles(request: HttpRequest) -> HttpResponse:
     )
 
 
+@answers_domain_errors
 @require_GET
 @role_required(*COMMAND_ROLES, Role.WORKER)
 def grid_card(request: HttpRequest, code: str) -> HttpResponse:

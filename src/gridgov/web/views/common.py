@@ -10,14 +10,16 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from gridgov.core.errors import DomainError
+from gridgov.core.errors import DomainError, ThrottledError
 from gridgov.core.jurisdiction import scope_of
 from gridgov.web.mapdata import GridsDocument
 
 View = Callable[..., HttpResponse]
+AnyView = Callable[..., Any]
 
 
 def role_required(*roles: str) -> Callable[[View], View]:
@@ -36,10 +38,48 @@ def role_required(*roles: str) -> Callable[[View], View]:
     return decorate
 
 
+def wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def domain_error_response(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    """A page (or JSON for the phone's outbox) saying what went wrong, with the error's status:
+    429 with Retry-After for too many requests, 409 for a stale page, 400 otherwise."""
+    status = exc.status_code
+    if wants_json(request):
+        response: HttpResponse = JsonResponse({"ok": False, "detail": exc.message}, status=status)
+    else:
+        retry_after = exc.retry_after if isinstance(exc, ThrottledError) else None
+        context = {"status": status, "message": exc.message, "retry_after": retry_after}
+        response = render(request, "web/domain_error.html", context, status=status)
+    if isinstance(exc, ThrottledError):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def answers_domain_errors(view: AnyView) -> AnyView:
+    """Every page answers a DomainError that no form took (above all a throttled public
+    request, 429) with a page that says so, never a 500 with a stack trace."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            response: HttpResponseBase = view(request, *args, **kwargs)
+        except DomainError as exc:
+            return domain_error_response(request, exc)
+        return response
+
+    wrapper.answers_domain_errors = True  # type: ignore[attr-defined]
+    return wrapper
+
+
 def add_domain_error(
     form: forms.BaseForm, exc: DomainError, *, aliases: dict[str, str] | None = None
 ) -> None:
-    """Show a service's error next to the field it names (or above the form)."""
+    """Show a service's error next to the field it names (or above the form). Too many
+    requests is not a mistake in the form: it is raised again for `answers_domain_errors`."""
+    if isinstance(exc, ThrottledError):
+        raise exc
     name = (aliases or {}).get(exc.field or "", exc.field or "")
     if name and name in form.fields:
         form.add_error(name, exc.message)

@@ -8,8 +8,10 @@ from django.shortcuts import redirect, render
 
 from gridgov.core.jurisdiction import Role
 from gridgov.web.navigation import primary_role
+from gridgov.web.views.common import answers_domain_errors
 
 
+@answers_domain_errors
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     role = primary_role(request.user)

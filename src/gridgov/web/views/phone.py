@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import F
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,12 +16,20 @@ from django.utils.translation import gettext as _
 
 from gridgov.cases import queues as case_queues
 from gridgov.cases.attachments import check_photos
-from gridgov.cases.intake import report_case
+from gridgov.cases.intake import Intake, report_case
 from gridgov.cases.models import Case, Channel
 from gridgov.core.errors import DomainError
 from gridgov.core.jurisdiction import Role
 from gridgov.web.forms import WorkerReportForm
-from gridgov.web.views.common import add_domain_error, map_config, report_config, role_required
+from gridgov.web.queries import my_open_cases
+from gridgov.web.views.common import (
+    add_domain_error,
+    answers_domain_errors,
+    map_config,
+    report_config,
+    role_required,
+    wants_json,
+)
 
 REPORT_FIELDS = {
     "category": "category",
@@ -33,16 +40,7 @@ REPORT_FIELDS = {
 }
 
 
-def my_open_cases(user: Any) -> Any:
-    """Open cases of the worker's grids and the ones they reported, nearest deadline first."""
-    return (
-        Case.objects.visible_to(user)
-        .open()
-        .select_related("grid", "item")
-        .order_by(F("due_at").asc(nulls_last=True), "-created_at")
-    )
-
-
+@answers_domain_errors
 @role_required(Role.WORKER)
 def phone_home(request: HttpRequest) -> HttpResponse:
     recent = (
@@ -62,82 +60,83 @@ def phone_home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
-
-
+@answers_domain_errors
 @role_required(Role.WORKER)
 def phone_report(request: HttpRequest) -> HttpResponse:
     """The report form. The page's script posts it with fetch (Accept: application/json) and
     keeps it in the phone's outbox until an answer comes; without script it posts normally.
     The idempotency key makes a resend after a lost answer return the first case."""
-    if request.method == "POST":
-        owner = request.POST.get("outbox_user")
-        if owner and owner != str(request.user.pk):
-            # Saved on this phone by another account (a shared phone): sending it now would file
-            # it under the wrong name; the outbox keeps it for its own account.
-            return JsonResponse({"ok": False, "detail": _("该上报属于其他账号")}, status=409)
-        form = WorkerReportForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                intake = _report(request, form)
-            except DomainError as exc:
-                add_domain_error(form, exc, aliases=REPORT_FIELDS)
-            else:
-                case = intake.case
-                if _wants_json(request):
-                    return JsonResponse(
-                        {
-                            "ok": True,
-                            "created": intake.created,
-                            "id": case.pk,
-                            "number": case.number,
-                            "title": case.title,
-                            "url": reverse("case_detail", args=[case.pk]),
-                        },
-                        status=201 if intake.created else 200,
-                    )
-                messages.success(
-                    request,
-                    _("已上报:%(title)s(编号 %(n)s)") % {"title": case.title, "n": case.number},
-                )
-                return redirect("case_detail", pk=case.pk)
-        if _wants_json(request):
-            return JsonResponse({"ok": False, "errors": form.errors.get_json_data()}, status=400)
-        status = 400
-    else:
-        form = WorkerReportForm()
-        status = 200
-    return render(
-        request,
-        "web/phone/report.html",
-        {"form": form, "tab": "report", "map_config": report_config(reverse("command_grids"))},
-        status=status,
-    )
+    if request.method != "POST":
+        return _report_page(request, WorkerReportForm())
+    owner = request.POST.get("outbox_user")
+    if owner and owner != str(request.user.pk):
+        # Saved on this phone by another account (a shared phone): sending it now would file
+        # it under the wrong name; the outbox keeps it for its own account.
+        return JsonResponse({"ok": False, "detail": _("该上报属于其他账号")}, status=409)
+    form = WorkerReportForm(request.POST, request.FILES)
+    intake = _report(request, form) if form.is_valid() else None
+    if intake is None:
+        return _report_refused(request, form)
+    return _report_accepted(request, intake)
 
 
-def _report(request: HttpRequest, form: WorkerReportForm) -> Any:
+def _report_page(request: HttpRequest, form: WorkerReportForm, status: int = 200) -> HttpResponse:
+    config = report_config(reverse("command_grids"))
+    context = {"form": form, "tab": "report", "map_config": config}
+    return render(request, "web/phone/report.html", context, status=status)
+
+
+def _report(request: HttpRequest, form: WorkerReportForm) -> Intake | None:
+    """File the report through the cases intake; a rule it breaks goes onto the form."""
     data = form.cleaned_data
-    return report_case(
-        by=request.user,  # type: ignore[arg-type]
-        channel=Channel.PATROL,
-        description=data["description"],
-        item=form.item(),
-        urgency=data.get("urgency") or "ordinary",
-        mode=data.get("mode") or "coordinate",
-        lon=data.get("lon"),
-        lat=data.get("lat"),
-        address=data.get("address") or "",
-        photos=check_photos(data.get("photos")),
-        result=data.get("result") or "",
-        idempotency_key=data.get("idempotency_key") or None,
-    )
+    try:
+        return report_case(
+            by=request.user,  # type: ignore[arg-type]
+            channel=Channel.PATROL,
+            description=data["description"],
+            item=form.item(),
+            urgency=data.get("urgency") or "ordinary",
+            mode=data.get("mode") or "coordinate",
+            lon=data.get("lon"),
+            lat=data.get("lat"),
+            address=data.get("address") or "",
+            photos=check_photos(data.get("photos")),
+            result=data.get("result") or "",
+            idempotency_key=data.get("idempotency_key") or None,
+        )
+    except DomainError as exc:
+        add_domain_error(form, exc, aliases=REPORT_FIELDS)
+        return None
+
+
+def _report_refused(request: HttpRequest, form: WorkerReportForm) -> HttpResponse:
+    if wants_json(request):
+        return JsonResponse({"ok": False, "errors": form.errors.get_json_data()}, status=400)
+    return _report_page(request, form, status=400)
+
+
+def _report_accepted(request: HttpRequest, intake: Intake) -> HttpResponse:
+    case = intake.case
+    if wants_json(request):
+        body = {
+            "ok": True,
+            "created": intake.created,
+            "id": case.pk,
+            "number": case.number,
+            "title": case.title,
+            "url": reverse("case_detail", args=[case.pk]),
+        }
+        return JsonResponse(body, status=201 if intake.created else 200)
+    message = _("已上报:%(title)s(编号 %(n)s)") % {"title": case.title, "n": case.number}
+    messages.success(request, message)
+    return redirect("case_detail", pk=case.pk)
 
 
 def _phone_map_config() -> dict[str, Any]:
     return {**map_config(), "grids": reverse("command_grids")}
 
 
+@answers_domain_errors
 @role_required(Role.WORKER)
 def phone_tasks(request: HttpRequest) -> HttpResponse:
     return render(
@@ -147,6 +146,7 @@ def phone_tasks(request: HttpRequest) -> HttpResponse:
     )
 
 
+@answers_domain_errors
 @role_required(Role.WORKER)
 def phone_verify(request: HttpRequest) -> HttpResponse:
     return render(
@@ -156,6 +156,7 @@ def phone_verify(request: HttpRequest) -> HttpResponse:
     )
 
 
+@answers_domain_errors
 @role_required(Role.WORKER)
 def phone_map(request: HttpRequest) -> HttpResponse:
     cases = [
@@ -169,45 +170,47 @@ def phone_map(request: HttpRequest) -> HttpResponse:
         }
         for c in my_open_cases(request.user).filter(lon__isnull=False)[:500]
     ]
-    return render(
-        request,
-        "web/phone/map.html",
-        {"tab": "map", "map_data": {**_phone_map_config(), "cases": cases}},
-    )
+    context = {"tab": "map", "map_data": {**_phone_map_config(), "cases": cases}}
+    return render(request, "web/phone/map.html", context)
 
 
+# What the service worker keeps for offline use (the report page opens without network).
+OFFLINE_ASSETS = (
+    "gridgov/app.css",
+    "gridgov/favicon.svg",
+    "gridgov/map.js",
+    "gridgov/report.js",
+    "gridgov/outbox.js",
+    "vendor/leaflet/leaflet.css",
+    "vendor/leaflet/leaflet.js",
+    "django_htmx/htmx-2.min.js",
+)
+
+
+@answers_domain_errors
 @role_required(Role.WORKER)
 def phone_sw(request: HttpRequest) -> HttpResponse:
     """The service worker of the phone pages, with the pages and files it keeps for offline use;
     its version changes with that list and with the worker script itself."""
+    response = HttpResponse(
+        service_worker_script(), content_type="application/javascript; charset=utf-8"
+    )
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def service_worker_script() -> str:
     from django.contrib.staticfiles import finders
     from django.templatetags.static import static
 
-    assets = [
-        static(path)
-        for path in (
-            "gridgov/app.css",
-            "gridgov/favicon.svg",
-            "gridgov/map.js",
-            "gridgov/report.js",
-            "gridgov/outbox.js",
-            "vendor/leaflet/leaflet.css",
-            "vendor/leaflet/leaflet.js",
-            "django_htmx/htmx-2.min.js",
-        )
-    ]
-    config = {
+    config: dict[str, Any] = {
         "scope": reverse("phone_home"),
         "pages": [reverse("phone_report"), reverse("phone_home")],
-        "assets": assets,
+        "assets": [static(path) for path in OFFLINE_ASSETS],
         "data": [reverse("command_grids")],
     }
     template = Path(str(finders.find("gridgov/sw-template.js"))).read_text(encoding="utf-8")
     body = json.dumps(config, separators=(",", ":"))
-    config["version"] = hashlib.sha1((template + body).encode(), usedforsecurity=False).hexdigest()[
-        :12
-    ]
-    script = template.replace("__CONFIG__", json.dumps(config, separators=(",", ":")))
-    response = HttpResponse(script, content_type="application/javascript; charset=utf-8")
-    response["Cache-Control"] = "no-cache"
-    return response
+    digest = hashlib.sha1((template + body).encode(), usedforsecurity=False).hexdigest()
+    config["version"] = digest[:12]
+    return template.replace("__CONFIG__", json.dumps(config, separators=(",", ":")))

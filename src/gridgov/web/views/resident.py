@@ -11,66 +11,74 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from gridgov.cases.attachments import check_photos
-from gridgov.cases.intake import report_case
+from gridgov.cases.intake import Intake, report_case
 from gridgov.cases.models import CaseAttachment, Channel
 from gridgov.cases.queues import tracking_view
 from gridgov.core.errors import DomainError
 from gridgov.grids.models import Grid
 from gridgov.web.forms import ResidentCallbackForm, ResidentReportForm, TrackForm
 from gridgov.web.mapdata import grids_document
-from gridgov.web.views.common import add_domain_error, document_response, report_config
+from gridgov.web.views.common import (
+    add_domain_error,
+    answers_domain_errors,
+    document_response,
+    report_config,
+)
 
 RESIDENT_FIELDS = {"grid": "address", "lon": "lon", "crs": "lon", "contact_phone": "contact_phone"}
 
 
+@answers_domain_errors
 def resident_report(request: HttpRequest) -> HttpResponse:
+    """Report a problem without an account; a grid code (the QR code of its board) picks the
+    grid. The answer is the tracking page of the new case."""
     focus = (request.GET.get("grid") or request.POST.get("grid") or "").strip()
     grid = (
         Grid.objects.active().filter(code=focus).select_related("level").first() if focus else None
     )
-    if request.method == "POST":
-        form = ResidentReportForm(request.POST, request.FILES)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                intake = report_case(
-                    by=None,
-                    channel=Channel.RESIDENT,
-                    description=data["description"],
-                    item=form.item(),
-                    lon=data.get("lon"),
-                    lat=data.get("lat"),
-                    address=data.get("address") or "",
-                    grid_code=data.get("grid") or "",
-                    photos=check_photos(data.get("photos")),
-                    contact_name=data.get("contact_name") or "",
-                    contact_phone=data.get("contact_phone") or "",
-                    idempotency_key=data.get("idempotency_key") or None,
-                )
-            except DomainError as exc:
-                add_domain_error(form, exc, aliases=RESIDENT_FIELDS)
-            else:
-                return redirect(
-                    reverse("track_detail", args=[intake.case.tracking_code]) + "?new=1"
-                )
-        status = 400
-    else:
+    if request.method != "POST":
         form = ResidentReportForm(initial={"grid": grid.code if grid else ""})
-        status = 200
-    return render(
-        request,
-        "web/resident/report.html",
-        {
-            "form": form,
-            "grid": grid,
-            "map_config": report_config(
-                reverse("resident_grids"), focus=grid.code if grid else "", auto_locate=False
-            ),
-        },
-        status=status,
+        return _resident_page(request, form, grid)
+    form = ResidentReportForm(request.POST, request.FILES)
+    intake = _resident_intake(form) if form.is_valid() else None
+    if intake is None:
+        return _resident_page(request, form, grid, status=400)
+    return redirect(reverse("track_detail", args=[intake.case.tracking_code]) + "?new=1")
+
+
+def _resident_intake(form: ResidentReportForm) -> Intake | None:
+    data = form.cleaned_data
+    try:
+        return report_case(
+            by=None,
+            channel=Channel.RESIDENT,
+            description=data["description"],
+            item=form.item(),
+            lon=data.get("lon"),
+            lat=data.get("lat"),
+            address=data.get("address") or "",
+            grid_code=data.get("grid") or "",
+            photos=check_photos(data.get("photos")),
+            contact_name=data.get("contact_name") or "",
+            contact_phone=data.get("contact_phone") or "",
+            idempotency_key=data.get("idempotency_key") or None,
+        )
+    except DomainError as exc:
+        add_domain_error(form, exc, aliases=RESIDENT_FIELDS)
+        return None
+
+
+def _resident_page(
+    request: HttpRequest, form: ResidentReportForm, grid: Grid | None, *, status: int = 200
+) -> HttpResponse:
+    config = report_config(
+        reverse("resident_grids"), focus=grid.code if grid else "", auto_locate=False
     )
+    context = {"form": form, "grid": grid, "map_config": config}
+    return render(request, "web/resident/report.html", context, status=status)
 
 
+@answers_domain_errors
 @require_GET
 def resident_grids(request: HttpRequest) -> HttpResponse:
     """Outlines of every active grid for the resident's map (they are public on the boards)."""
@@ -83,6 +91,7 @@ def resident_grids(request: HttpRequest) -> HttpResponse:
     return document_response(request, grids_document(grids, key="public"), public=True)
 
 
+@answers_domain_errors
 def track(request: HttpRequest) -> HttpResponse:
     form = TrackForm(request.GET or None)
     if form.is_bound and form.is_valid():
@@ -101,35 +110,40 @@ def _not_found() -> Any:
     return _("没有找到该查询码对应的案件,请核对后重试")
 
 
+@answers_domain_errors
 def track_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """The public progress of a resident's case and, once closed, the satisfaction callback."""
     view = tracking_view(code)
     if view is None:
         raise Http404
-    form = ResidentCallbackForm()
-    status = 200
-    if request.method == "POST":
-        form = ResidentCallbackForm(request.POST)
-        if form.is_valid():
-            try:
-                _resident_callback(view.tracking_code, form.cleaned_data)
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                return redirect(reverse("track_detail", args=[view.tracking_code]) + "?thanks=1")
-        status = 400
-        view = tracking_view(code) or view
-    return render(
-        request,
-        "web/resident/track_detail.html",
-        {
-            "view": view,
-            "form": form,
-            "is_new": request.GET.get("new") == "1",
-            "thanks": request.GET.get("thanks") == "1",
-            "can_callback": view.state == "closed" and view.satisfaction is None,
-        },
-        status=status,
-    )
+    if request.method != "POST":
+        return _track_page(request, view, ResidentCallbackForm())
+    form = ResidentCallbackForm(request.POST)
+    if form.is_valid() and _callback_taken(view.tracking_code, form):
+        return redirect(reverse("track_detail", args=[view.tracking_code]) + "?thanks=1")
+    return _track_page(request, tracking_view(code) or view, form, status=400)
+
+
+def _track_page(
+    request: HttpRequest, view: Any, form: ResidentCallbackForm, *, status: int = 200
+) -> HttpResponse:
+    context = {
+        "view": view,
+        "form": form,
+        "is_new": request.GET.get("new") == "1",
+        "thanks": request.GET.get("thanks") == "1",
+        "can_callback": view.state == "closed" and view.satisfaction is None,
+    }
+    return render(request, "web/resident/track_detail.html", context, status=status)
+
+
+def _callback_taken(code: str, form: ResidentCallbackForm) -> bool:
+    try:
+        _resident_callback(code, form.cleaned_data)
+    except DomainError as exc:
+        add_domain_error(form, exc)
+        return False
+    return True
 
 
 def _resident_callback(code: str, data: dict[str, Any]) -> None:
@@ -140,6 +154,7 @@ def _resident_callback(code: str, data: dict[str, Any]) -> None:
     )
 
 
+@answers_domain_errors
 @require_GET
 def track_photo(request: HttpRequest, code: str, index: int) -> FileResponse:
     """A report photo of the resident's own case, reached through its tracking code."""

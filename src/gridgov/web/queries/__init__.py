@@ -1,0 +1,61 @@
+"""Reads the pages need that span several models, one module per concern: work queues,
+deadlines, the command centre's map and figures, a grid's card, the case page, the inbox and
+the printable slips. They return querysets and dataclasses; views render them and never write
+(writes go through the owning app's services)."""
+
+from __future__ import annotations
+
+from gridgov.cases.models import PlatformLevel
+from gridgov.web.queries.case_view import CaseView, Photo, TimelineEntry, case_view, staff_names
+from gridgov.web.queries.command import (
+    MAX_MARKERS,
+    CommandFigures,
+    Tiles,
+    UnitRates,
+    command_figures,
+    command_tiles,
+    filtered_cases,
+    map_grids,
+    root_grids,
+    subordinate_units,
+    unit_rates,
+)
+from gridgov.web.queries.deadlines import DeadlineInfo, deadline_info, request_calendar
+from gridgov.web.queries.filters import STATE_FILTERS, CaseFilters, local_midnight, month_start
+from gridgov.web.queries.grid_card import DutyPerson, GridCard, MonthFigures, grid_card
+from gridgov.web.queries.queues import QUEUE_LABELS, my_open_cases, queue_counts, queue_rows
+
+__all__ = [
+    "MAX_MARKERS",
+    "QUEUE_LABELS",
+    "STATE_FILTERS",
+    "CaseFilters",
+    "CaseView",
+    "CommandFigures",
+    "DeadlineInfo",
+    "DutyPerson",
+    "GridCard",
+    "MonthFigures",
+    "Photo",
+    "PlatformLevel",
+    "Tiles",
+    "TimelineEntry",
+    "UnitRates",
+    "case_view",
+    "command_figures",
+    "command_tiles",
+    "deadline_info",
+    "filtered_cases",
+    "grid_card",
+    "local_midnight",
+    "map_grids",
+    "month_start",
+    "my_open_cases",
+    "queue_counts",
+    "queue_rows",
+    "request_calendar",
+    "root_grids",
+    "staff_names",
+    "subordinate_units",
+    "unit_rates",
+]
