@@ -31,6 +31,7 @@ from gridgov.core.schemas import (
     DeadlineQuery,
     MarkedOut,
     NotificationOut,
+    Pagination,
     UnreadCountOut,
 )
 
@@ -45,7 +46,7 @@ def _mine(request: HttpRequest) -> NotificationQuerySet:
 
 
 @inbox_router.get("/", response=list[NotificationOut])
-@paginate
+@paginate(Pagination)
 def list_notifications(request: HttpRequest, unread: bool = False) -> Any:
     """My notifications, newest first; `unread=true` for the unread ones only."""
     rows = _mine(request)

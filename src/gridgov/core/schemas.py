@@ -1,13 +1,58 @@
-"""Schemas of the inbox and calendar APIs, one per operation."""
+"""Schemas of the inbox and calendar APIs, one per operation; and the bounded pagination every
+list endpoint of the API uses."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from ninja import Schema
+from ninja.pagination import PaginationBase
 from pydantic import Field, model_validator
 
 from gridgov.core.models import Notification
+
+# Row ids are BigAutoField: anything past 2**63 - 1 cannot name a row, and the database would
+# answer it with an overflow error (a 500) instead of "not found".
+MAX_ID = 2**63 - 1
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 500
+MAX_PAGE = 1_000_000
+MAX_OFFSET = MAX_PAGE * MAX_PAGE_SIZE
+
+
+class Pagination(PaginationBase):
+    """`page`/`page_size` (as the cases API) or ninja's `limit`/`offset`, bounded so that an absurd
+    value is a 422 naming the parameter, never an integer overflow in the database (a 500)."""
+
+    class Input(Schema):
+        page: int | None = Field(None, ge=1, le=MAX_PAGE, description="页码,从 1 开始")
+        page_size: int | None = Field(None, ge=1, le=MAX_PAGE_SIZE, description="每页条数")
+        limit: int | None = Field(None, ge=1, le=MAX_PAGE_SIZE, description="条数(同 page_size)")
+        offset: int | None = Field(None, ge=0, le=MAX_OFFSET, description="跳过的条数")
+
+        @model_validator(mode="after")
+        def one_style(self) -> Pagination.Input:
+            if (self.page is not None or self.page_size is not None) and (
+                self.limit is not None or self.offset is not None
+            ):
+                raise ValueError("give page/page_size or limit/offset, not both")
+            return self
+
+    def paginate_queryset(
+        self, queryset: QuerySet[Any], pagination: Any, request: HttpRequest, **params: Any
+    ) -> dict[str, Any]:
+        size = pagination.page_size or pagination.limit or DEFAULT_PAGE_SIZE
+        if pagination.page is not None:
+            offset = (pagination.page - 1) * size
+        else:
+            offset = pagination.offset or 0
+        return {
+            self.items_attribute: queryset[offset : offset + size],
+            "count": self._items_count(queryset),
+        }
 
 
 class NotificationOut(Schema):

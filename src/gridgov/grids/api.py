@@ -20,6 +20,7 @@ from ninja.pagination import paginate
 
 from gridgov.core.errors import DomainError
 from gridgov.core.jurisdiction import get_scoped_or_404
+from gridgov.core.schemas import Pagination
 from gridgov.grids.coverage import check_coverage
 from gridgov.grids.geometry import shapes_from_geojson
 from gridgov.grids.index import OUTSIDE, locate_points
@@ -40,6 +41,8 @@ from gridgov.grids.schemas import (
 router = Router(tags=["grids"])
 
 METRES_PER_DEGREE = 111_320.0
+# A tolerance filters digitising slivers; one of a square kilometre or more would hide real gaps.
+MAX_TOLERANCE_M2 = 1_000_000.0
 
 
 def _grids(request: HttpRequest) -> GridQuerySet:
@@ -110,11 +113,11 @@ def list_levels(request: HttpRequest) -> Any:
 
 
 @router.get("/regions", response=list[RegionOut])
-@paginate
+@paginate(Pagination)
 def list_regions(
     request: HttpRequest,
     parent: str | None = None,
-    level: int | None = None,
+    level: int | None = Query(None, ge=1, le=5, description="1 省级 … 5 村级"),
     q: str | None = None,
 ) -> Any:
     qs = _regions(request)
@@ -133,7 +136,7 @@ def get_region(request: HttpRequest, code: str) -> Region:
 
 
 @router.get("/regions/{code}/children", response=list[RegionOut])
-@paginate
+@paginate(Pagination)
 def region_children(request: HttpRequest, code: str) -> Any:
     region: Region = get_scoped_or_404(_regions(request), code=_region_code(code))
     return _regions(request).filter(parent=region).order_by("code")
@@ -143,7 +146,7 @@ def region_children(request: HttpRequest, code: str) -> Any:
 
 
 @router.get("", response=list[GridOut])
-@paginate
+@paginate(Pagination)
 def list_grids(
     request: HttpRequest,
     parent: str | None = None,
@@ -175,7 +178,7 @@ def get_grid(request: HttpRequest, code: str) -> Any:
 
 
 @router.get("/{code}/children", response=list[GridOut])
-@paginate
+@paginate(Pagination)
 def grid_children(request: HttpRequest, code: str) -> Any:
     grid = _grid(request, code)
     return _grids(request).filter(parent=grid).order_by("code")
@@ -243,7 +246,9 @@ def _simplified(boundaries: list[Any], tolerance_deg: float) -> list[Any]:
 def grid_coverage(
     request: HttpRequest,
     code: str,
-    tolerance: float | None = Query(None, ge=0, description="忽略小于此面积(平方米)的问题"),
+    tolerance: float | None = Query(
+        None, ge=0, le=MAX_TOLERANCE_M2, description="忽略小于此面积(平方米)的问题"
+    ),
 ) -> dict[str, Any]:
     report = check_coverage(_grid(request, code), tolerance_m2=tolerance)
     return report.as_dict()

@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, cast
 
 from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from gridgov.core.jurisdiction import get_scoped_or_404, scope_of
+from gridgov.core.schemas import MAX_ID, Pagination
 from gridgov.grids.models import Grid, Region
 from gridgov.people import services
 from gridgov.people.models import (
@@ -116,7 +117,7 @@ def me(request: HttpRequest) -> dict[str, object]:
 
 
 @router.get("/departments", response=list[DepartmentOut])
-@paginate
+@paginate(Pagination)
 def list_departments(
     request: HttpRequest,
     kind: str | None = None,
@@ -164,11 +165,11 @@ def update_department(
 
 
 @router.get("/staff", response=list[StaffOut])
-@paginate
+@paginate(Pagination)
 def list_staff(
     request: HttpRequest,
     q: str | None = None,
-    department_id: int | None = None,
+    department_id: int | None = Query(None, ge=1, le=MAX_ID),
     grid: str | None = None,
     active: bool | None = True,
 ) -> object:
@@ -233,14 +234,14 @@ def deactivate_staff(request: HttpRequest, staff_id: int, payload: EndIn) -> Sta
 
 
 @router.get("/posts", response=list[PostOut])
-@paginate
+@paginate(Pagination)
 def list_posts(
     request: HttpRequest,
     grid: str | None = None,
     within: str | None = None,
     kind: str | None = None,
-    department_id: int | None = None,
-    staff_id: int | None = None,
+    department_id: int | None = Query(None, ge=1, le=MAX_ID),
+    staff_id: int | None = Query(None, ge=1, le=MAX_ID),
     current: bool = True,
 ) -> object:
     qs = _posts(request)
@@ -299,11 +300,11 @@ def move_post(request: HttpRequest, post_id: int, payload: MoveIn) -> Status[Pos
 
 
 @router.get("/liaisons", response=list[LiaisonOut])
-@paginate
+@paginate(Pagination)
 def list_liaisons(
     request: HttpRequest,
     grid: str | None = None,
-    staff_id: int | None = None,
+    staff_id: int | None = Query(None, ge=1, le=MAX_ID),
     current: bool = True,
 ) -> object:
     qs = _liaisons(request)

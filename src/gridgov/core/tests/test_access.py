@@ -445,3 +445,96 @@ def test_route_role_matrix(client_for, route, username, side):
         assert missing.status_code == 404, _missing_url(url)
         assert response.status_code == 404, (url, response.status_code)
         assert response.json() == missing.json()
+
+
+# --- (c) absurd numbers: 4xx, never 500 -----------------------------------------------------------
+
+# Routers whose every GET operation is walked with numbers no client should send. Pagination takes
+# page/page_size (as the cases API) or limit/offset; an unknown route here fails the walk below.
+WALKED_PREFIXES = ("/api/v1/grids", "/api/v1/people", "/api/v1/inbox", "/api/v1/calendar")
+ABSURD = ("99999999999999999999", "-99999999999999999999")
+ABSURD_PAGING = {
+    "page": ("99999999999999999999", "0", "-1"),
+    "page_size": ("100000", "0", "-1", "99999999999999999999"),
+    "limit": ("100000", "0", "-1", "99999999999999999999"),
+    "offset": ("-1", "99999999999999999999"),
+}
+# Required query parameters, so each absurd value is the only thing wrong with the request.
+VALID_QUERY: dict[str, dict[str, str]] = {
+    "/api/v1/grids/locate": {"lon": "113.305", "lat": "34.81"},
+    "/api/v1/calendar/days": {"year": "2026"},
+    "/api/v1/calendar/deadline": {"start": "2026-03-02T09:00:00", "days": "3"},
+}
+PATH_VALUES = {"code": UNIT_A1}
+
+
+def _numeric(annotation: object) -> bool:
+    args = getattr(annotation, "__args__", None) or (annotation,)
+    return any(a in (int, float) for a in args)
+
+
+def _query_fields(op: object) -> tuple[set[str], bool]:
+    """(numeric query parameters, whether the operation is paginated) of a ninja operation."""
+    numeric: set[str] = set()
+    paginated = False
+    for model in op.signature.models:  # type: ignore[attr-defined]
+        if getattr(model, "__ninja_param_source__", None) != "query":
+            continue
+        for name, field in model.model_fields.items():
+            if name == "ninja_pagination":
+                paginated = True
+                continue
+            inner = getattr(field.annotation, "model_fields", None)
+            if inner is not None:  # a Query[Schema] group, flattened into the query string
+                numeric |= {n for n, f in inner.items() if _numeric(f.annotation)}
+            elif _numeric(field.annotation):
+                numeric.add(name)
+    return numeric, paginated
+
+
+def _walked_gets() -> list[tuple[str, object]]:
+    return [
+        (route.route, op)
+        for route, method, op in ninja_operations()
+        if method == "GET" and route.route.startswith(WALKED_PREFIXES)
+    ]
+
+
+def test_the_absurd_number_walk_covers_the_list_endpoints():
+    paginated = {route for route, op in _walked_gets() if _query_fields(op)[1]}
+    assert {
+        "/api/v1/grids",
+        "/api/v1/grids/regions",
+        "/api/v1/people/staff",
+        "/api/v1/people/posts",
+        "/api/v1/inbox/",
+    } <= paginated
+
+
+@pytest.mark.django_db
+def test_absurd_numbers_get_4xx_never_500_on_every_list_and_detail_endpoint():
+    from django.contrib.auth import get_user_model
+
+    client = Client(raise_request_exception=False)
+    client.force_login(get_user_model().objects.get(username="admin"))
+    failures = []
+    for route, op in _walked_gets():
+        numeric, paginated = _query_fields(op)
+        base = VALID_QUERY.get(route, {})
+        requests: list[tuple[str, dict[str, str]]] = []
+        path_ints = re.findall(r"<int:(\w+)>", route)
+        for value in ABSURD if path_ints else ():
+            url = re.sub(r"<int:\w+>", value.lstrip("-"), route)
+            requests.append((re.sub(r"<(\w+)>", lambda m: PATH_VALUES[m.group(1)], url), base))
+        url = re.sub(r"<int:\w+>", "1", route)
+        url = re.sub(r"<(\w+)>", lambda m: PATH_VALUES[m.group(1)], url)
+        for name in sorted(numeric):
+            requests += [(url, {**base, name: value}) for value in ABSURD]
+        if paginated:
+            for name, values in ABSURD_PAGING.items():
+                requests += [(url, {**base, name: value}) for value in values]
+        for target, query in requests:
+            response = client.get(target, query)
+            if not 400 <= response.status_code < 500:
+                failures.append((target, query, response.status_code))
+    assert not failures, "\n".join(map(str, failures))

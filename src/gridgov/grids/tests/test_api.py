@@ -106,6 +106,24 @@ def test_list_is_paginated(client_for):
     assert len(body["items"]) == 2
 
 
+def test_list_pages_by_page_and_page_size_like_the_cases_api(client_for):
+    client = client_for("town_office")
+    everything = [g["code"] for g in client.get(API).json()["items"]]
+    second = client.get(API, {"page": 2, "page_size": 3}).json()
+    assert [g["code"] for g in second["items"]] == everything[3:6]
+    assert second["count"] == len(everything)
+    assert client.get(API, {"offset": 3, "limit": 3}).json()["items"] == second["items"]
+
+
+def test_mixed_or_out_of_range_paging_is_a_422_naming_the_parameter(client_for):
+    client = client_for("town_office")
+    mixed = client.get(API, {"page": 2, "limit": 3})
+    assert mixed.status_code == 422
+    too_big = client.get(API, {"page_size": 501})
+    assert too_big.status_code == 422
+    assert too_big.json()["errors"][0]["field"].endswith("page_size")
+
+
 def test_detail_has_ancestors_children_count_and_map_fields(
     client_for, django_assert_max_num_queries
 ):
