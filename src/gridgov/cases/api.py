@@ -5,6 +5,7 @@ fetch through the user's scope (outside = 404), call one service and serialise."
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Q
@@ -14,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
+from pydantic import Field
 
 from gridgov.cases import catalogue, intake, queues, services
 from gridgov.cases.attachments import check_photos
@@ -26,6 +28,9 @@ from gridgov.cases.models import (
     MatterItem,
 )
 from gridgov.cases.schemas import (
+    MAX_ID,
+    MAX_PAGE,
+    MAX_PAGE_SIZE,
     AcceptIn,
     AttachmentOut,
     CallbackIn,
@@ -54,6 +59,7 @@ from gridgov.cases.schemas import (
     ReportIn,
     ReportOut,
     RequiredNoteIn,
+    ResidentCallbackIn,
     ReturnIn,
     TaskNoteIn,
     TaskOut,
@@ -63,6 +69,7 @@ from gridgov.cases.schemas import (
 )
 from gridgov.core.errors import DomainError
 from gridgov.core.jurisdiction import get_scoped_or_404, scope_of
+from gridgov.core.throttle import throttle
 from gridgov.grids.models import Grid
 from gridgov.people.models import Department
 
@@ -78,7 +85,23 @@ ACTION_RESPONSES: dict[int, Any] = {
     404: ErrorOut,
     409: ConflictOut,
 }
-MAX_PAGE_SIZE = 100
+
+
+# Anonymous endpoints, per client address (core.throttle): a resident files a few reports, a
+# flood must not fill the acceptance queue; tracking codes are not for enumerating.
+@dataclass(frozen=True)
+class PublicLimit:
+    scope: str
+    limit: int
+    per_seconds: int
+
+    def check(self, request: HttpRequest) -> None:
+        throttle(request, scope=self.scope, limit=self.limit, per_seconds=self.per_seconds)
+
+
+PUBLIC_REPORTS = PublicLimit("cases.public_report", limit=10, per_seconds=600)
+PUBLIC_TRACKING = PublicLimit("cases.track", limit=30, per_seconds=60)
+PUBLIC_CALLBACKS = PublicLimit("cases.track_callback", limit=10, per_seconds=600)
 
 
 def _user(request: HttpRequest) -> User:
@@ -94,11 +117,22 @@ def _item(code: str) -> MatterItem | None:
     return intake.resolve_item(code)
 
 
-def _departments(ids: list[int]) -> list[Department]:
-    found = list(Department.objects.filter(pk__in=ids))
+def _departments(ids: list[int], field: str = "department") -> list[Department]:
+    found = Department.objects.in_bulk(ids)
     if len(found) != len(set(ids)):
-        raise DomainError(_("部门不存在"), field="department")
-    return found
+        raise DomainError(_("部门不存在"), field=field)
+    return [found[i] for i in ids]
+
+
+def _co_handlers(co: list[Any]) -> list[services.CoHandler]:
+    ids = [c if isinstance(c, int) else c.department for c in co]
+    departments = _departments(ids, field="co")
+    return [
+        services.CoHandler(department=dept)
+        if isinstance(c, int)
+        else services.CoHandler(department=dept, days=c.days, due_on=c.due_on)
+        for c, dept in zip(co, departments, strict=True)
+    ]
 
 
 def _detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
@@ -179,14 +213,17 @@ def report_public(
     payload: Form[PublicReportIn],
     photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
 ) -> Status:
-    """A resident reports without logging in; keep the tracking code to follow the case."""
+    """A resident reports without logging in; keep the tracking code to follow the case. A
+    grid code (the QR code of a public board) places the report when no point is given."""
+    PUBLIC_REPORTS.check(request)
     result = intake.report_case(
         by=None,
         channel=Channel.RESIDENT,
         photos=check_photos(photos),
         item=_item(payload.category),
         idempotency_key=request.headers.get("Idempotency-Key") or payload.idempotency_key,
-        **payload.dict(exclude={"category", "idempotency_key"}),
+        **payload.dict(exclude={"category", "idempotency_key", "grid"}),
+        grid_code=payload.grid.strip(),
     )
     case = result.case
     return Status(
@@ -203,10 +240,26 @@ def report_public(
 @router.get("/track/{code}", auth=None, response={200: TrackingOut, 404: ErrorOut})
 def track(request: HttpRequest, code: str) -> Any:
     """The resident's view of their case by tracking code (no staff names, no internal notes)."""
+    PUBLIC_TRACKING.check(request)
     view = queues.tracking_view(code)
     if view is None:
         return Status(404, {"detail": _("未找到")})
     return view
+
+
+@router.post(
+    "/track/{code}/callback",
+    auth=None,
+    response={200: TrackingOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut},
+)
+def track_callback(request: HttpRequest, code: str, payload: ResidentCallbackIn) -> Any:
+    """The resident rates their closed case with the tracking code (回访 without a phone call);
+    a dissatisfied rating is sent to the platform, which may reopen the case."""
+    PUBLIC_CALLBACKS.check(request)
+    case = services.resident_callback(
+        tracking_code=code, satisfaction=payload.satisfaction, note=payload.note
+    )
+    return queues.tracking_view(case.tracking_code)
 
 
 @router.post("/import-hotline", response={200: HotlineImportOut, 400: Any, 403: ErrorOut})
@@ -225,18 +278,22 @@ class CaseFilter(Schema):
     status: str = ""
     queue: str = ""
     grid: str = ""
-    department: int | None = None
+    department: int | None = Field(None, ge=1, le=MAX_ID)
     category: str = ""
     channel: str = ""
     level: str = ""
     overdue: bool | None = None
     created_from: dt.date | None = None
     created_to: dt.date | None = None
-    q: str = ""
+    q: str = Field("", max_length=200)
     order: str = ""
-    page: int = 1
-    page_size: int = 20
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+    page_size: int = Field(20, ge=1, le=MAX_PAGE_SIZE)
     count: bool = False
+
+
+class TaskListFilter(Schema):
+    limit: int = Field(50, ge=1, le=200)
 
 
 ORDERS = {
@@ -294,7 +351,7 @@ def _filtered(request: HttpRequest, f: CaseFilter) -> Any:
             | Q(tracking_code=text.upper())
         )
         # A case number is the report date (8 digits) and the row id.
-        if text.isdigit() and len(text) > 8:
+        if text.isdigit() and len(text) > 8 and int(text[8:]) <= MAX_ID:
             match |= Q(pk=int(text[8:]))
         qs = qs.filter(match)
     if f.order:
@@ -307,8 +364,7 @@ def _filtered(request: HttpRequest, f: CaseFilter) -> Any:
 @router.get("/", response={200: CasePage, 400: ErrorOut})
 def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> dict[str, Any]:
     """Cases in the caller's scope, filtered and paginated (no total unless `count=true`)."""
-    size = max(1, min(filters.page_size, MAX_PAGE_SIZE))
-    page = max(1, filters.page)
+    size, page = filters.page_size, filters.page
     qs = _filtered(request, filters)
     rows = list(qs[(page - 1) * size : page * size + 1])
     now = timezone.now()
@@ -328,10 +384,10 @@ def queue_counts(request: HttpRequest) -> dict[str, int]:
 
 
 @router.get("/tasks", response=list[TaskRow])
-def my_tasks(request: HttpRequest, limit: int = 50) -> list[dict[str, Any]]:
+def my_tasks(request: HttpRequest, filters: Query[TaskListFilter]) -> list[dict[str, Any]]:
     """The assignments of the caller's departments to sign for or handle, by deadline."""
     now = timezone.now()
-    rows = queues.my_tasks(request.user)[: max(1, min(limit, 200))]
+    rows = queues.my_tasks(request.user)[: filters.limit]
     return [
         {
             **TaskOut.of(t),
@@ -457,7 +513,7 @@ def dispatch(request: HttpRequest, case_id: int, payload: DispatchIn) -> dict[st
         case=case,
         by=_user(request),
         to=_departments([payload.department])[0] if payload.department else None,
-        co=_departments(payload.co),
+        co=_co_handlers(payload.co),
         days=payload.days,
         due_on=payload.due_on,
         instructions=payload.instructions,

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.cases import clock
-from gridgov.cases.models import LimitUnit, MatterItem, Urgency
+from gridgov.cases.models import LimitUnit, MatterItem, StepLimit, Urgency
 from gridgov.core.errors import DomainError
 
 # Without a catalogue item (an operator has not classified the case yet) a level still promises
@@ -79,8 +79,14 @@ def compute_due(start: dt.datetime, limit: Limit) -> Due:
 def due_from_date(day: dt.date, *, now: dt.datetime | None = None) -> Due:
     """An explicit due date chosen by the dispatcher: the end of that working day.
 
-    The date must be today or later and a working day of a loaded calendar year; a date outside
-    the calendar is refused rather than guessed, since a person typed it."""
+    - A date before today is refused: a deadline already passed promises nothing.
+    - A date in a year whose official calendar is not loaded yet is taken, counted Monday to
+      Friday and marked provisional (issue 3: beyond the covered years count Monday–Friday);
+      the sweep confirms it, or moves it to the next working day, once the year is loaded.
+    - A day that is not a working day is refused, naming the nearest working day after it: a
+      deadline is the end of a working day (限时办理 counts working days), and the person who
+      typed the date decides, rather than having it moved silently.
+    """
     from gridgov.core import workdays
     from gridgov.core.calendar import get_calendar
 
@@ -89,19 +95,17 @@ def due_from_date(day: dt.date, *, now: dt.datetime | None = None) -> Due:
     if day < today:
         raise DomainError(_("截止日期 %(day)s 早于今天") % {"day": day.isoformat()}, field="due_on")
     calendar = get_calendar()
-    if not calendar.is_covered(day):
-        years = sorted(calendar.covered_years)
-        span = f"{years[0]}–{years[-1]}" if years else "—"
+    if not calendar.is_workday(day):
+        try:
+            after = workdays.next_workday(calendar, day).isoformat()
+        except OverflowError:
+            after = "—"
         raise DomainError(
-            _("截止日期 %(day)s 超出工作日历范围(已载入 %(span)s 年)")
-            % {"day": day.isoformat(), "span": span},
+            _("截止日期 %(day)s 不是工作日,可选 %(next)s")
+            % {"day": day.isoformat(), "next": after},
             field="due_on",
         )
-    if not calendar.is_workday(day):
-        raise DomainError(
-            _("截止日期 %(day)s 不是工作日") % {"day": day.isoformat()}, field="due_on"
-        )
-    return Due(at=workdays.end_of_workday(calendar, day), provisional=False)
+    return Due(at=workdays.end_of_workday(calendar, day), provisional=not calendar.is_covered(day))
 
 
 def warn_at_for(start: dt.datetime, due_at: dt.datetime) -> dt.datetime:
@@ -110,3 +114,30 @@ def warn_at_for(start: dt.datetime, due_at: dt.datetime) -> dt.datetime:
     span = due_at - start
     lead = max(span / 5, dt.timedelta(hours=1))
     return due_at - lead
+
+
+@dataclass(frozen=True)
+class StepDue:
+    at: dt.datetime
+    warn_at: dt.datetime
+
+
+def step_due(step: str, urgency: str, start: dt.datetime) -> StepDue | None:
+    """When a platform step started at `start` must be done, from the StepLimit row of the step
+    and urgency (None when the administrator keeps no row: no clock for that step). Working
+    time counts office hours of working days; the warning comes with a fifth of the span left."""
+    from gridgov.core import workdays
+    from gridgov.core.calendar import get_calendar
+
+    row = StepLimit.objects.filter(step=step, urgency=urgency).only("minutes", "working_time")
+    limit = row.first()
+    if limit is None:
+        return None
+    if limit.working_time:
+        try:
+            at = workdays.add_work_hours(get_calendar(), start, limit.minutes / 60).due_at
+        except (ValueError, OverflowError):
+            at = start + dt.timedelta(minutes=limit.minutes)
+    else:
+        at = start + dt.timedelta(minutes=limit.minutes)
+    return StepDue(at=at, warn_at=at - (at - start) / 5)

@@ -270,8 +270,10 @@ class _Player:
             )[0]
         )
         if channel == Channel.PATROL and unit.pk not in self.town.workers:
-            channel = Channel.RESIDENT  # no worker of its own: a resident's call to the station
+            channel = Channel.RESIDENT  # no worker of its own: residents report themselves
         by = self.town.worker(unit) if channel == Channel.PATROL else self.town.station(unit)
+        if channel == Channel.RESIDENT:
+            by = None  # residents report through the public form (permissions.CHANNEL_ROLES)
         if channel in {Channel.HOTLINE, Channel.DEPARTMENT, Channel.OFFSITE}:
             by = self.town.operator
         if channel == Channel.HOTLINE:

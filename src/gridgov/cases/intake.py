@@ -4,14 +4,20 @@ transfers one by one or as a batch file keeping the hotline's own number, depart
 inspection and party members.
 
 A client-supplied idempotency key makes a retried submission return the first case; a unique
-constraint keeps that true when the retry races the original.
+constraint keeps that true when the retry races the original. The key is bound to a fingerprint
+of what was submitted: the same key with another payload is refused (422), never answered with
+the first case, whose tracking code would let a stranger read it and give its callback. A key
+without an account is shared by everyone, so it must be a long random token (a UUID).
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
+import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -36,8 +42,8 @@ from gridgov.cases.models import (
     Urgency,
 )
 from gridgov.cases.notifications import notify_on_commit, operators_of
-from gridgov.cases.permissions import require
-from gridgov.cases.services import record
+from gridgov.cases.permissions import require, require_channel
+from gridgov.cases.services import record, sync_step
 from gridgov.core.errors import DomainError, ImportRejectedError, ImportRowError
 from gridgov.core.jurisdiction import Role, scope_of
 from gridgov.people.services import normalise_phone
@@ -48,14 +54,17 @@ if TYPE_CHECKING:
 TITLE_MAX = 120
 DESCRIPTION_MAX = 4000
 KEY_MAX = 100
-STAFF_CHANNELS = {
-    Channel.PATROL,
-    Channel.HOTLINE,
-    Channel.DEPARTMENT,
-    Channel.OFFSITE,
-    Channel.PARTY_MEMBER,
-    Channel.RESIDENT,
-}
+# An anonymous key is guessable unless it is long and random: 16+ URL-safe characters (a UUID,
+# with or without hyphens, passes).
+ANONYMOUS_KEY = re.compile(r"[A-Za-z0-9_-]{16,100}")
+# A hotline clock a little ahead of ours is tolerated; a call from the future is a typo.
+RECEIVED_SKEW = dt.timedelta(minutes=10)
+
+
+class IdempotencyKeyReusedError(DomainError):
+    """The key was already used for a different submission: HTTP 422, no case is named."""
+
+    status_code = 422
 
 
 @dataclass(frozen=True)
@@ -85,8 +94,30 @@ def _key(by: Any, key: str | None) -> str | None:
         raise DomainError(
             _("幂等键不能超过 %(n)s 个字符") % {"n": KEY_MAX}, field="idempotency_key"
         )
-    owner = by.pk if by is not None and getattr(by, "is_authenticated", False) else "anon"
+    authenticated = by is not None and getattr(by, "is_authenticated", False)
+    if not authenticated and not ANONYMOUS_KEY.fullmatch(key):
+        raise DomainError(
+            _("匿名上报的幂等键须为 16–100 位随机字符(字母、数字、- 或 _),例如 UUID"),
+            field="idempotency_key",
+        )
+    owner = by.pk if authenticated else "anon"
     return f"{owner}:{key}"
+
+
+def fingerprint(**payload: Any) -> str:
+    """A hash of what a submission says (text, place, category, contact, photos…): a genuine
+    retry repeats it exactly, another report under the same key does not."""
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _same_submission(case: Case, print_: str) -> Case:
+    if case.idempotency_fingerprint != print_:
+        raise IdempotencyKeyReusedError(
+            _("该幂等键已用于另一份内容不同的上报;新的上报请使用新的幂等键"),
+            field="idempotency_key",
+        )
+    return case
 
 
 def _existing(stored_key: str | None, channel: str, external_number: str) -> Case | None:
@@ -155,7 +186,29 @@ def report_case(
             raise DomainError(_("匿名只能以群众反映渠道上报"), field="channel")
     else:
         require(by, "cases.report_case")
+        require_channel(by, channel)
     stored_key = _key(by, idempotency_key)
+    print_ = ""
+    if stored_key:
+        print_ = fingerprint(
+            channel=channel,
+            description=(description or "").strip(),
+            title=(title or "").strip(),
+            item=item.code if item else "",
+            urgency=urgency,
+            mode=mode,
+            lon=lon,
+            lat=lat,
+            crs=crs,
+            address=(address or "").strip(),
+            grid=(grid_code or "").strip(),
+            result=(result or "").strip(),
+            contact_name=(contact_name or "").strip(),
+            contact_phone=(contact_phone or "").strip(),
+            external_number=(external_number or "").strip(),
+            received_at=received_at.isoformat() if received_at else "",
+            photos=[hashlib.sha256(p.data).hexdigest() for p in photos],
+        )
     external_number = (external_number or "").strip()[:64]
     if channel == Channel.HOTLINE and not external_number:
         raise DomainError(_("热线转办须填写热线工单编号"), field="external_number")
@@ -187,13 +240,17 @@ def report_case(
                 contact_phone=contact_phone,
                 external_number=external_number,
                 stored_key=stored_key,
+                key_fingerprint=print_,
                 received_at=received_at,
             )
     except IntegrityError:
-        # The same key or hotline number committed by a concurrent request: that case wins.
+        # The same key or hotline number committed by a concurrent request (or earlier): that
+        # case wins, if it is the same submission.
         existing = _existing(stored_key, channel, external_number)
         if existing is None:
             raise
+        if stored_key and existing.idempotency_key == stored_key:
+            _same_submission(existing, print_)
         return Intake(existing, created=False)
     return Intake(case, created=True)
 
@@ -218,6 +275,7 @@ def _create(
     contact_phone: str,
     external_number: str,
     stored_key: str | None,
+    key_fingerprint: str,
     received_at: dt.datetime | None,
 ) -> Case:
     description = (description or "").strip()
@@ -255,15 +313,24 @@ def _create(
                 field="mode",
             )
     phone = normalise_phone(contact_phone, field="contact_phone")
+    now = clock.now()
+    if received_at is not None:
+        if channel != Channel.HOTLINE:
+            raise DomainError(_("来电时间只用于热线转办"), field="received_at")
+        if timezone.is_naive(received_at):
+            received_at = timezone.make_aware(received_at)
+        if received_at > now + RECEIVED_SKEW:
+            raise DomainError(_("来电时间晚于当前时间"), field="received_at")
     placement: Placement = place(
         lon=lon, lat=lat, crs=crs, address=address, grid_code=grid_code, by=by
     )
     level, level_region = intake_level(placement=placement, channel=channel, urgency=urgency)
-    now = clock.now()
     case = Case(
         channel=channel,
         external_number=external_number,
         idempotency_key=stored_key or "",
+        idempotency_fingerprint=key_fingerprint,
+        received_at=received_at,
         title=title or (item.name if item else description[:30]),
         description=description,
         item=item,
@@ -283,10 +350,11 @@ def _create(
         created_at=now,
     )
     case.duplicate_of_id = find_duplicate_id(case)
+    if mode not in {HandlingMode.ON_SPOT, HandlingMode.APPROVAL}:
+        # The receiving platform owes an acceptance within the step limit (STANDARDS: 核实).
+        sync_step(case, now=now)
     case.save()
     extra: dict[str, Any] = {}
-    if received_at is not None:
-        extra["received_at"] = received_at.isoformat()
     if placement.outside:
         extra["outside_jurisdiction"] = True
     event = record(case, EventKind.REPORT, by=by, from_state="", at=now, extra=extra)
@@ -417,6 +485,7 @@ def import_hotline_cases(*, data: bytes, filename: str, by: User) -> HotlineImpo
     any bad row rejects the whole file with row-numbered errors and nothing is written. Rows
     whose hotline number is already in the platform are skipped, so a re-sent file is safe."""
     require(by, "cases.report_case")
+    require_channel(by, Channel.HOTLINE)
     rows = _rows_from_file(data, filename)
     if not rows:
         raise ImportRejectedError([ImportRowError(_("文件为空"), source=filename)])

@@ -64,6 +64,8 @@ class Channel(models.TextChoices):
 
 
 class Urgency(models.TextChoices):
+    """How urgent a report is (紧急程度): ordinary 一般, urgent 紧急, emergency 突发 (seed 003)."""
+
     ORDINARY = "ordinary", _("一般")
     URGENT = "urgent", _("紧急")
     EMERGENCY = "emergency", _("突发")
@@ -79,6 +81,8 @@ class HandlingMode(models.TextChoices):
 
 
 class CaseState(models.TextChoices):
+    """Where a case stands in its lifecycle (案件状态), from 已上报 to 已回访 (seed 002)."""
+
     REPORTED = "reported", _("已上报")
     RECORDED = "recorded", _("已备案")
     ACCEPTED = "accepted", _("已受理")
@@ -138,6 +142,8 @@ class Satisfaction(models.IntegerChoices):
 
 
 class LimitUnit(models.TextChoices):
+    """The unit a handling limit counts in (时限单位): working days, working hours, clock hours."""
+
     WORKDAYS = "workdays", _("工作日")
     WORK_HOURS = "work_hours", _("工作小时")
     CLOCK_HOURS = "clock_hours", _("自然小时")
@@ -150,6 +156,47 @@ class ReturnReason(models.TextChoices):
     NOT_OURS = "not_ours", _("非本单位职责")
     INSUFFICIENT = "insufficient", _("信息不全")
     OTHER = "other", _("其他")
+
+
+class PlatformStep(models.TextChoices):
+    """A platform's own step before a department takes the case over (平台环节): accepting the
+    report (受理核实) and registering and dispatching it (立案派遣), each with a time limit
+    (STANDARDS: register + dispatch ≤ 30 min ordinary, ≤ 10 min urgent; verification 1–2 h)."""
+
+    ACCEPT = "accept", _("受理核实")
+    DISPATCH = "dispatch", _("立案派遣")
+
+
+class StepLimit(models.Model):
+    """How long a platform may take for one step at one urgency (环节时限): rows an
+    administrator edits, not constants, since towns set their own (STANDARDS: time limits)."""
+
+    step = models.CharField(_("环节"), max_length=16, choices=PlatformStep.choices)
+    urgency = models.CharField(_("紧急程度"), max_length=16, choices=Urgency.choices)
+    minutes = models.PositiveIntegerField(_("时限(分钟)"))
+    # Ordinary and urgent steps wait for office hours; an emergency's clock never stops.
+    working_time = models.BooleanField(_("只计工作时间"), default=True)
+
+    class Meta:
+        ordering = ["step", "urgency"]
+        verbose_name = _("环节时限")
+        verbose_name_plural = _("环节时限")
+        constraints = [
+            models.UniqueConstraint(fields=["step", "urgency"], name="step_limit_unique"),
+            models.CheckConstraint(condition=Q(minutes__gte=1), name="step_limit_minutes_ge_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_step_display()} · {self.get_urgency_display()}: {self.minutes}"
+
+
+# The step a platform owes in each state; any other state runs no step clock.
+STEP_OF_STATE: dict[str, str] = {
+    S.REPORTED: PlatformStep.ACCEPT,
+    S.ACCEPTED: PlatformStep.DISPATCH,
+    S.REGISTERED: PlatformStep.DISPATCH,
+    S.RETURNED: PlatformStep.DISPATCH,
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -319,6 +366,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
     # The hotline's own case number (12345/96361), kept so the two systems can be matched.
     external_number = models.CharField(_("外部编号"), max_length=64, blank=True)
     idempotency_key = models.CharField(max_length=160, blank=True, default="", editable=False)
+    # Hash of what was submitted under the key: a key re-used for another payload is refused
+    # instead of answering with this case (intake.py).
+    idempotency_fingerprint = models.CharField(
+        max_length=64, blank=True, default="", editable=False
+    )
+    # When the hotline took the call (12345/96361): acceptance-time KPIs count from it.
+    received_at = models.DateTimeField(_("来电时间"), null=True, blank=True, db_index=True)
     tracking_code = models.CharField(
         _("查询码"), max_length=16, unique=True, default=new_tracking_code, editable=False
     )
@@ -402,6 +456,16 @@ class Case(ConcurrentTransitionMixin, models.Model):
     warn_at = models.DateTimeField(null=True, blank=True, editable=False)
     warned_at = models.DateTimeField(null=True, blank=True, editable=False)
     overdue_flagged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The platform's own step now running (accept, or register and dispatch) and when it must
+    # be done: before registration a case has no handling deadline, and an emergency report
+    # must not wait unseen (StepLimit). Swept like due_at, with its own flags.
+    step = models.CharField(
+        _("当前环节"), max_length=16, choices=PlatformStep.choices, blank=True, editable=False
+    )
+    step_due_at = models.DateTimeField(_("环节时限"), null=True, blank=True, editable=False)
+    step_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    step_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    step_overdue_flagged_at = models.DateTimeField(null=True, blank=True, editable=False)
     result = models.TextField(_("处置结果"), blank=True)
     closure_type = models.CharField(
         _("结案类型"), max_length=16, choices=ClosureType.choices, blank=True
@@ -459,6 +523,16 @@ class Case(ConcurrentTransitionMixin, models.Model):
                 name="case_open_warn_idx",
                 condition=Q(state__in=sorted(OPEN_STATES), warned_at__isnull=True),
             ),
+            models.Index(
+                fields=["step_due_at"],
+                name="case_step_due_idx",
+                condition=~Q(step="") & Q(step_overdue_flagged_at__isnull=True),
+            ),
+            models.Index(
+                fields=["step_warn_at"],
+                name="case_step_warn_idx",
+                condition=~Q(step="") & Q(step_warned_at__isnull=True),
+            ),
             models.Index(fields=["grid", "state"], name="case_grid_state_idx"),
             models.Index(fields=["state", "created_at"], name="case_state_created_idx"),
             models.Index(fields=["item", "grid", "created_at"], name="case_dup_idx"),
@@ -479,6 +553,19 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     def is_overdue(self, at: dt.datetime | None = None) -> bool:
         return bool(self.is_open and self.due_at and self.due_at < (at or timezone.now()))
+
+    def is_step_overdue(self, at: dt.datetime | None = None) -> bool:
+        return bool(self.step and self.step_due_at and self.step_due_at < (at or timezone.now()))
+
+    def set_step(
+        self, step: str, due_at: dt.datetime | None, warn_at: dt.datetime | None = None
+    ) -> None:
+        """Start the clock of a platform step ("" stops it); re-arms the step flags."""
+        self.step = step
+        self.step_due_at = due_at if step else None
+        self.step_warn_at = warn_at if step and due_at else None
+        self.step_warned_at = None
+        self.step_overdue_flagged_at = None
 
     # -- transitions: field changes only (STYLE); services save and record the event --------
 
@@ -616,11 +703,15 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
 
 class TaskRole(models.TextChoices):
+    """A department's part in joint handling (联合执法): lead 主办 or co-handler 协办."""
+
     LEAD = "lead", _("主办")
     CO = "co", _("协办")
 
 
 class TaskState(models.TextChoices):
+    """Where an assignment slip (交办单) stands: to sign for 待签收 … cancelled 已撤销."""
+
     PENDING = "pending", _("待签收")
     ACCEPTED = "accepted", _("处置中")
     RETURNED = "returned", _("已退回")
@@ -655,6 +746,11 @@ class CaseTask(models.Model):
     )
     due_at = models.DateTimeField(_("办理期限"))
     due_provisional = models.BooleanField(_("期限待定"), default=False)
+    # Each slip's own deadline is swept (a co-handler's may differ from the lead's), with
+    # compare-and-set flags like the case's.
+    warn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    warned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    overdue_flagged_at = models.DateTimeField(null=True, blank=True, editable=False)
     dispatched_at = models.DateTimeField(_("派遣时间"), default=timezone.now)
     dispatched_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -676,6 +772,16 @@ class CaseTask(models.Model):
         verbose_name_plural = _("交办单")
         indexes = [
             models.Index(fields=["department", "state", "due_at"], name="task_dept_state_idx"),
+            models.Index(
+                fields=["warn_at"],
+                name="task_live_warn_idx",
+                condition=Q(state__in=["pending", "accepted"], warned_at__isnull=True),
+            ),
+            models.Index(
+                fields=["due_at"],
+                name="task_live_due_idx",
+                condition=Q(state__in=["pending", "accepted"], overdue_flagged_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -685,8 +791,18 @@ class CaseTask(models.Model):
     def is_active(self) -> bool:
         return self.state in ACTIVE_TASK_STATES
 
+    def set_deadline(self, due_at: dt.datetime, provisional: bool, warn_at: dt.datetime) -> None:
+        """A new deadline for this slip re-arms its approaching and overdue flags."""
+        self.due_at = due_at
+        self.due_provisional = provisional
+        self.warn_at = warn_at
+        self.warned_at = None
+        self.overdue_flagged_at = None
+
 
 class ExtensionState(models.TextChoices):
+    """The decision on an extension request (延期审批): pending, approved or refused."""
+
     PENDING = "pending", _("待审批")
     APPROVED = "approved", _("已批准")
     REFUSED = "refused", _("已驳回")
@@ -730,6 +846,8 @@ class ExtensionRequest(models.Model):
 
 
 class EventKind(models.TextChoices):
+    """The kind of one step in a case's trace (案件轨迹类型, seed 000: 痕迹化管理)."""
+
     # Labels in their own context: a step in a timeline reads as a noun ("Acceptance"), where
     # the button that takes it reads as a verb ("Accept").
     REPORT = "report", pgettext_lazy("case event", "上报")
@@ -759,6 +877,8 @@ class EventKind(models.TextChoices):
     SUPERVISE = "supervise", pgettext_lazy("case event", "督办")
     WARN = "warn", pgettext_lazy("case event", "临期预警")
     OVERDUE = "overdue", pgettext_lazy("case event", "超期")
+    STEP_WARN = "step_warn", pgettext_lazy("case event", "环节临期")
+    STEP_OVERDUE = "step_overdue", pgettext_lazy("case event", "环节超时")
     DEADLINE_RECOMPUTED = "deadline_recomputed", pgettext_lazy("case event", "期限重算")
     NOTE = "note", pgettext_lazy("case event", "跟进记录")
 
@@ -838,6 +958,8 @@ class CaseAttachment(models.Model):
     Django storage."""
 
     class Purpose(models.TextChoices):
+        """Which slip a photo belongs to (照片用途): report, feedback or follow-up note."""
+
         REPORT = "report", _("上报照片")
         FEEDBACK = "feedback", _("处置照片")
         NOTE = "note", _("跟进照片")
@@ -889,7 +1011,10 @@ __all__ = [
     "MatterItem",
     "MatterRoute",
     "PlatformLevel",
+    "PlatformStep",
+    "STEP_OF_STATE",
     "Satisfaction",
+    "StepLimit",
     "TaskRole",
     "TaskState",
     "Urgency",

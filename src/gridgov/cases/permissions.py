@@ -4,12 +4,15 @@ fails is a 403; a state that does not allow the action is a 409 (services.py).
 
 Roles come from `people.Jurisdiction` (core.jurisdiction.Role):
 - operator (网格办): acts on the cases held by their own platform level (逐级受理), urges and
-  supervises anything in their subtree, verifies within their subtree;
+  supervises the cases held by their level or a level below it (never upwards), verifies
+  within their subtree;
 - grid worker (网格员): reports, verifies the cases of their grids and the ones they reported;
 - department handler (部门处置人员): signs for, returns, feeds back and asks for more time on
   the assignments of their department;
 - leader (领导): reads the subtree only;
 - admin: everything.
+
+Who may file a case through which channel is a table (CHANNEL_ROLES), not a chain of ifs.
 """
 
 from __future__ import annotations
@@ -20,12 +23,27 @@ import rules
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
+from gridgov.cases.models import Channel
 from gridgov.core.jurisdiction import Role, scope_of
 
 if TYPE_CHECKING:
     from gridgov.cases.models import Case
 
 _PLATFORM_ATTR = "_gridgov_platform_regions"
+_PLATFORM_PATHS_ATTR = "_gridgov_platform_region_paths"
+
+# Who may file a case through each channel (issue 3 review). A resident reports through the
+# public form or API only, so that the tracking code reaches the resident and nobody files in
+# a resident's name; hotline transfers and off-site inspection are the grid office's; a
+# department hands over its own findings. Administrators hold every role.
+CHANNEL_ROLES: dict[str, frozenset[str]] = {
+    Channel.PATROL: frozenset({Role.WORKER, Role.OFFICE}),
+    Channel.PARTY_MEMBER: frozenset({Role.WORKER, Role.OFFICE}),
+    Channel.HOTLINE: frozenset({Role.OFFICE}),
+    Channel.OFFSITE: frozenset({Role.OFFICE}),
+    Channel.DEPARTMENT: frozenset({Role.HANDLER, Role.OFFICE}),
+    Channel.RESIDENT: frozenset(),
+}
 
 
 def platform_region_ids(user: Any) -> frozenset[int]:
@@ -48,9 +66,37 @@ def platform_region_ids(user: Any) -> frozenset[int]:
     return result
 
 
+def platform_region_paths(user: Any) -> frozenset[str]:
+    """Paths of the regions whose platform the user operates (see platform_region_ids)."""
+    cached = getattr(user, _PLATFORM_PATHS_ATTR, None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    from gridgov.grids.models import Region
+
+    ids = platform_region_ids(user)
+    result = frozenset(Region.objects.filter(pk__in=ids).values_list("path", flat=True))
+    if user is not None:
+        setattr(user, _PLATFORM_PATHS_ATTR, result)
+    return result
+
+
 def forget_platforms(user: Any) -> None:
-    if hasattr(user, _PLATFORM_ATTR):
-        delattr(user, _PLATFORM_ATTR)
+    for attr in (_PLATFORM_ATTR, _PLATFORM_PATHS_ATTR):
+        if hasattr(user, attr):
+            delattr(user, attr)
+
+
+def may_report_through(user: Any, channel: str) -> bool:
+    """Whether the user's roles may file a case through `channel` (CHANNEL_ROLES)."""
+    allowed = CHANNEL_ROLES.get(channel, frozenset())
+    return bool(allowed) and scope_of(user).has_role(*allowed)
+
+
+def require_channel(user: Any, channel: str) -> None:
+    """Raise PermissionDenied (HTTP 403) unless the user may report through `channel`."""
+    if not may_report_through(user, channel):
+        label = Channel(channel).label if channel in Channel.values else channel
+        raise PermissionDenied(_("您的角色不能以“%(channel)s”渠道上报") % {"channel": label})
 
 
 def _within(path: str, roots: frozenset[str]) -> bool:
@@ -91,6 +137,13 @@ def is_operator_in_subtree(user: Any, case: Case) -> bool:
 
 
 @rules.predicate
+def is_operator_at_or_above_level(user: Any, case: Case) -> bool:
+    """The case is held by this operator's platform or one below it: urging and supervision go
+    down the levels, never up (跟踪督查, seed 002; a village does not supervise its town)."""
+    return _within(case.level_region.path, platform_region_paths(user))
+
+
+@rules.predicate
 def is_case_worker(user: Any, case: Case) -> bool:
     """A grid worker of the case's grid, or the worker who reported it."""
     scope = scope_of(user)
@@ -110,6 +163,7 @@ def is_task_handler(user: Any, case: Case) -> bool:
 
 level_operator = is_admin | (is_operator & is_operator_at_level)
 subtree_operator = is_admin | is_operator_in_subtree
+upper_operator = is_admin | (is_operator_in_subtree & is_operator_at_or_above_level)
 
 rules.add_perm("cases.report_case", is_admin | is_staff_member)
 rules.add_perm("cases.accept_case", level_operator)
@@ -131,8 +185,8 @@ rules.add_perm("cases.return_case", is_admin | is_task_handler)
 rules.add_perm("cases.extend_case", is_admin | is_task_handler)
 # Seed 003: verification by the reporting worker or the acceptance centre.
 rules.add_perm("cases.verify_case", is_case_worker | subtree_operator)
-rules.add_perm("cases.urge_case", subtree_operator)
-rules.add_perm("cases.supervise_case", subtree_operator)
+rules.add_perm("cases.urge_case", upper_operator)
+rules.add_perm("cases.supervise_case", upper_operator)
 rules.add_perm("cases.comment_case", is_case_worker | is_task_handler | subtree_operator)
 # Resident contacts are personal data (seed 003: keep residents' information private).
 rules.add_perm("cases.view_contact", is_case_worker | subtree_operator)

@@ -8,7 +8,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.cases.models import (
@@ -39,7 +40,12 @@ QUEUES: dict[str, Any] = {
     "overdue": _("已超期"),
     "to_verify": _("待核查"),
     "to_callback": _("待回访"),
+    "late_steps": _("受理派遣超时"),
 }
+
+# A platform's waiting cases by the deadline of the step it owes (an emergency's accept-by comes
+# first), then by arrival; a case without a step clock (no StepLimit row) after the others.
+BY_STEP = (F("step_due_at").asc(nulls_last=True), "created_at", "pk")
 
 
 def list_queryset(user: Any) -> CaseQuerySet:
@@ -56,17 +62,23 @@ def _at_my_level(user: Any, qs: CaseQuerySet) -> CaseQuerySet:
 
 
 def to_accept(user: Any) -> CaseQuerySet:
-    """Reports waiting at the user's platform for acceptance, oldest first."""
-    return _at_my_level(user, list_queryset(user).filter(state=S.REPORTED)).order_by(
-        "created_at", "pk"
-    )
+    """Reports waiting at the user's platform for acceptance, by accept-by deadline."""
+    return _at_my_level(user, list_queryset(user).filter(state=S.REPORTED)).order_by(*BY_STEP)
 
 
 def to_dispatch(user: Any) -> CaseQuerySet:
-    """Accepted or registered cases at the user's platform, waiting to be dispatched."""
+    """Accepted or registered cases at the user's platform, waiting to be dispatched, by
+    dispatch-by deadline."""
     return _at_my_level(
         user, list_queryset(user).filter(state__in=[S.ACCEPTED, S.REGISTERED])
-    ).order_by("created_at", "pk")
+    ).order_by(*BY_STEP)
+
+
+def late_steps(user: Any, at: dt.datetime | None = None) -> CaseQuerySet:
+    """Cases at the user's platform whose accept or dispatch step is past its time limit."""
+    return _at_my_level(
+        user, list_queryset(user).exclude(step="").filter(step_due_at__lt=at or timezone.now())
+    ).order_by("step_due_at", "pk")
 
 
 def returned(user: Any) -> CaseQuerySet:
@@ -129,6 +141,7 @@ CASE_QUEUES = {
     "overdue": overdue,
     "to_verify": to_verify,
     "to_callback": to_callback,
+    "late_steps": late_steps,
 }
 
 

@@ -5,11 +5,13 @@ case changed since, the action answers 409 with the current state and the allowe
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import typing
 from typing import Any
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, create_model
 
 from gridgov.cases.models import (
     Case,
@@ -20,7 +22,14 @@ from gridgov.cases.models import (
     EventKind,
     ExtensionRequest,
     MatterItem,
+    PlatformStep,
 )
+from gridgov.cases.queues import TrackingView
+
+# Bounds of integer query parameters: past them the answer is 422, never a database overflow.
+MAX_PAGE = 10_000
+MAX_PAGE_SIZE = 100
+MAX_ID = 2**63 - 1
 
 
 class ReportIn(Schema):
@@ -44,11 +53,16 @@ class ReportIn(Schema):
     contact_name: str = Field("", max_length=50)
     contact_phone: str = Field("", max_length=30)
     external_number: str = Field("", max_length=64, description="hotline's own case number")
+    received_at: dt.datetime | None = Field(
+        None, description="when the hotline took the call (hotline transfers only)"
+    )
     idempotency_key: str = Field("", max_length=100)
 
 
 class PublicReportIn(Schema):
-    """A resident's report: no login, contact optional; answer carries the tracking code."""
+    """A resident's report: no login, contact optional; answer carries the tracking code. A key
+    must be a random token of 16+ characters (a UUID); a grid code (from the QR code of a
+    public board) places the report when no point is given."""
 
     description: str = Field(..., max_length=4000)
     title: str = Field("", max_length=120)
@@ -58,6 +72,7 @@ class PublicReportIn(Schema):
     lat: float | None = None
     crs: str = "wgs84"
     address: str = Field("", max_length=200)
+    grid: str = Field("", max_length=32, description="grid code of the public board's QR code")
     contact_name: str = Field("", max_length=50)
     contact_phone: str = Field("", max_length=30)
     idempotency_key: str = Field("", max_length=100)
@@ -113,6 +128,11 @@ class CaseRow(Schema):
     due_at: dt.datetime | None
     due_provisional: bool
     overdue: bool
+    step: str
+    step_label: str
+    step_due_at: dt.datetime | None
+    step_overdue: bool
+    received_at: dt.datetime | None
     outside_jurisdiction: bool
     duplicate_of: int | None
     urge_count: int
@@ -148,6 +168,11 @@ class CaseRow(Schema):
             "due_at": case.due_at,
             "due_provisional": case.due_provisional,
             "overdue": case.is_overdue(now),
+            "step": case.step,
+            "step_label": str(PlatformStep(case.step).label) if case.step else "",
+            "step_due_at": case.step_due_at,
+            "step_overdue": case.is_step_overdue(now),
+            "received_at": case.received_at,
             "outside_jurisdiction": case.outside_jurisdiction,
             "duplicate_of": case.duplicate_of_id,
             "urge_count": case.urge_count,
@@ -350,9 +375,22 @@ class ClassifyIn(NoteIn):
     category: str
 
 
+class CoHandlerIn(Schema):
+    """A co-handling department with its own limit (days or a date; neither: the lead's)."""
+
+    department: int = Field(..., ge=1, le=MAX_ID)
+    days: int | None = Field(None, description="working days")
+    due_on: dt.date | None = Field(None, description="explicit due date instead of days")
+
+
 class DispatchIn(NoteIn):
-    department: int | None = Field(None, description="lead department id; empty: catalogue route")
-    co: list[int] = Field(default_factory=list, description="co-handling department ids (联合执法)")
+    department: int | None = Field(
+        None, ge=1, le=MAX_ID, description="lead department id; empty: catalogue route"
+    )
+    co: list[typing.Annotated[int, Field(ge=1, le=MAX_ID)] | CoHandlerIn] = Field(
+        default_factory=list,
+        description="co-handling departments (联合执法): ids, or objects with their own limit",
+    )
     days: int | None = Field(None, description="working days; empty: the catalogue's limit")
     due_on: dt.date | None = Field(None, description="explicit due date instead of days")
     instructions: str = Field("", max_length=2000)
@@ -412,6 +450,7 @@ class QueueCounts(Schema):
     overdue: int
     to_verify: int
     to_callback: int
+    late_steps: int
 
 
 class TaskRow(TaskOut):
@@ -472,27 +511,22 @@ class CatalogueImportOut(Schema):
     items_updated: int
 
 
-class PublicStepOut(Schema):
-    kind: str
-    label: str
-    at: dt.datetime
+def _schema_of(cls: type, name: str) -> type[Schema]:
+    """A response schema with exactly the fields of a dataclass, so the two cannot drift."""
+    hints = typing.get_type_hints(cls)
+    fields: dict[str, Any] = {f.name: (hints[f.name], ...) for f in dataclasses.fields(cls)}
+    return create_model(name, __base__=Schema, __doc__=cls.__doc__, **fields)
 
 
-class TrackingOut(Schema):
-    tracking_code: str
-    number: str
-    title: str
-    state: str
-    state_label: str
-    channel_label: str
-    item_name: str
-    reported_at: dt.datetime
-    due_at: dt.datetime | None
-    closed_at: dt.datetime | None
-    result: str
-    satisfaction: int | None
-    steps: list[PublicStepOut]
-    photos: list[str]
+# The resident's view of their case: the fields of queues.TrackingView.
+TrackingOut = _schema_of(TrackingView, "TrackingOut")
+
+
+class ResidentCallbackIn(Schema):
+    """The resident's rating of their closed case (回访): 5 满意 / 4 基本满意 / 3 不满意."""
+
+    satisfaction: int = Field(..., description="5 满意 / 4 基本满意 / 3 不满意")
+    note: str = Field("", max_length=2000)
 
 
 class ErrorOut(Schema):

@@ -17,6 +17,7 @@ from gridgov.cases.services.base import (
     allowed_actions,
     lock_case,
     record,
+    sync_step,
 )
 from gridgov.cases.services.closing import (
     callback_case,
@@ -35,6 +36,7 @@ from gridgov.cases.services.control import (
     urge_case,
 )
 from gridgov.cases.services.flow import (
+    CoHandler,
     accept_case,
     classify_case,
     dispatch_case,
@@ -50,6 +52,7 @@ __all__ = [
     "ACTIONS",
     "CLOSING_KINDS",
     "Action",
+    "CoHandler",
     "accept_case",
     "allowed_actions",
     "callback_case",
@@ -72,6 +75,7 @@ __all__ = [
     "request_extension",
     "return_case",
     "supervise_case",
+    "sync_step",
     "transfer_case",
     "urge_case",
     "verify_case",

@@ -18,10 +18,12 @@ from gridgov.cases.attachments import CheckedPhoto, store_photos
 from gridgov.cases.deadlines import (
     Due,
     Limit,
+    step_due,
     warn_at_for,
 )
 from gridgov.cases.models import (
     OPEN_STATES,
+    STEP_OF_STATE,
     Case,
     CaseAttachment,
     CaseEvent,
@@ -184,7 +186,23 @@ def _guard(case: Case, by: Any, action: str, *methods: Any) -> None:
         raise _conflict(case, by, action)
 
 
+def sync_step(case: Case, *, now: dt.datetime | None = None, restart: bool = False) -> None:
+    """Start, keep or stop the platform's step clock to match the case's state: a report owes
+    its acceptance, an accepted, registered or returned case its (re-)dispatch (StepLimit). The
+    clock restarts only when the step changes, or on `restart` (the case moved to another
+    level, which owes the step afresh)."""
+    wanted = STEP_OF_STATE.get(case.state, "")
+    if wanted == case.step and not restart:
+        return
+    if not wanted:
+        case.set_step("", None)
+        return
+    due = step_due(wanted, case.urgency, now or clock.now())
+    case.set_step(wanted, due.at if due else None, due.warn_at if due else None)
+
+
 def _save(case: Case, by: Any) -> None:
+    sync_step(case)
     case.version += 1
     try:
         case.save()

@@ -51,6 +51,7 @@ from gridgov.cases.services.base import (
     allowed_actions,
     lock_case,
     record,
+    sync_step,
 )
 
 S = CaseState
@@ -74,6 +75,8 @@ def escalate_case(*, case: Case, by: User, note: str, version: int | None = None
     from_state, from_level, from_region = case.state, case.level, case.level_region_id
     _cancel_active_tasks(case)
     case.escalate(level=to_level, region=to_region)
+    # The upper platform owes its own dispatch step from now.
+    sync_step(case, restart=True)
     _save(case, by)
     record(
         case,
@@ -130,16 +133,7 @@ def request_extension(
         requested_at=clock.now(),
     )
     _save(case, by)
-    record(
-        case,
-        EventKind.EXTENSION_REQUEST,
-        by=by,
-        department=mine.department,
-        task=mine,
-        due_at=mine.due_at,
-        note=reason,
-        extra={"days": days, "extension": extension.pk},
-    )
+    _record_extension(case, EventKind.EXTENSION_REQUEST, by=by, extension=extension, note=reason)
     notify_on_commit(
         operators_of([mine.dispatch_region_id]),
         kind=NotificationKind.EXTENSION,
@@ -185,26 +179,26 @@ def decide_extension(
         extension.state = ExtensionState.REFUSED
         extension.save()
         _save(case, by)
-        record(
-            case,
-            EventKind.EXTENSION_REFUSE,
-            by=by,
-            department=task.department,
-            task=task,
-            due_at=task.due_at,
-            note=note,
-            extra={"extension": extension.pk},
-        )
+        _record_extension(case, EventKind.EXTENSION_REFUSE, by=by, extension=extension, note=note)
     else:
         if not task.is_active or task.state == TaskState.FED_BACK:
             raise ConflictError(
                 _("该交办单已不在办理中"), state=case.state, allowed=allowed_actions(case, by)
             )
         due = compute_due(task.due_at, Limit(extension.days, LimitUnit.WORKDAYS))
-        task.due_at, task.due_provisional = due.at, due.provisional
+        task.set_deadline(due.at, due.provisional, warn_at_for(now, due.at))
         if task.limit_value:
             task.limit_value += extension.days
-        task.save(update_fields=["due_at", "due_provisional", "limit_value"])
+        task.save(
+            update_fields=[
+                "due_at",
+                "due_provisional",
+                "limit_value",
+                "warn_at",
+                "warned_at",
+                "overdue_flagged_at",
+            ]
+        )
         if task.role == TaskRole.LEAD:
             _guard(case, by, _("延期"), case.extend)
             case.extend(due_at=due.at, provisional=due.provisional)
@@ -215,16 +209,7 @@ def decide_extension(
         extension.new_due_at = due.at
         extension.save()
         _save(case, by)
-        record(
-            case,
-            EventKind.EXTEND,
-            by=by,
-            department=task.department,
-            task=task,
-            due_at=due.at,
-            note=note,
-            extra={"extension": extension.pk, "days": extension.days},
-        )
+        _record_extension(case, EventKind.EXTEND, by=by, extension=extension, note=note)
     notify_on_commit(
         handlers_of([task.department_id]),
         kind=NotificationKind.EXTENSION,
@@ -235,6 +220,24 @@ def decide_extension(
         by=by,
     )
     return extension
+
+
+def _record_extension(
+    case: Case, kind: str, *, by: Any, extension: ExtensionRequest, note: str
+) -> CaseEvent:
+    """The event of one extension step (request, approval, refusal): the slip, its department,
+    its deadline after the step, and the request it concerns."""
+    task = extension.task
+    return record(
+        case,
+        kind,
+        by=by,
+        department=task.department,
+        task=task,
+        due_at=task.due_at,
+        note=note,
+        extra={"extension": extension.pk, "days": extension.days},
+    )
 
 
 def _control_event(case: Case, by: Any, kind: str, note: str, title: str, counter: str) -> Case:

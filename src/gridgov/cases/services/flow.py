@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
@@ -16,10 +17,12 @@ from gridgov.cases import clock
 from gridgov.cases.attachments import CheckedPhoto
 from gridgov.cases.catalogue import route_department
 from gridgov.cases.deadlines import (
+    Due,
     Limit,
     compute_due,
     due_from_date,
     limit_for,
+    warn_at_for,
 )
 from gridgov.cases.models import (
     Case,
@@ -199,13 +202,40 @@ def _check_department(dept: Department, case: Case, field: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class CoHandler:
+    """A co-handling department (协办) with its own limit: working days or a due date; neither
+    means the lead's deadline (issue 3: each with its own sub-task, deadline and feedback)."""
+
+    department: Department
+    days: int | None = None
+    due_on: dt.date | None = None
+
+
+def _deadline(
+    *, case: Case, days: int | None, due_on: dt.date | None, now: dt.datetime, field: str
+) -> tuple[Due, Limit | None]:
+    if days is not None and due_on is not None:
+        raise DomainError(_("时限和截止日期只能填写一项"), field=field)
+    if due_on is not None:
+        try:
+            return due_from_date(due_on, now=now), None
+        except DomainError as exc:
+            raise DomainError(exc.message, field=field) from None
+    try:
+        limit = limit_for(case.item, case.urgency, days=days)
+    except DomainError as exc:
+        raise DomainError(exc.message, field=field if field != "due_on" else "days") from None
+    return compute_due(now, limit), limit
+
+
 @transaction.atomic
 def dispatch_case(
     *,
     case: Case,
     by: User,
     to: Department | None = None,
-    co: Sequence[Department] = (),
+    co: Sequence[Department | CoHandler] = (),
     days: int | None = None,
     due_on: dt.date | None = None,
     instructions: str = "",
@@ -213,8 +243,11 @@ def dispatch_case(
     version: int | None = None,
 ) -> Case:
     """Dispatch (派遣) to a lead department, and for joint enforcement (联合执法) to co-handling
-    departments too, each with its own assignment slip and deadline. Without `to` the catalogue's
-    route for this level decides. An accepted case is registered on the way (立案派遣)."""
+    departments too, each with its own assignment slip and deadline: a co-handler given as a
+    CoHandler with days or a date gets its own (no later than the lead's), else the lead's.
+    Without `to` the catalogue's route for this level decides. An accepted case is registered
+    on the way (立案派遣)."""
+    co_handlers = [c if isinstance(c, CoHandler) else CoHandler(department=c) for c in co]
     case = lock_case(case, version)
     require(by, "cases.dispatch_case", case)
     _guard(case, by, _("派遣"), case.dispatch, case.register)
@@ -223,22 +256,32 @@ def dispatch_case(
         raise DomainError(_("该事项在本级没有默认处置部门,请指定部门"), field="department")
     lead = Department.objects.select_related("region").get(pk=lead.pk)
     _check_department(lead, case, "department")
-    co_departments = list(
-        Department.objects.select_related("region").filter(pk__in=[d.pk for d in co])
-    )
-    if len(co_departments) != len({d.pk for d in co}) or lead.pk in {d.pk for d in co}:
+    co_ids = [c.department.pk for c in co_handlers]
+    found = Department.objects.select_related("region").in_bulk(co_ids)
+    if len(found) != len(co_ids) or len(set(co_ids)) != len(co_ids) or lead.pk in found:
         raise DomainError(_("协办部门不能重复,也不能与主办部门相同"), field="co")
-    for dept in co_departments:
+    for dept in found.values():
         _check_department(dept, case, "co")
-    if days is not None and due_on is not None:
-        raise DomainError(_("时限和截止日期只能填写一项"), field="due_on")
     now = clock.now()
-    limit: Limit | None
-    if due_on is not None:
-        due, limit = due_from_date(due_on, now=now), None
-    else:
-        limit = limit_for(case.item, case.urgency, days=days)
-        due = compute_due(now, limit)
+    due, limit = _deadline(case=case, days=days, due_on=due_on, now=now, field="due_on")
+    slips: list[tuple[str, Department, Due, Limit | None]] = [(TaskRole.LEAD, lead, due, limit)]
+    for handler in co_handlers:
+        dept = found[handler.department.pk]
+        if handler.days is None and handler.due_on is None:
+            slips.append((TaskRole.CO, dept, due, limit))
+            continue
+        own, own_limit = _deadline(
+            case=case, days=handler.days, due_on=handler.due_on, now=now, field="co"
+        )
+        if own.at > due.at:
+            # The case is handled when every slip has fed back: a co-handler due after the
+            # lead would make the case late while each department is on time.
+            raise DomainError(
+                _("协办部门 %(dept)s 的期限不能晚于主办期限 %(due)s")
+                % {"dept": dept.name, "due": f"{timezone.localtime(due.at):%Y-%m-%d %H:%M}"},
+                field="co",
+            )
+        slips.append((TaskRole.CO, dept, own, own_limit))
     if case.state == S.ACCEPTED:
         _register(case, by, now=now)
     from_state = case.state
@@ -246,23 +289,21 @@ def dispatch_case(
     case.dispatch(lead, due_at=due.at, provisional=due.provisional)
     _set_running_limit(case, limit, now, due)
     _save(case, by)
-    tasks = []
-    for role, dept in [(TaskRole.LEAD, lead)] + [(TaskRole.CO, d) for d in co_departments]:
-        task = CaseTask.objects.create(
+    for role, dept, slip_due, slip_limit in slips:
+        task = CaseTask(
             case=case,
             department=dept,
             role=role,
             instructions=instructions,
-            limit_value=limit.value if limit else 0,
-            limit_unit=limit.unit if limit else LimitUnit.WORKDAYS,
-            due_at=due.at,
-            due_provisional=due.provisional,
+            limit_value=slip_limit.value if slip_limit else 0,
+            limit_unit=slip_limit.unit if slip_limit else LimitUnit.WORKDAYS,
             dispatched_at=now,
             dispatched_by=_actor(by),
             dispatch_level=case.level,
             dispatch_region=case.level_region,
         )
-        tasks.append(task)
+        task.set_deadline(slip_due.at, slip_due.provisional, warn_at_for(now, slip_due.at))
+        task.save()
         record(
             case,
             EventKind.DISPATCH if role == TaskRole.LEAD else EventKind.CO_DISPATCH,
@@ -271,7 +312,7 @@ def dispatch_case(
             at=now,
             department=dept,
             task=task,
-            due_at=due.at,
+            due_at=slip_due.at,
             note=note or instructions,
         )
         notify_on_commit(
@@ -279,7 +320,8 @@ def dispatch_case(
             kind=NotificationKind.ASSIGNMENT,
             title=_("新交办%(role)s案件:%(title)s")
             % {"role": TaskRole(role).label, "title": case.title},
-            body=_("办理期限 %(due)s") % {"due": f"{timezone.localtime(due.at):%Y-%m-%d %H:%M}"},
+            body=_("办理期限 %(due)s")
+            % {"due": f"{timezone.localtime(slip_due.at):%Y-%m-%d %H:%M}"},
             case=case,
             by=by,
         )

@@ -47,7 +47,8 @@ def report(town, item) -> Callable[..., Case]:
         user = town.user(by) if by else None
         point = kwargs.pop("point", INSIDE[UNIT_A1])
         defaults: dict[str, Any] = {
-            "channel": Channel.PATROL if by and by.startswith("worker") else Channel.RESIDENT,
+            # Staff file patrol reports; residents report without an account.
+            "channel": Channel.PATROL if by else Channel.RESIDENT,
             "description": "河边有企业偷排污水,气味刺鼻",
             "lon": point[0] if point else None,
             "lat": point[1] if point else None,

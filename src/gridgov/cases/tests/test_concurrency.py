@@ -175,6 +175,40 @@ def test_racing_retries_with_one_idempotency_key_make_one_case(cast_tx):
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
+def test_racing_anonymous_reports_under_one_key_make_one_case_and_refuse_the_other(cast_tx):
+    key = "5f0c9a1e-3b7d-4c2a-9e61-0d2f4b8a7c11"
+
+    def submit(description: str) -> Callable[[], tuple[str, int | None]]:
+        def call() -> tuple[str, int | None]:
+            try:
+                result = intake.report_case(
+                    by=None,
+                    channel=Channel.RESIDENT,
+                    description=description,
+                    lon=INSIDE[UNIT_A1][0],
+                    lat=INSIDE[UNIT_A1][1],
+                    idempotency_key=key,
+                )
+            except intake.IdempotencyKeyReusedError:
+                return "refused", None
+            return ("created" if result.created else "same"), result.case.pk
+
+        return call
+
+    results = race(submit("路灯不亮"), submit("路灯不亮"), submit("别人的事"))
+    case = Case.objects.get()
+    outcomes = sorted(outcome for outcome, _pk in results)
+    # Whichever payload committed first owns the key; the other payload is refused, and a
+    # retry of the winner's payload gets its case.
+    if case.description == "路灯不亮":
+        assert outcomes == ["created", "refused", "same"]
+    else:
+        assert outcomes == ["created", "refused", "refused"]
+    assert {pk for _outcome, pk in results if pk is not None} == {case.pk}
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_once_flag_each_case_once(cast_tx):
     import datetime as dt
 

@@ -53,7 +53,7 @@ def test_demo_cases_follow_seed_004_and_fill_every_queue(town):
     ):
         assert kinds[kind] > 0, kind
     midnight = timezone.make_aware(dt.datetime.combine(today, dt.time(0, 0)))
-    sweep_kinds = {EventKind.WARN, EventKind.OVERDUE}
+    sweep_kinds = {EventKind.WARN, EventKind.OVERDUE, EventKind.STEP_WARN, EventKind.STEP_OVERDUE}
     assert not CaseEvent.objects.exclude(kind__in=sweep_kinds).filter(at__gte=midnight).exists()
     assert CaseEvent.objects.filter(at__lt=midnight - dt.timedelta(days=91)).count() == 0
     for case in Case.objects.prefetch_related("events"):

@@ -27,6 +27,8 @@ from gridgov.cases.models import (
 from gridgov.core.errors import DomainError, ImportRejectedError
 from gridgov.core.testing.town import INSIDE, OUTSIDE_POINT, UNIT_A1, UNIT_A2, UNIT_B1
 
+from .conftest import SHANGHAI
+
 S = CaseState
 pytestmark = pytest.mark.usefixtures("clock")
 
@@ -39,7 +41,6 @@ def kinds(case):
     ("channel", "level"),
     [
         (Channel.PATROL, PlatformLevel.VILLAGE),
-        (Channel.RESIDENT, PlatformLevel.VILLAGE),
         (Channel.PARTY_MEMBER, PlatformLevel.VILLAGE),
         (Channel.DEPARTMENT, PlatformLevel.TOWN),
         (Channel.OFFSITE, PlatformLevel.TOWN),
@@ -165,10 +166,10 @@ def test_address_only_reports(town, report):
     assert (worker_case.grid, worker_case.needs_location) == (town.a1, False)
     resident_case = report(by=None, point=None, address="王村东头石桥边")
     assert (resident_case.grid, resident_case.needs_location) == (town.town, True)
-    operator_case = report(
-        by="town_office", channel=Channel.RESIDENT, point=None, grid_code=UNIT_B1
-    )
+    operator_case = report(by="town_office", channel=Channel.PATROL, point=None, grid_code=UNIT_B1)
     assert operator_case.grid == town.b1
+    public_case = report(by=None, point=None, grid_code=UNIT_B1)
+    assert (public_case.grid, public_case.level) == (town.b1, PlatformLevel.VILLAGE)
     with pytest.raises(DomainError) as err:
         report(by=None, point=None)
     assert err.value.field == "address"
@@ -284,7 +285,9 @@ def test_hotline_batch_import_creates_cases_and_skips_known_numbers(town):
         PlatformLevel.TOWN,
         "+8613700000000",
     )
-    assert CaseEvent.objects.get(case=case).extra["received_at"].startswith("2026-06-07T10:20")
+    # A typed, indexed column that acceptance-time KPIs read, not the event's JSON.
+    assert case.received_at.astimezone(SHANGHAI) == dt.datetime(2026, 6, 7, 10, 20, tzinfo=SHANGHAI)
+    assert "received_at" not in CaseEvent.objects.get(case=case).extra
     again = intake.import_hotline_cases(data=data, filename="热线.csv", by=town.user("town_office"))
     assert (again.created, again.skipped) == ([], ["12345-01", "12345-02", "12345-03"])
 

@@ -359,8 +359,8 @@ def test_extension_refused_keeps_the_deadline(town, report):
 
 def test_urge_and_supervise_are_counted_events_without_state_change(town, report):
     case = dispatched(town, report)
-    case = services.urge_case(case=case, by=town.user("village_a"), note="请加快办理")
-    case = services.urge_case(case=case, by=town.user("village_a"), note="再次催办")
+    case = services.urge_case(case=case, by=town.user("town_office"), note="请加快办理")
+    case = services.urge_case(case=case, by=town.user("town_office"), note="再次催办")
     case = services.supervise_case(case=case, by=town.user("town_office"), note="镇网格办督办")
     assert (case.state, case.urge_count, case.supervise_count) == (S.DISPATCHED, 2, 1)
     urges = CaseEvent.objects.filter(case=case, kind=EventKind.URGE)
@@ -529,10 +529,10 @@ def test_handlers_hear_of_assignments_and_urges_after_commit(
     assert assigned.target_id == case.pk
     assert assigned.url == f"/cases/{case.pk}/"
     with django_capture_on_commit_callbacks(execute=True):
-        services.urge_case(case=case, by=town.user("village_a"), note="请加快")
+        services.urge_case(case=case, by=town.user("town_office"), note="请加快")
     urge = Notification.objects.get(user=handler, kind="urge")
     assert urge.body == "请加快"
-    assert not Notification.objects.filter(user=town.user("village_a"), kind="urge").exists()
+    assert not Notification.objects.filter(user=town.user("town_office"), kind="urge").exists()
 
 
 def test_emergency_reaches_the_town_and_the_village_at_once(

@@ -158,16 +158,18 @@ ENDPOINTS = [
     Endpoint(
         "reopen", "called_back", frozenset({"admin", "town_office"}), lambda c: {"note": "不满意"}
     ),
+    # Held by the town (dispatched there): the village below may not urge or supervise it.
     Endpoint(
         "urge",
         "dispatched",
-        frozenset({"admin", "town_office", "village_a"}),
+        frozenset({"admin", "town_office"}),
         lambda c: {"note": "请加快"},
     ),
+    # Held by the town (dispatched there): the village below may not urge or supervise it.
     Endpoint(
         "supervise",
         "dispatched",
-        frozenset({"admin", "town_office", "village_a"}),
+        frozenset({"admin", "town_office"}),
         lambda c: {"note": "督办"},
     ),
     Endpoint(

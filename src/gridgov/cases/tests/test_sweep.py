@@ -84,7 +84,15 @@ def test_sweep_runs_as_a_django_task(town, report, immediate_tasks, clock):
     dispatched(town, report, days=1)
     clock.move_to(at(2026, 6, 10, 9, 0))
     result = tasks.sweep_deadlines.enqueue()
-    assert result.return_value == {"warned": 0, "overdue": 1, "recomputed": 0}
+    assert result.return_value == {
+        "warned": 0,
+        "overdue": 1,
+        "recomputed": 0,
+        "tasks_warned": 0,
+        "tasks_overdue": 0,
+        "steps_warned": 0,
+        "steps_overdue": 0,
+    }
 
 
 def test_sweep_is_in_the_schedule():
@@ -125,20 +133,57 @@ def test_provisional_deadline_is_recomputed_when_the_year_is_loaded(town, report
     assert tasks.recompute_provisional_deadlines() == 0
 
 
-def test_explicit_due_date_outside_the_calendar_is_refused(town, report):
+def test_explicit_due_date_past_the_calendar_is_provisional_and_confirmed_later(town, report):
+    """Issue 3: beyond the covered years count Monday–Friday and mark the deadline provisional;
+    a typed date there was refused ("超出工作日历范围") before."""
+    from gridgov.core.calendar import CalendarRow, load_calendar_year
     from gridgov.core.errors import DomainError
 
     case = services.accept_case(case=report(), by=town.user("village_a"))
     case = services.escalate_case(case=case, by=town.user("village_a"), note="上报")
     office = town.user("town_office")
     for due_on, message in (
-        (dt.date(2027, 3, 1), "超出工作日历范围"),
         (dt.date(2026, 6, 1), "早于今天"),
-        (dt.date(2026, 6, 13), "不是工作日"),  # a Saturday
-        (dt.date(2026, 6, 19), "不是工作日"),  # 端午节
+        (dt.date(2026, 6, 13), "不是工作日,可选 2026-06-15"),  # a Saturday
+        (dt.date(2026, 6, 19), "不是工作日,可选 2026-06-22"),  # 端午节
+        (dt.date(2027, 3, 6), "不是工作日,可选 2027-03-08"),  # a Saturday, counted Mon–Fri
     ):
-        with pytest.raises(DomainError, match=message):
+        with pytest.raises(DomainError, match=message) as err:
             services.dispatch_case(case=case, by=office, to=town.env, due_on=due_on)
-    case = services.dispatch_case(case=case, by=office, to=town.env, due_on=dt.date(2026, 6, 18))
-    assert case.due_at.astimezone(SHANGHAI).date() == dt.date(2026, 6, 18)
-    assert not CaseEvent.objects.filter(kind=EventKind.REGISTER, case=case).count() > 1
+        assert err.value.field == "due_on"
+    case = services.dispatch_case(case=case, by=office, to=town.env, due_on=dt.date(2027, 3, 1))
+    assert (case.due_at.astimezone(SHANGHAI), case.due_provisional) == (
+        dt.datetime.combine(dt.date(2027, 3, 1), dt.time.max, tzinfo=SHANGHAI),
+        True,
+    )
+    assert CaseTask.objects.get(case=case).due_provisional
+    assert CaseEvent.objects.filter(kind=EventKind.REGISTER, case=case).count() == 1
+    assert tasks.recompute_provisional_deadlines() == 0  # 2027 still missing: nothing to do
+    # The official notice makes 2027-03-01 a holiday: the date moves to the next working day.
+    load_calendar_year(
+        year=2027, rows=[CalendarRow(dt.date(2027, 3, 1), False, "假日")], source="file"
+    )
+    assert tasks.recompute_provisional_deadlines() == 1
+    case = Case.objects.get(pk=case.pk)
+    assert (case.due_at.astimezone(SHANGHAI).date(), case.due_provisional) == (
+        dt.date(2027, 3, 2),
+        False,
+    )
+    slip = CaseTask.objects.get(case=case)
+    assert (slip.due_at, slip.due_provisional) == (case.due_at, False)
+    assert events(case, EventKind.DEADLINE_RECOMPUTED) == 1
+
+
+def test_explicit_due_date_stands_once_its_year_is_loaded(town, report):
+    from gridgov.core.calendar import load_calendar_year
+
+    case = services.accept_case(case=report(), by=town.user("village_a"))
+    case = services.escalate_case(case=case, by=town.user("village_a"), note="上报")
+    case = services.dispatch_case(
+        case=case, by=town.user("town_office"), to=town.env, due_on=dt.date(2027, 3, 1)
+    )
+    due = case.due_at
+    load_calendar_year(year=2027, rows=[], source="file")
+    assert tasks.recompute_provisional_deadlines() == 1
+    case = Case.objects.get(pk=case.pk)
+    assert (case.due_at, case.due_provisional) == (due, False)
