@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from gridgov.web.views import boards, cases, command, home, inbox, phone, resident
+from gridgov.web.views import boards, cases, command, home, inbox, phone, resident, slips
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -23,6 +23,9 @@ urlpatterns = [
     path("inbox/unread/", inbox.unread_badge, name="inbox_unread"),
     path("inbox/read-all/", inbox.read_all, name="inbox_read_all"),
     path("inbox/<int:pk>/", inbox.open_notification, name="inbox_open"),
+    # Printable slips of a case (申报单、交办单、催办单、反馈单)
+    path("cases/<int:pk>/slips/<slug:kind>/<int:ref>/", slips.slip, name="case_slip"),
+    path("cases/<int:pk>/slips/<slug:kind>/<int:ref>.pdf", slips.slip_pdf, name="case_slip_pdf"),
     # Grid worker's phone pages
     path("m/", phone.phone_home, name="phone_home"),
     path("m/report/", phone.phone_report, name="phone_report"),

@@ -159,6 +159,11 @@ def outbox_strings(context: template.Context) -> SafeString:
     )
 
 
+@register.simple_tag
+def now_local() -> str:
+    return timezone.localtime().strftime("%Y-%m-%d %H:%M")
+
+
 @register.filter
 def local_dt(value: dt.datetime | None) -> str:
     if value is None:

@@ -83,3 +83,55 @@ def test_staff_find_the_boards_of_their_grids(client_for: Any) -> None:
     found = client_for("town_office").get("/boards/", {"q": "小村"}).content.decode()
     assert "/board/410182100202/" in found
     assert f"/board/{VILLAGE_A}/" not in found
+
+
+def test_qr_code_uses_the_public_address_when_one_is_set(client_for: Any, settings: Any) -> None:
+    """Boards are generated from an internal address; residents scan them outside."""
+    settings.GRIDGOV_PUBLIC_URL = "https://grid.example.gov.cn/"
+    settings.ALLOWED_HOSTS = ["office.intranet"]
+    response = client_for("").get(f"/board/{UNIT_A1}/", HTTP_HOST="office.intranet")
+    assert response.status_code == 200
+    body = response.content.decode()
+    url = f"https://grid.example.gov.cn/report/?grid={UNIT_A1}"
+    expected = segno.make(url, error="m")
+    assert expected.svg_inline(scale=4, dark="#000000", border=2) in body
+    assert "office.intranet" not in body
+
+
+def leader_photo(town: Town) -> str:
+    """Give the village's grid leader (王建国) a photo; returns its URL."""
+    from django.core.files.base import ContentFile
+
+    from gridgov.people.models import Staff
+
+    from .conftest import jpeg
+
+    staff = Staff.objects.get(name="王建国")
+    staff.photo.save("wang.jpg", ContentFile(jpeg((90, 112))), save=True)
+    return str(staff.photo.url)
+
+
+def test_board_shows_the_grid_leaders_photo(client_for: Any, town: Town) -> None:
+    placeholder = client_for("").get(f"/board/{VILLAGE_A}/").content.decode()
+    assert "data-board-leader" in placeholder
+    assert "gridgov/person.svg" in placeholder  # a neutral placeholder, no broken image
+    url = leader_photo(town)
+    body = client_for("").get(f"/board/{VILLAGE_A}/").content.decode()
+    leader = body[body.index("data-board-leader") :]
+    leader = leader[: leader.index("</div>\n        </div>")]
+    assert f'src="{url}"' in leader
+    assert "王建国" in leader
+    assert "138 0000 0002" in leader
+
+
+def test_board_pdf_carries_the_leaders_photo(client_for: Any, town: Town) -> None:
+    without = PdfReader(io.BytesIO(client_for("").get(f"/board/{VILLAGE_A}/board.pdf").content))
+    assert len(without.pages[0].images) == 0
+    leader_photo(town)
+    response = client_for("").get(f"/board/{VILLAGE_A}/board.pdf")
+    reader = PdfReader(io.BytesIO(response.content))
+    assert len(reader.pages) == 1
+    images = reader.pages[0].images
+    assert len(images) >= 1
+    assert images[0].image is not None
+    assert images[0].image.size[0] >= 90

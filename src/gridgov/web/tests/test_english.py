@@ -39,6 +39,36 @@ NOT_DATA = {"core.notification", "core.outboundmessage"}
 ON_PURPOSE = ["中文", "＋"]
 
 
+PENDING = "[untranslated]"
+
+
+@pytest.fixture(autouse=True)
+def pending_messages_marked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A message not yet in the English catalogue (new strings wait for the lead's translation
+    round, and `test_every_message_has_an_english_translation` fails meanwhile) renders as a
+    marker instead of its Chinese msgid. The page tests then fail only on Chinese that no
+    catalogue can translate: text not wrapped in gettext, or not the town's data."""
+    from django.utils.translation import trans_real
+
+    gettext_ = trans_real.DjangoTranslation.gettext
+    ngettext_ = trans_real.DjangoTranslation.ngettext
+
+    def gettext(self: Any, message: str) -> str:
+        result = gettext_(self, message)
+        if result == message and self.language() == "en" and CJK.search(message):
+            return PENDING
+        return result
+
+    def ngettext(self: Any, singular: str, plural: str, number: int) -> str:
+        result = ngettext_(self, singular, plural, number)
+        if result in (singular, plural) and self.language() == "en" and CJK.search(result):
+            return PENDING
+        return result
+
+    monkeypatch.setattr(trans_real.DjangoTranslation, "gettext", gettext)
+    monkeypatch.setattr(trans_real.DjangoTranslation, "ngettext", ngettext)
+
+
 def town_data() -> list[str]:
     """Every text value stored in the database that contains Chinese: the town's own data,
     longest first so that a long name is removed before a shorter name inside it."""
@@ -156,6 +186,10 @@ PAGES = [
     ("", "/track/", "Look up"),
     ("", f"/board/{VILLAGE_A}/", "People responsible for this grid"),
     ("", f"/board/{UNIT_A1}/", "How cases are handled"),
+    ("town_office", "/inbox/", "Notification"),
+    ("worker_a1", "/inbox/", "Notification"),
+    ("env_handler", "/inbox/", "Notification"),
+    ("town_office", "/inbox/unread/", 'data-unread="'),
     ("town_office", "/no-such-page/", "Page not found"),
     ("worker_a1", "/command/", "Access denied"),
 ]
@@ -213,6 +247,51 @@ def test_case_page_in_english(
     body = english_client(username).get(f"/cases/{case.pk}/").content.decode()
     assert expected in body
     assert chinese_left(body, town_data()) == []
+
+
+def test_slips_in_english(
+    english_client: Callable[[str], Client], cases_in_every_state: dict[str, Case]
+) -> None:
+    """Every printable slip of a case (report, assignment, urging, feedback), page and PDF."""
+    case = cases_in_every_state["closed"]
+    services.urge_case(
+        case=cases_in_every_state["dispatched"], by=Town().user("town_office"), note="请尽快办理"
+    )
+    client = english_client("town_office")
+    checked = 0
+    for case in (cases_in_every_state["closed"], cases_in_every_state["dispatched"]):
+        page = client.get(f"/cases/{case.pk}/").content.decode()
+        for url in re.findall(r'href="(/cases/\d+/slips/[a-z]+/\d+/)"', page):
+            body = client.get(url).content.decode()
+            assert "Title" in body, url
+            assert chinese_left(body, town_data()) == [], url
+            pdf = client.get(url[:-1] + ".pdf")
+            text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+            assert chinese_left(text, town_data()) == [], url
+            checked += 1
+    assert checked >= 6
+
+
+def test_too_many_requests_page_in_english(
+    english_client: Callable[[str], Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.utils.translation import gettext
+
+    from gridgov.core.errors import ThrottledError
+
+    def too_many(**_kwargs: Any) -> Any:
+        raise ThrottledError(
+            gettext("请求过于频繁,请 %(seconds)s 秒后再试") % {"seconds": 30}, retry_after=30
+        )
+
+    monkeypatch.setattr("gridgov.web.views.resident.report_case", too_many)
+    response = english_client("").post(
+        "/report/", {"description": "路灯不亮", "idempotency_key": "0123456789abcdef0123"}
+    )
+    assert response.status_code == 429
+    body = response.content.decode()
+    assert "Too many requests; try again in 30 seconds" in body
+    assert chinese_left(body, [*town_data(), "路灯不亮"]) == []
 
 
 def test_working_days_left_are_counted_in_english(

@@ -3,20 +3,16 @@ responsible people, duties, the handling flow, the hotline and a QR code for res
 
 from __future__ import annotations
 
-import mimetypes
-from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.contrib.staticfiles import finders
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -24,8 +20,10 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from gridgov.grids.models import Grid
-from gridgov.people.services import grid_board
+from gridgov.people.models import PostKind
+from gridgov.people.services import BoardPerson, GridBoard, grid_board
 from gridgov.web.boardmap import MapPart, board_map_svg
+from gridgov.web.pdf import render_pdf
 from gridgov.web.views.common import answers_domain_errors
 
 
@@ -50,8 +48,19 @@ def _active_grid(code: str) -> Grid:
 
 
 def report_url(request: HttpRequest, grid: Grid) -> str:
-    """The resident report page for this grid, as an absolute URL for the QR code."""
-    return request.build_absolute_uri(reverse("resident_report") + f"?grid={grid.code}")
+    """The resident report page for this grid, as an absolute URL for the QR code. Boards are
+    often generated on an internal address that residents outside cannot reach: the public
+    address (GRIDGOV_PUBLIC_URL) wins when it is set."""
+    path = reverse("resident_report") + "?" + urlencode({"grid": grid.code})
+    public = str(getattr(settings, "GRIDGOV_PUBLIC_URL", "") or "").rstrip("/")
+    return public + path if public else request.build_absolute_uri(path)
+
+
+def board_leader(board: GridBoard) -> BoardPerson | None:
+    """The person the board puts first with their photo (STANDARDS: the grid leader's photo,
+    name and phone): the grid leader, else the first responsible person."""
+    leaders = [p for p in board.people if p.kind == PostKind.GRID_LEADER]
+    return leaders[0] if leaders else (board.people[0] if board.people else None)
 
 
 def board_context(request: HttpRequest, grid: Grid) -> dict[str, Any]:
@@ -78,6 +87,7 @@ def board_context(request: HttpRequest, grid: Grid) -> dict[str, Any]:
     return {
         "grid": grid,
         "board": board,
+        "leader": board_leader(board),
         "map_svg": mark_safe(board_map_svg(parts, title=_("%(name)s网格图") % {"name": grid.name})),  # noqa: S308 - built from escaped names and numbers
         "qr_svg": mark_safe(qr.svg_inline(scale=4, dark="#000000", border=2)),  # noqa: S308 - segno output
         "report_url": url,
@@ -94,55 +104,11 @@ def board(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "web/board.html", board_context(request, grid))
 
 
-def local_path(path: str) -> Path | None:
-    """The file on disk behind one of our static or media URL paths, or None."""
-    if path.startswith(settings.STATIC_URL):
-        found = finders.find(path[len(settings.STATIC_URL) :])
-        return Path(found) if isinstance(found, str) else None
-    if path.startswith(settings.MEDIA_URL):
-        root = Path(settings.MEDIA_ROOT).resolve()
-        candidate = (root / path[len(settings.MEDIA_URL) :]).resolve()
-        if root in candidate.parents and candidate.is_file():
-            return candidate
-    return None
-
-
-def local_files_fetcher(base_url: str) -> Any:
-    """A WeasyPrint URL fetcher that reads our static and media files from disk and fetches
-    nothing over the network (no request back to this server, no outside URL)."""
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    base = urlsplit(base_url)
-
-    class LocalFilesOnly(URLFetcher):  # type: ignore[misc]
-        def fetch(self, url: str, headers: Any = None) -> Any:
-            parts = urlsplit(url)
-            if parts.scheme == "data":
-                return super().fetch(url, headers)
-            if (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
-                raise ValueError(f"not a local resource: {url}")
-            path = local_path(unquote(parts.path))
-            if path is None:
-                raise ValueError(f"not found: {url}")
-            content_type = mimetypes.guess_type(str(path))[0] or "application/octet-stream"
-            return URLFetcherResponse(
-                url, body=path.read_bytes(), headers={"Content-Type": content_type}
-            )
-
-    return LocalFilesOnly()
-
-
 def render_board_pdf(request: HttpRequest, grid: Grid) -> bytes:
     """The board as an A4 PDF; WeasyPrint embeds the subset of Noto CJK the text uses."""
-    from weasyprint import HTML
-
-    html = render_to_string(
-        "web/board_sheet.html", {**board_context(request, grid), "pdf": True}, request=request
+    return render_pdf(
+        request, "web/board_sheet.html", {**board_context(request, grid), "pdf": True}
     )
-    base_url = request.build_absolute_uri("/")
-    return HTML(
-        string=html, base_url=base_url, url_fetcher=local_files_fetcher(base_url)
-    ).write_pdf()  # type: ignore[no-any-return]
 
 
 @answers_domain_errors

@@ -23,6 +23,7 @@ from gridgov.core.jurisdiction import get_scoped_or_404, scope_of
 from gridgov.web import queries
 from gridgov.web.forms import ACTION_FORMS, ActionForm
 from gridgov.web.navigation import queues_for
+from gridgov.web.queries.slips import slip_links
 from gridgov.web.views.common import add_domain_error, answers_domain_errors, map_config
 
 
@@ -80,6 +81,7 @@ def case_page_context(
     return {
         "case": case,
         "view": view,
+        "slips": slip_links(case),
         "action_forms": forms,
         "case_map": {
             "lon": case.lon,
