@@ -3,7 +3,8 @@ GeoJSON for maps, its coverage report, and point-to-grid lookups.
 
 Every grid lookup goes through `Grid.objects.visible_to(user)`, so a grid outside the caller's
 scope is a 404 with the same body as a missing one. Locating points is public (auth=None): the
-residents' report page needs it, and it reveals no more than the public boards do."""
+residents' report page needs it, and it reveals no more than the public boards do. Anonymous
+callers are throttled per address (429 with Retry-After); signed-in users are not."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from ninja.pagination import paginate
 from gridgov.core.errors import DomainError
 from gridgov.core.jurisdiction import get_scoped_or_404
 from gridgov.core.schemas import Pagination
+from gridgov.core.throttle import throttle
 from gridgov.grids.coverage import check_coverage
 from gridgov.grids.geometry import shapes_from_geojson
 from gridgov.grids.index import OUTSIDE, locate_points
@@ -41,6 +43,10 @@ from gridgov.grids.schemas import (
 router = Router(tags=["grids"])
 
 METRES_PER_DEGREE = 111_320.0
+# Per anonymous address and minute: a resident's report page locates a point or two per report;
+# a batch carries up to 10,000 points, so fewer batches.
+LOCATE_PER_MINUTE = 60
+LOCATE_BATCHES_PER_MINUTE = 10
 # A tolerance filters digitising slivers; one of a square kilometre or more would hide real gaps.
 MAX_TOLERANCE_M2 = 1_000_000.0
 
@@ -65,6 +71,11 @@ def _region_code(code: str) -> str:
     return short.ljust(12, "0")
 
 
+def _throttle_anonymous(request: HttpRequest, *, scope: str, per_minute: int) -> None:
+    if not request.user.is_authenticated:
+        throttle(request, scope=scope, limit=per_minute, per_seconds=60)
+
+
 def _filter_level(qs: GridQuerySet, level: str | None) -> GridQuerySet:
     if not level:
         return qs
@@ -83,12 +94,14 @@ def locate_one(
     lat: float = Query(..., ge=-90, le=90, description="纬度"),
     crs: Crs = "wgs84",
 ) -> dict[str, Any]:
+    _throttle_anonymous(request, scope="grids.locate", per_minute=LOCATE_PER_MINUTE)
     found = locate_points([lon], [lat], crs=crs)[0]
     return found.as_dict() if found is not None else OUTSIDE
 
 
 @router.post("/locate", response=LocateBatchOut, auth=None, exclude_none=True)
 def locate_batch(request: HttpRequest, body: LocateBatchIn) -> dict[str, Any]:
+    _throttle_anonymous(request, scope="grids.locate_batch", per_minute=LOCATE_BATCHES_PER_MINUTE)
     points = np.asarray(body.points, dtype=np.float64).reshape(-1, 2)
     lon, lat = points[:, 0], points[:, 1]
     valid = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)

@@ -14,6 +14,7 @@ from ninja.pagination import paginate
 
 from gridgov.core.jurisdiction import get_scoped_or_404, scope_of
 from gridgov.core.schemas import MAX_ID, Pagination
+from gridgov.core.throttle import throttle
 from gridgov.grids.models import Grid, Region
 from gridgov.people import services
 from gridgov.people.models import (
@@ -348,10 +349,17 @@ def end_liaison(request: HttpRequest, liaison_id: int, payload: EndIn) -> Liaiso
 # --- public board -------------------------------------------------------------------------------
 
 
+# Anonymous board reads per address and minute: a QR code scanned in the street is one read;
+# walking every code to harvest names and phones is not.
+BOARD_READS_PER_MINUTE = 60
+
+
 # PUBLIC by design: a grid's board (公示牌) is posted in the street with names, posts and phones
 # (seed 002: 向社会公示, 接受群众监督). It shows only what a board shows (services.grid_board).
 @router.get("/boards/{code}", response=BoardOut, auth=None)
 def board(request: HttpRequest, code: str) -> services.GridBoard:
+    if not request.user.is_authenticated:
+        throttle(request, scope="people.board", limit=BOARD_READS_PER_MINUTE, per_seconds=60)
     grid = get_scoped_or_404(
         Grid.objects.filter(is_active=True).select_related("level", "region"), code=code
     )

@@ -8,6 +8,15 @@ from gridgov.grids import services
 from gridgov.grids.tests import tiling
 
 
+@pytest.fixture(autouse=True)
+def fresh_throttle_counts() -> None:
+    """Public endpoints count anonymous requests per address in the cache: each test starts at
+    zero, whatever the tests before it in this process sent."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def tiled_regions(db: None) -> None:
     services.import_regions(files=[("regions.csv", tiling.REGIONS_CSV)])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import time_machine
 
 from gridgov.core import coords
 from gridgov.core.testing.town import (
@@ -325,3 +326,40 @@ def test_public_batch_locate_needs_no_csrf_token(town):
     response = post_json(client, f"{API}/locate", {"points": [list(INSIDE[UNIT_A1])]})
     assert response.status_code == 200
     assert response.json()["results"][0]["code"] == UNIT_A1
+
+
+# --- throttling of the public endpoints ---------------------------------------------------------
+
+NOON = "2026-03-02T04:00:00Z"  # time frozen: the minute window cannot roll over mid-test
+
+
+def test_anonymous_locate_gets_429_with_retry_after_past_60_a_minute(client, town):
+    from gridgov.grids.api import LOCATE_PER_MINUTE
+
+    point = {"lon": INSIDE[UNIT_A1][0], "lat": INSIDE[UNIT_A1][1]}
+    with time_machine.travel(NOON, tick=False):
+        statuses = [client.get(f"{API}/locate", point).status_code for _ in range(60)]
+        refused = client.get(f"{API}/locate", point)
+    assert LOCATE_PER_MINUTE == 60
+    assert statuses == [200] * 60
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "60"
+    assert "请求过于频繁" in refused.json()["detail"]
+
+
+def test_anonymous_batches_get_429_past_10_a_minute(client, town):
+    body = {"points": [list(INSIDE[UNIT_A1])] * 100}
+    with time_machine.travel(NOON, tick=False):
+        statuses = [post_json(client, f"{API}/locate", body).status_code for _ in range(10)]
+        refused = post_json(client, f"{API}/locate", body)
+    assert statuses == [200] * 10
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+
+
+def test_signed_in_callers_are_not_throttled(client_for, town):
+    client = client_for("worker_a1")
+    point = {"lon": INSIDE[UNIT_A1][0], "lat": INSIDE[UNIT_A1][1]}
+    with time_machine.travel(NOON, tick=False):
+        statuses = {client.get(f"{API}/locate", point).status_code for _ in range(70)}
+    assert statuses == {200}

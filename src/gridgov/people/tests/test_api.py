@@ -1,6 +1,7 @@
 import json
 
 import pytest
+import time_machine
 from django.test import Client, override_settings
 
 from gridgov.core.testing.town import UNIT_A1, UNIT_A2, UNIT_B1, VILLAGE_A
@@ -278,3 +279,23 @@ def test_board_of_unknown_or_inactive_grid_is_404(town):
     assert Client().get(f"{API}/boards/000000000000").status_code == 404
     Grid.objects.filter(code=UNIT_A2).update(is_active=False)
     assert Client().get(f"{API}/boards/{UNIT_A2}").status_code == 404
+
+
+def test_anonymous_board_reads_get_429_with_retry_after_past_60_a_minute(town):
+    from gridgov.people.api import BOARD_READS_PER_MINUTE
+
+    anonymous = Client()
+    with time_machine.travel("2026-03-02T04:00:30Z", tick=False):
+        statuses = [anonymous.get(f"{API}/boards/{UNIT_A1}").status_code for _ in range(60)]
+        refused = anonymous.get(f"{API}/boards/{UNIT_A1}")
+    assert BOARD_READS_PER_MINUTE == 60
+    assert statuses == [200] * 60
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "30"
+
+
+def test_signed_in_board_reads_are_not_throttled(client_for, town):
+    client = client_for("town_office")
+    with time_machine.travel("2026-03-02T04:00:30Z", tick=False):
+        statuses = {client.get(f"{API}/boards/{UNIT_A1}").status_code for _ in range(70)}
+    assert statuses == {200}
