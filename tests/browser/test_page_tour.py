@@ -43,6 +43,23 @@ def seed_cases(town: Town) -> Case:
     return services.dispatch_case(case=case, by=town.user("town_office"), to=town.env)
 
 
+def notify_everyone(town: Town, case: Case) -> None:
+    """A few inbox rows, read and unread, for the inbox pages."""
+    from gridgov.core.notify import mark_read, notify
+
+    for username in ("town_office", "worker_a1"):
+        user = town.user(username)
+        for kind, title in [
+            ("urge", f"催办:{case.title}"),
+            ("overdue", f"案件已超期:{case.title}"),
+            ("callback", "请回访群众:路边积存垃圾清理情况"),
+        ]:
+            last = notify(
+                user=user, kind=kind, title=title, body="请及时处理", url=f"/cases/{case.pk}/"
+            )
+        mark_read(notification=last, by=user)
+
+
 PAGES: list[tuple[str, str, str, str]] = [
     # (name, user, path, selector to wait for)
     ("login", "", "/login/", "form"),
@@ -61,6 +78,10 @@ PAGES: list[tuple[str, str, str, str]] = [
     ("phone-tasks", "worker_a1", "/m/tasks/", "h1"),
     ("phone-verify", "worker_a1", "/m/verify/", "h1"),
     ("phone-map", "worker_a1", "/m/map/", "#phone-map[data-ready='1']"),
+    ("inbox", "town_office", "/inbox/", "[data-inbox]"),
+    ("phone-inbox", "worker_a1", "/inbox/", "[data-inbox]"),
+    ("slip-assignment", "env_handler", "/cases/{case}/slips/assignment/{task}/", ".slip-sheet"),
+    ("slip-report", "env_handler", "/cases/{case}/slips/report/0/", ".slip-sheet"),
 ]
 
 
@@ -69,6 +90,8 @@ def test_main_pages_fit_the_screen_and_label_their_controls(
     open_page: Any, shot: Any, viewport: str
 ) -> None:
     case = seed_cases(Town())
+    task = case.tasks.get()
+    notify_everyone(Town(), case)
     width = 375 if viewport == "phone" else 1440
     pages: dict[str, Any] = {}
     for name, user, path, ready in PAGES:
@@ -77,7 +100,7 @@ def test_main_pages_fit_the_screen_and_label_their_controls(
                 user or None, viewport=viewport, geolocation=INSIDE[UNIT_A1]
             ).page
         page = pages[user]
-        page.goto(path.format(case=case.pk, code=case.tracking_code))
+        page.goto(path.format(case=case.pk, code=case.tracking_code, task=task.pk))
         page.wait_for_selector(ready)
         overflow = page.evaluate("document.documentElement.scrollWidth")
         assert overflow <= width, f"{name} is {overflow}px wide at {width}px"
