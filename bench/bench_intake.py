@@ -348,6 +348,8 @@ def run_one(db: str, seconds: float, clients: int, rounds: int) -> dict[str, Any
             "--pythonpath", str(REPO / "bench"),
             "--workers", "2", "--bind", f"127.0.0.1:{port}",
             "--log-level", "warning", "--keep-alive", "30",
+            # No shared control socket: a second gunicorn (a server, another bench) uses it.
+            "--no-control-socket",
         ],
         env=env,
         cwd=REPO,

@@ -23,6 +23,7 @@ from gridgov.cases.models import (
     MatterClass,
     MatterItem,
     MatterRoute,
+    StepLimit,
 )
 from gridgov.core.errors import ImportRejectedError
 
@@ -58,6 +59,16 @@ class MatterClassAdmin(admin.ModelAdmin):
 
 class CatalogueUploadForm(forms.Form):
     file = forms.FileField(label=_("事项清单 Excel 文件"))
+
+
+@admin.register(StepLimit)
+class StepLimitAdmin(admin.ModelAdmin):
+    """The time limits of the platform's own steps (accept, register and dispatch) per urgency;
+    the step clock of a case reads them when the step starts."""
+
+    list_display = ("step", "urgency", "minutes", "working_time")
+    list_editable = ("minutes", "working_time")
+    list_filter = ("step", "urgency")
 
 
 @admin.register(MatterItem)

@@ -190,7 +190,29 @@ class ClassifyForm(ActionForm):
         model_field(self, "item").queryset = _items_queryset()
 
 
+class CoHandlerWidget(forms.CheckboxSelectMultiple):
+    """A checkbox per co-handling department with a date beside it: that department's own
+    deadline (issue 3: each co-handler with its own sub-task and deadline); left empty, the
+    lead's deadline applies."""
+
+    option_template_name = "web/includes/co_handler_option.html"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.due_values: dict[str, str] = {}
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(name, value, *args, **kwargs)
+        option["due_name"] = f"{name}_due_{value}"
+        option["due"] = self.due_values.get(str(value), "")
+        return option
+
+
 class DispatchForm(ActionForm):
+    """Dispatch to a lead department and co-handlers. The rules (a date not in the past, a
+    co-handler other than the lead, days or a date) are the service's: its DomainError lands
+    on the field it names (web.views.cases.FIELD_ALIASES)."""
+
     department: forms.ModelChoiceField = forms.ModelChoiceField(  # type: ignore[type-arg]
         label=_("主办部门"), queryset=None, required=False, empty_label=_("按事项清单默认部门")
     )  # type: ignore[arg-type]
@@ -198,7 +220,8 @@ class DispatchForm(ActionForm):
         label=_("协办部门(联合处置)"),
         queryset=None,  # type: ignore[arg-type]
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=CoHandlerWidget,
+        help_text=_("可为协办部门填写各自的截止日期,留空则与主办期限相同"),
     )
     days = forms.IntegerField(
         label=_("办理时限(工作日)"),
@@ -218,6 +241,10 @@ class DispatchForm(ActionForm):
         qs = Department.objects.filter(pk__in=[d.pk for d in departments]).order_by("level", "code")
         model_field(self, "department").queryset = qs
         model_field(self, "co").queryset = qs
+        widget = cast(CoHandlerWidget, self.fields["co"].widget)
+        widget.due_values = {
+            str(d.pk): str(self.data.get(self._due_name(d.pk)) or "") for d in departments
+        }
         if self.case is not None and not self.is_bound:
             from gridgov.cases.catalogue import route_department
 
@@ -227,16 +254,26 @@ class DispatchForm(ActionForm):
             if default is not None and default.pk in {d.pk for d in departments}:
                 self.fields["department"].initial = default.pk
 
+    def _due_name(self, pk: int) -> str:
+        return f"{self.add_prefix('co')}_due_{pk}"
+
     def clean(self) -> dict[str, Any]:
+        """Pair each chosen co-handler with the date typed beside it (parsed here; whether the
+        date is allowed is for the service to say)."""
+        from gridgov.cases.services import CoHandler
+
         data = super().clean() or {}
-        if data.get("days") and data.get("due_on"):
-            self.add_error("due_on", _("时限和截止日期只能填写一项"))
-        due_on = data.get("due_on")
-        if due_on and due_on < timezone.localdate():
-            self.add_error("due_on", _("截止日期不能早于今天"))
-        lead = data.get("department")
-        if lead is not None and lead in (data.get("co") or []):
-            self.add_error("co", _("协办部门不能与主办部门相同"))
+        handlers = []
+        parse = forms.DateField(required=False, widget=DateInput())
+        for dept in data.get("co") or []:
+            raw = self.data.get(self._due_name(dept.pk)) or ""
+            try:
+                due_on = parse.clean(raw)
+            except forms.ValidationError:
+                self.add_error("co", _("%(dept)s 的截止日期格式不正确") % {"dept": dept.name})
+                continue
+            handlers.append(CoHandler(department=dept, due_on=due_on))
+        data["co"] = handlers
         return data
 
 

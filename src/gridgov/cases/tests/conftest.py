@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.cache import cache
 
 from gridgov.cases import intake
 from gridgov.cases.models import Case, Channel, MatterItem
@@ -22,6 +23,14 @@ MONDAY = dt.datetime(2026, 6, 8, 9, 0, tzinfo=SHANGHAI)
 @pytest.fixture(autouse=True)
 def api_only_urls(settings):
     settings.ROOT_URLCONF = "gridgov.cases.tests.urls"
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Throttle counters live in the cache: each test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

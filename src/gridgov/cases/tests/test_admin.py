@@ -60,3 +60,17 @@ def test_cases_are_read_only_in_the_admin(admin_client, report):
     )
     assert Case.objects.get(pk=case.pk).title == case.title
     assert response.status_code == 403
+
+
+def test_step_limits_are_edited_in_the_admin(admin_client):
+    from gridgov.cases.models import StepLimit
+
+    assert admin_client.get(reverse("admin:cases_steplimit_changelist")).status_code == 200
+    row = StepLimit.objects.get(step="dispatch", urgency="ordinary")
+    assert (row.minutes, row.working_time) == (30, True)
+    response = admin_client.post(
+        reverse("admin:cases_steplimit_change", args=[row.pk]),
+        {"step": "dispatch", "urgency": "ordinary", "minutes": 45, "working_time": "on"},
+    )
+    assert response.status_code == 302
+    assert StepLimit.objects.get(pk=row.pk).minutes == 45

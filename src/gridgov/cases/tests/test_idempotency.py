@@ -8,7 +8,6 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from django.core.cache import cache
 
 from gridgov.cases import intake
 from gridgov.cases.models import Case, CaseEvent, Channel, EventKind, MatterItem
@@ -17,11 +16,6 @@ from gridgov.core.testing.town import INSIDE, UNIT_A1, UNIT_B1
 
 URL = "/api/v1/cases/public"
 pytestmark = pytest.mark.usefixtures("clock")
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle():
-    cache.clear()
 
 
 def resident(description="小区门口垃圾堆积", point=INSIDE[UNIT_A1], **extra):

@@ -321,3 +321,36 @@ def test_leader_cannot_report(town, client_for):
     data = {"description": "x", "lon": str(lon), "lat": str(lat)}
     assert client_for("leader").post("/api/v1/cases/", data=data).status_code == 403
     assert client_for("worker_a1").post("/api/v1/cases/", data=data).status_code == 201
+
+
+@pytest.mark.parametrize("action", ["urge", "supervise"])
+def test_urging_and_supervising_go_down_the_levels_never_up(town, client_for, action):
+    """A village may urge the cases its own platform holds, the town those of its villages too,
+    but a village may not urge or supervise a case the town holds (issue 3 review)."""
+    case = services.accept_case(case=_report(town), by=town.user("village_a"))  # at the village
+    for role, expected in (
+        ("village_a", 200),
+        ("town_office", 200),
+        ("admin", 200),
+        ("worker_a1", 403),
+        ("leader", 403),
+    ):
+        response = client_for(role).post(
+            f"/api/v1/cases/{case.pk}/{action}",
+            data=json.dumps({"note": "请加快"}),
+            content_type="application/json",
+        )
+        assert response.status_code == expected, (role, response.content)
+    at_town = services.escalate_case(case=case, by=town.user("village_a"), note="上报")
+    response = client_for("village_a").post(
+        f"/api/v1/cases/{at_town.pk}/{action}",
+        data=json.dumps({"note": "请加快"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    assert action not in services.allowed_actions(
+        Case.objects.get(pk=at_town.pk), town.user("village_a")
+    )
+    assert action in services.allowed_actions(
+        Case.objects.get(pk=at_town.pk), town.user("town_office")
+    )
