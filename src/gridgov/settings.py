@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "django_tasks",
     "django_tasks_db",
+    "auditlog",
     "gridgov.core",
     "gridgov.grids",
     "gridgov.people",

@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.core.errors import DomainError
 from gridgov.core.jurisdiction import scope_of
 from gridgov.grids import services
-from gridgov.grids.models import Grid, GridLevel, Region
+from gridgov.grids.audit import AuditedAdminMixin
+from gridgov.grids.models import Grid, GridLevel, ImportRun, Region
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -35,8 +36,9 @@ def _as_validation_error(exc: DomainError, form: forms.BaseForm) -> ValidationEr
     return ValidationError(exc.message)
 
 
-class PlatformAdminOnly(admin.ModelAdmin):
-    """Grids and regions are the ground every scope stands on: platform admins edit them."""
+class PlatformAdminOnly(AuditedAdminMixin, admin.ModelAdmin):
+    """Grids and regions are the ground every scope stands on: platform admins edit them. Every
+    save is attributed to the admin in the change log (grids.audit)."""
 
     def _is_admin(self, request: HttpRequest) -> bool:
         return scope_of(request.user).is_admin
@@ -235,3 +237,31 @@ class GridAdmin(PlatformAdminOnly):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Grid]) -> None:
         for grid in queryset.order_by("-path"):
             self.delete_model(request, grid)
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(PlatformAdminOnly):
+    """The record of every import (who, which file, what it did): read only."""
+
+    list_display = [
+        "started_at",
+        "kind",
+        "file_name",
+        "by",
+        "origin",
+        "dry_run",
+        "created",
+        "updated",
+        "unchanged",
+        "warnings",
+    ]
+    list_filter = ["kind", "origin", "dry_run"]
+    search_fields = ["file_name", "by__username"]
+    list_select_related = ["by"]
+    date_hierarchy = "started_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

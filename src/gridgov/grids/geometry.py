@@ -7,6 +7,7 @@ are exact on the sphere and shapes are barely distorted at the scale of a town o
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import dataclass
@@ -53,6 +54,14 @@ def to_geojson(geom: BaseGeometry) -> dict[str, Any]:
     """GeoJSON with lists (not tuples), so it round-trips through JSONField unchanged."""
     result: dict[str, Any] = _listify(mapping(geom))
     return result
+
+
+def boundary_digest(geojson: dict[str, Any] | None) -> str:
+    """16 hex digits of SHA-256 over the canonical JSON of a stored boundary ("" for none)."""
+    if geojson is None:
+        return ""
+    text = json.dumps(geojson, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _listify(value: Any) -> Any:

@@ -61,6 +61,7 @@ BOUNDARY_FIELDS = (
     "label_lon",
     "label_lat",
     "area_m2",
+    "boundary_hash",
 )
 
 Action = Literal["create", "update", "unchanged"]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -134,6 +135,8 @@ class Grid(TreeNode):
     label_lon = models.FloatField(null=True, blank=True, editable=False)
     label_lat = models.FloatField(null=True, blank=True, editable=False)
     area_m2 = models.FloatField(_("面积(平方米)"), null=True, blank=True, editable=False)
+    # A short digest of the boundary: the change log keeps it instead of the polygon itself.
+    boundary_hash = models.CharField(_("边界摘要"), max_length=16, blank=True, editable=False)
     households = models.PositiveIntegerField(_("户数"), default=0)
     population = models.PositiveIntegerField(_("人口"), default=0)
     tier = models.PositiveSmallIntegerField(
@@ -195,3 +198,48 @@ class GridRevision(models.Model):
 
     def __str__(self) -> str:
         return f"r{self.revision}"
+
+
+class ImportKind(models.TextChoices):
+    REGIONS = "regions", _("行政区划")
+    GRIDS = "grids", _("网格")
+
+
+class ImportOrigin(models.TextChoices):
+    CLI = "cli", _("命令行")
+    ADMIN = "admin", _("管理后台")
+    API = "api", _("接口")
+
+
+class ImportRun(models.Model):
+    """One import of regions or grids (导入记录): who ran it, on which file, with what result.
+    Imports write in bulk, which the row-by-row change log does not see."""
+
+    kind = models.CharField(_("类别"), max_length=16, choices=ImportKind.choices)
+    origin = models.CharField(
+        _("来源"), max_length=8, choices=ImportOrigin.choices, default=ImportOrigin.CLI
+    )
+    file_name = models.CharField(_("文件"), max_length=500)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    started_at = models.DateTimeField(_("开始时间"))
+    finished_at = models.DateTimeField(_("结束时间"))
+    dry_run = models.BooleanField(_("试运行"), default=False)
+    created = models.PositiveIntegerField(_("新建"), default=0)
+    updated = models.PositiveIntegerField(_("更新"), default=0)
+    unchanged = models.PositiveIntegerField(_("未变"), default=0)
+    warnings = models.PositiveIntegerField(_("警告"), default=0)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        verbose_name = _("导入记录")
+        verbose_name_plural = _("导入记录")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.file_name} · {self.started_at:%Y-%m-%d %H:%M}"

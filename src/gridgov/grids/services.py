@@ -3,7 +3,9 @@ subtree, the derived bbox/label/area columns, and bumps `GridRevision` in the sa
 so the spatial index of every process rebuilds itself on its next lookup (no restart).
 
 `by` is the acting user; `by=None` is the system (the command line, the demo builder). The
-admin and the command line are the only writers; both are for platform administrators."""
+admin and the command line are the only writers; both are for platform administrators. Every
+write records who made it: `@audited` makes `by` the actor of the change log (grids.audit), and
+each import writes an ImportRun (imports write in bulk, which the change log does not see)."""
 
 from __future__ import annotations
 
@@ -18,8 +20,10 @@ from django.utils.translation import gettext as _
 from shapely.geometry.base import BaseGeometry
 
 from gridgov.core.errors import DomainError
+from gridgov.grids.audit import audited
 from gridgov.grids.geometry import (
     GeometryError,
+    boundary_digest,
     summarise,
     to_geojson,
     to_shape,
@@ -31,6 +35,9 @@ from gridgov.grids.models import (
     Grid,
     GridLevel,
     GridRevision,
+    ImportKind,
+    ImportOrigin,
+    ImportRun,
     Region,
     RegionLevel,
 )
@@ -91,6 +98,7 @@ def current_grid_version() -> tuple[int, Any]:
 
 
 @transaction.atomic
+@audited
 def create_region(
     *,
     code: str,
@@ -157,6 +165,7 @@ def apply_boundary(grid: Grid, geom: BaseGeometry | dict[str, Any] | None) -> No
         grid.boundary = None
         grid.min_lon = grid.min_lat = grid.max_lon = grid.max_lat = None
         grid.label_lon = grid.label_lat = grid.area_m2 = None
+        grid.boundary_hash = ""
         return
     shp = to_shape(geom) if isinstance(geom, dict) else geom
     problem = validity_problem(shp)
@@ -168,9 +177,11 @@ def apply_boundary(grid: Grid, geom: BaseGeometry | dict[str, Any] | None) -> No
     grid.max_lon, grid.max_lat = summary.max_lon, summary.max_lat
     grid.label_lon, grid.label_lat = summary.label_lon, summary.label_lat
     grid.area_m2 = summary.area_m2
+    grid.boundary_hash = boundary_digest(grid.boundary)
 
 
 @transaction.atomic
+@audited
 def create_grid(
     *,
     code: str,
@@ -265,6 +276,7 @@ KEEP: Any = object()
 
 
 @transaction.atomic
+@audited
 def update_grid(
     grid: Grid,
     *,
@@ -312,6 +324,7 @@ def update_grid(
 
 
 @transaction.atomic
+@audited
 def delete_grid(grid: Grid, *, by: AbstractBaseUser | None = None) -> None:
     """Delete a grid without children (a grid with children is split or merged first; rows of
     other apps that point to it protect it)."""
@@ -327,6 +340,7 @@ def delete_grid(grid: Grid, *, by: AbstractBaseUser | None = None) -> None:
 
 
 @transaction.atomic
+@audited
 def update_region(
     region: Region,
     *,
@@ -376,17 +390,21 @@ class RegionImportResult:
 
 
 @transaction.atomic
+@audited
 def import_regions(
     *,
     files: Sequence[tuple[str, bytes]],
     by: AbstractBaseUser | None = None,
     dry_run: bool = False,
+    origin: str = ImportOrigin.CLI,
 ) -> RegionImportResult:
-    """Import region CSV files as one run (see region_import); all or nothing."""
+    """Import region CSV files as one run (see region_import); all or nothing. The run is
+    recorded as an ImportRun (renamed and moved regions count as updated)."""
+    started_at = timezone.now()
     plan: RegionImportPlan = read_region_files(files)
     if not dry_run:
         apply_region_plan(plan)
-    return RegionImportResult(
+    result = RegionImportResult(
         created=len(plan.created),
         renamed=len(plan.renamed),
         moved=len(plan.moved),
@@ -395,9 +413,23 @@ def import_regions(
         warnings=plan.warnings,
         dry_run=dry_run,
     )
+    record_import(
+        kind=ImportKind.REGIONS,
+        file_name=", ".join(name for name, _data in files),
+        by=by,
+        origin=origin,
+        started_at=started_at,
+        dry_run=dry_run,
+        created=result.created,
+        updated=result.renamed + result.moved,
+        unchanged=result.unchanged,
+        warnings=len(result.warnings),
+    )
+    return result
 
 
 @transaction.atomic
+@audited
 def import_grids(
     *,
     data: bytes,
@@ -406,11 +438,55 @@ def import_grids(
     dry_run: bool = False,
     create_levels: bool = False,
     repair: bool = False,
+    origin: str = ImportOrigin.CLI,
 ) -> GridImportPlan:
     """Import or update grids from a GeoJSON FeatureCollection (see grid_import); all or
-    nothing. Returns the plan: what was (or, with dry_run, would be) created and updated."""
+    nothing. Returns the plan: what was (or, with dry_run, would be) created and updated. The
+    run is recorded as an ImportRun."""
+    started_at = timezone.now()
     plan = plan_grid_import(data, source=source, create_levels=create_levels, repair_invalid=repair)
     if not dry_run and (plan.new_levels or plan.count("create") or plan.count("update")):
         apply_grid_plan(plan)
         bump_grid_revision()
+    record_import(
+        kind=ImportKind.GRIDS,
+        file_name=source,
+        by=by,
+        origin=origin,
+        started_at=started_at,
+        dry_run=dry_run,
+        created=plan.count("create"),
+        updated=plan.count("update"),
+        unchanged=plan.count("unchanged"),
+        warnings=len(plan.warnings),
+    )
     return plan
+
+
+def record_import(
+    *,
+    kind: str,
+    file_name: str,
+    by: AbstractBaseUser | None,
+    origin: str,
+    started_at: Any,
+    dry_run: bool,
+    created: int,
+    updated: int,
+    unchanged: int,
+    warnings: int,
+) -> ImportRun:
+    """The ImportRun row of an import, written in the import's own transaction."""
+    return ImportRun.objects.create(
+        kind=kind,
+        origin=origin,
+        file_name=file_name[:500],
+        by_id=by.pk if by is not None and by.is_authenticated else None,
+        started_at=started_at,
+        finished_at=timezone.now(),
+        dry_run=dry_run,
+        created=created,
+        updated=updated,
+        unchanged=unchanged,
+        warnings=warnings,
+    )

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.errors import DomainError
+from gridgov.grids.audit import AuditedAdminMixin
 from gridgov.people import services
 from gridgov.people.models import Department, Jurisdiction, Liaison, Post, PostDuty, Staff
 from gridgov.people.permissions import is_platform_admin
@@ -26,8 +27,9 @@ def as_validation_error(exc: DomainError, form: forms.BaseForm) -> ValidationErr
     return ValidationError(exc.message)
 
 
-class PlatformAdminOnly(admin.ModelAdmin):
-    """Pages open to platform admins (superusers or the admin role), scoped like the API."""
+class PlatformAdminOnly(AuditedAdminMixin, admin.ModelAdmin):
+    """Pages open to platform admins (superusers or the admin role), scoped like the API. Every
+    save is attributed to the admin in the change log (grids.audit)."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return bool(is_platform_admin(request.user))

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.core.errors import DomainError
 from gridgov.core.jurisdiction import Role, forget_scope
+from gridgov.grids.audit import audited
 from gridgov.grids.models import Grid, Region
 from gridgov.people.models import Department, Jurisdiction, Staff
 from gridgov.people.permissions import require
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 
 @transaction.atomic
+@audited
 def create_user(
     *,
     username: str,
@@ -115,6 +117,7 @@ def deactivate_grant(grant: Jurisdiction) -> None:
 
 
 @transaction.atomic
+@audited
 def grant_role(
     *,
     user: User,
@@ -136,6 +139,7 @@ def grant_role(
 
 
 @transaction.atomic
+@audited
 def revoke_role(*, grant: Jurisdiction, by: User | None = None) -> None:
     require(by, "people.grant_roles")
     if not grant.active:

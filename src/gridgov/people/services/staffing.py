@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.core.errors import DomainError
 from gridgov.core.jurisdiction import Role
+from gridgov.grids.audit import audited
 from gridgov.grids.models import Grid, Region
 from gridgov.people.models import (
     DEPARTMENT_POST_KINDS,
@@ -48,6 +49,7 @@ def _check_department_fields(*, name: str, kind: str, level: str) -> None:
 
 
 @transaction.atomic
+@audited
 def create_department(
     *,
     code: str,
@@ -83,6 +85,7 @@ def create_department(
 
 
 @transaction.atomic
+@audited
 def update_department(
     department: Department,
     *,
@@ -138,6 +141,7 @@ class PostSpec:
 
 
 @transaction.atomic
+@audited
 def create_staff(
     *,
     name: str,
@@ -199,6 +203,7 @@ def check_staff_department(staff: Staff, department: Department | None) -> None:
 
 
 @transaction.atomic
+@audited
 def update_staff(
     staff: Staff,
     *,
@@ -234,6 +239,7 @@ def update_staff(
 
 
 @transaction.atomic
+@audited
 def deactivate_staff(staff: Staff, *, on: dt.date | None = None, by: User | None) -> Staff:
     """A person leaves: their posts and liaisons end, and their log-in loses every role."""
     require(by, "people.manage_staff", staff)
@@ -332,6 +338,7 @@ def check_post_is_free(
 
 
 @transaction.atomic
+@audited
 def assign_post(
     *,
     staff: Staff,
@@ -368,6 +375,7 @@ def assign_post(
 
 
 @transaction.atomic
+@audited
 def update_post(
     post: Post,
     *,
@@ -389,6 +397,7 @@ def update_post(
 
 
 @transaction.atomic
+@audited
 def end_post(post: Post, *, on: dt.date | None = None, by: User | None) -> Post:
     """Relieve a person of a post (离任) from a date; the row stays for the record."""
     require(by, "people.manage_post", post)
@@ -402,6 +411,7 @@ def end_post(post: Post, *, on: dt.date | None = None, by: User | None) -> Post:
 
 
 @transaction.atomic
+@audited
 def move_post(post: Post, *, to_grid: Grid, on: dt.date | None = None, by: User | None) -> Post:
     """Move a person's grid post to another grid (调整网格): the old post ends, a new one starts
     the same day, and a worker's or operator's log-in scope follows them."""
@@ -456,6 +466,7 @@ def check_liaison(*, staff: Staff, kind: str, grid: Grid | None, region: Region 
 
 
 @transaction.atomic
+@audited
 def add_liaison(
     *,
     staff: Staff,
@@ -484,6 +495,7 @@ def add_liaison(
 
 
 @transaction.atomic
+@audited
 def end_liaison(liaison: Liaison, *, on: dt.date | None = None, by: User | None) -> Liaison:
     require(by, "people.manage_liaison", liaison)
     if liaison.ended_on is not None:
