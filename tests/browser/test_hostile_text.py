@@ -78,7 +78,7 @@ def test_hostile_titles_and_grid_names_show_as_text_everywhere(open_page: Any, s
     page.wait_for_selector("#command-centre[data-figures='1']")
     page.evaluate(
         """() => Object.values(window.gridgovCommand.map._layers)
-             .filter(l => l.getPopup && l.getPopup()).forEach(l => l.openPopup())"""
+             .filter(l => l.gridgovMarker).forEach(l => l.fire("click", {}, true))"""
     )
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()

@@ -73,7 +73,10 @@ def town_data() -> list[str]:
     """Every text value stored in the database that contains Chinese: the town's own data,
     longest first so that a long name is removed before a shorter name inside it."""
     values: set[str] = set(ON_PURPOSE)
-    for label in ("grids", "people", "cases", "core"):
+    # auditlog keeps each object's text as it was written (in the language of the moment).
+    labels = ["grids", "people", "cases", "core"]
+    labels += ["auditlog"] if apps.is_installed("auditlog") else []
+    for label in labels:
         for model in apps.get_app_config(label).get_models():
             if model._meta.label_lower in NOT_DATA:
                 continue
