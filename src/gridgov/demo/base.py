@@ -54,6 +54,9 @@ DISTRICT_HOUSEHOLDS = 530_160
 
 # The cast of core/testing/town.py, in the order it is printed.
 CAST = ("admin", "town_office", "village_a", "worker_a1", "worker_b1", "env_handler", "leader")
+# Log-ins printed one by one after the cast: the county level the town escalates to (town demo)
+# and the district's own operator (district demo).
+FEATURED = (*CAST, "county_office", "county_leader", "district_office")
 
 
 # --- shared pieces ------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from gridgov.core.testing.town import PASSWORD
 from gridgov.demo.base import (
     CAST,
     DISTRICT_ROOT,
+    FEATURED,
     ROOTS,
     SCALES,
     TOWN_FRAME,
@@ -62,6 +63,7 @@ from gridgov.people.models import (
 __all__ = [
     "CAST",
     "DISTRICT_ROOT",
+    "FEATURED",
     "SCALES",
     "TOWN_FRAME",
     "TOWN_ROOT",
@@ -212,8 +214,9 @@ def summarise_demo(scale: str, *, built: bool, seconds: float = 0.0) -> DemoSumm
 
 
 def demo_logins() -> list[DemoLogin]:
-    """Every active grant, the cast first, then by role and user name."""
-    rank = {name: i for i, name in enumerate(CAST)}
+    """Every active grant, the featured log-ins first (the cast, then the county's), then by
+    role and user name."""
+    rank = {name: i for i, name in enumerate(FEATURED)}
     roles = {role: i for i, role in enumerate(Role.values)}
     rows = Jurisdiction.objects.filter(active=True).select_related(
         "user", "grid", "region", "department"
@@ -230,7 +233,7 @@ def demo_logins() -> list[DemoLogin]:
             scope = "全部"
         logins.append(DemoLogin(row.user.username, row.role, str(row.get_role_display()), scope))
     return sorted(
-        logins, key=lambda x: (rank.get(x.username, len(CAST)), roles[x.role], x.username)
+        logins, key=lambda x: (rank.get(x.username, len(FEATURED)), roles[x.role], x.username)
     )
 
 

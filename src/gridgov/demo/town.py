@@ -171,10 +171,12 @@ class TownBuilder(DemoBuilder):
                     LiaisonKind.LEADER, f"{leader.title}分包{station.name}", grid=station.code
                 )
             )
-        county_leader = self.person("市中区委副书记")
+        # The district leader answering for the town also reads the whole county (领导只读).
+        county_leader = self.person("市中区委副书记", username="county_leader")
         county_leader.liaisons.append(
             LiaisonPlan(LiaisonKind.LEADER, "区领导分包齐村镇", region=town_region.code)
         )
+        county_leader.grants.append(GrantPlan(Role.LEADER, region=county.code))
 
         # Department staff; some are embedded down into the stations (下沉人员, seed 002).
         embedded: list[tuple[PersonPlan, str]] = []
@@ -201,7 +203,9 @@ class TownBuilder(DemoBuilder):
                 )
             )
 
-        # One leader, three members in every station (一长三员, seed 004).
+        # One leader, three members in every station (一长三员, seed 004): 工作站站长 (grid
+        # leader, the village party secretary), 网格信息管理员 (full-time worker, who holds the
+        # station's log-in), 网格信息协管员 (assistant), 网格信息志愿员 (volunteer).
         for i, station in enumerate(stations):
             username = "village_a" if i == 0 else f"station_{station.code[-3:]}"
             for post_kind, title in ONE_LEADER_THREE_MEMBERS:
@@ -244,3 +248,16 @@ class TownBuilder(DemoBuilder):
                 informant.posts.append(
                     PostPlan(PostKind.INFORMANT, "信息员", grid=unit.code, is_public=False)
                 )
+
+        # The county's grid centre takes in what the town cannot handle (逐级上报, seed 002) and
+        # dispatches it to the county bureaus. Its operator's scope is the county region: the
+        # cases app reads a region scope as that region's platform. Planned last, so the names
+        # drawn for everyone above stay as they were.
+        county_grid = f"{county.code[:6]}-GRID"
+        county_office = self.person(
+            "区网格中心值班长", department=county_grid, username="county_office"
+        )
+        county_office.posts.append(
+            PostPlan(PostKind.HANDLER, "区网格中心值班长", department=county_grid)
+        )
+        county_office.grants.append(GrantPlan(Role.OFFICE, region=county.code))

@@ -172,7 +172,8 @@ class Staff(models.Model):
 
 
 class PostKind(models.TextChoices):
-    """Posts bound to a grid or department (定岗); 004's 一长三员 maps onto the first four."""
+    """Posts bound to a grid or department (定岗). Seed 004's 一长三员 uses four of them, not
+    the first four: grid_leader, worker_full, assistant and volunteer (ONE_LEADER_THREE_MEMBERS)."""
 
     GRID_LEADER = "grid_leader", _("网格长")
     WORKER_FULL = "worker_full", _("专职网格员")
@@ -203,7 +204,10 @@ GRID_POST_KINDS = frozenset(
 DEPARTMENT_POST_KINDS = frozenset({PostKind.HANDLER, PostKind.DEPARTMENT_HEAD})
 
 # Seed 004's "one leader, three members" (一长三员) of every station, as post kinds; the local
-# title is kept in Post.title.
+# title is kept in Post.title: 工作站站长 is the grid leader, 网格信息管理员 the full-time
+# worker (who enters the team's information into the system), 网格信息协管员 the assistant and
+# 网格信息志愿员 the volunteer. Part-time workers, embedded officers and informants are not
+# part of the pattern.
 ONE_LEADER_THREE_MEMBERS = (
     (PostKind.GRID_LEADER, "工作站站长"),
     (PostKind.WORKER_FULL, "网格信息管理员"),

@@ -26,7 +26,7 @@ from gridgov.demo.builder import (
 )
 from gridgov.demo.layout import reading_order
 from gridgov.grids.geometry import EqualArea, to_shape
-from gridgov.grids.models import Grid
+from gridgov.grids.models import Grid, Region
 from gridgov.people.models import (
     ONE_LEADER_THREE_MEMBERS,
     Department,
@@ -190,6 +190,60 @@ def test_the_test_cast_logs_into_the_demo_with_its_roles(demo):
     assert {x.role for x in demo.logins} == set(Role.values)
 
 
+def test_the_county_has_a_grid_office_operator_and_a_leader(demo):
+    county = Region.objects.get(code="370402000000")
+    office = Jurisdiction.objects.get(user__username="county_office", active=True)
+    assert (office.role, office.region, office.grid, office.department) == (
+        Role.OFFICE,
+        county,
+        None,
+        None,
+    )
+    assert office.user.staff.department.code == "370402-GRID"
+    leader = Jurisdiction.objects.get(user__username="county_leader", active=True)
+    assert (leader.role, leader.region) == (Role.LEADER, county)
+    logins = [x.username for x in demo.logins]
+    assert logins[: len(CAST) + 2] == [*CAST, "county_office", "county_leader"]
+
+
+def test_a_case_escalated_to_the_county_is_dispatched_by_the_county_office(demo):
+    """village → town → county (逐级上报, seed 002), then the county's grid centre dispatches it
+    to a county bureau, whose handler signs for it: no step needs the platform admin."""
+    from django.core.exceptions import PermissionDenied
+
+    from gridgov.cases import services as cases
+    from gridgov.cases.intake import report_case
+    from gridgov.cases.models import Case, CaseState, Channel, MatterItem, PlatformLevel
+
+    users = {u.username: u for u in get_user_model().objects.all()}
+    unit = Grid.objects.get(code="370402103201001")
+    case = report_case(
+        by=users["worker_a1"],
+        channel=Channel.PATROL,
+        item=MatterItem.objects.get(code="0301"),
+        description="村口新建违法建筑,村里制止无效",
+        lon=unit.label_lon,
+        lat=unit.label_lat,
+    ).case
+    case = cases.accept_case(case=case, by=users["village_a"])
+    case = cases.escalate_case(case=case, by=users["village_a"], note="超出村级职责")
+    case = cases.escalate_case(case=case, by=users["town_office"], note="需区直部门处理")
+    assert (case.level, case.level_region.code) == (PlatformLevel.COUNTY, "370402000000")
+
+    county_office = users["county_office"]
+    assert Case.objects.visible_to(county_office).filter(pk=case.pk).exists()
+    bureau = Department.objects.get(code="370402-URBAN")
+    with pytest.raises(PermissionDenied):  # the town no longer holds the case
+        cases.dispatch_case(case=case, by=users["town_office"], to=bureau)
+    with pytest.raises(PermissionDenied):  # the county leader reads, does not act
+        cases.dispatch_case(case=case, by=users["county_leader"], to=bureau)
+    assert Case.objects.visible_to(users["county_leader"]).filter(pk=case.pk).exists()
+    case = cases.dispatch_case(case=case, by=county_office, to=bureau, days=5)
+    assert (case.state, case.department) == (CaseState.DISPATCHED, bureau)
+    case = cases.handle_case(case=case, by=users["county_urban_handler"])
+    assert case.state == CaseState.HANDLING
+
+
 def test_demo_users_see_their_part_of_the_town(demo):
     client = Client()
     client.force_login(get_user_model().objects.get(username="worker_b1"))
@@ -268,8 +322,9 @@ def test_demo_command_prints_the_log_ins_and_does_not_serve(db):
     call_command("demo", "--no-serve", "--reset", "--no-cases", stdout=out)
     text = out.getvalue()
     assert "齐村镇 (370402103000)" in text
-    for username in CAST:
-        assert username in text
+    for username in (*CAST, "county_office", "county_leader"):
+        assert f"  {username} " in text
+    assert "区划 市中区 (370402000000)" in text or "市中区 (370402000000)" in text
     assert PASSWORD in text
     out = io.StringIO()
     call_command("demo", "--no-serve", stdout=out)

@@ -102,6 +102,17 @@ def test_one_leader_three_members_of_seed_004_fit_one_grid(town):
     assert [p.post for p in board.people][:1] == ["工作站站长"]
 
 
+def test_the_post_kinds_docstring_names_the_kinds_one_leader_three_members_uses():
+    """The documentation says exactly what seed 004's pattern maps to (it once said "the first
+    four" kinds, which include part-time workers and embedded officers instead)."""
+    doc = " ".join((PostKind.__doc__ or "").split())
+    used = [kind.value for kind, _title in ONE_LEADER_THREE_MEMBERS]
+    assert used == ["grid_leader", "worker_full", "assistant", "volunteer"]
+    for kind in PostKind:
+        assert (kind.value in doc) == (kind.value in used), kind.value
+    assert "not the first four" in doc
+
+
 def test_embedded_officer_belongs_to_own_department(town):
     officer = new_staff(department=town.police)
     post = services.assign_post(staff=officer, kind=PostKind.EMBEDDED_OFFICER, grid=town.village_b)

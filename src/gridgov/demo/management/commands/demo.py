@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from gridgov.core.errors import DomainError
-from gridgov.demo.builder import CAST, SCALES, DemoSummary, build_demo
+from gridgov.demo.builder import FEATURED, SCALES, DemoSummary, build_demo
 
 
 class Command(BaseCommand):
@@ -73,13 +73,13 @@ class Command(BaseCommand):
         )
         out.write("")
         out.write(_("登录名(密码均为 %(password)s):") % {"password": s.password})
-        cast = [x for x in s.logins if x.username in CAST]
-        width = max((len(x.username) for x in cast), default=12) + 2
-        for login in cast:
+        featured = [x for x in s.logins if x.username in FEATURED]
+        width = max((len(x.username) for x in featured), default=12) + 2
+        for login in featured:
             out.write(f"  {login.username:<{width}}{login.role_label} · {login.scope}")
         others: dict[str, list[str]] = defaultdict(list)
         for login in s.logins:
-            if login.username not in CAST:
+            if login.username not in FEATURED:
                 others[login.role_label].append(login.username)
         for label, usernames in others.items():
             shown = ", ".join(usernames[:4]) + (" …" if len(usernames) > 4 else "")
