@@ -76,8 +76,11 @@ def build(cases: int) -> None:
         "contact_phone", "due_at", "due_provisional", "limit_value", "limit_unit",
         "limit_started_at", "warn_at", "result", "closure_type", "closed_level", "closed_at",
         "satisfaction", "reopen_count", "rework_count", "urge_count", "supervise_count",
-        "created_at", "updated_at",
+        "created_at", "updated_at", "idempotency_fingerprint", "step", "step_due_at",
     ]  # fmt: skip
+    # The platform step a waiting case owes (cases.models.STEP_OF_STATE), due 30 min on.
+    steps = {"reported": "accept", "accepted": "dispatch", "registered": "dispatch",
+             "returned": "dispatch"}  # fmt: skip
     open_states = sorted(OPEN_STATES)
     channels = ["patrol"] * 6 + ["resident"] * 2 + ["hotline", "department"]
     started = time.monotonic()
@@ -126,6 +129,8 @@ def build(cases: int) -> None:
                     region, "", "", due_at, False, days, "workdays", created,
                     due_at - dt.timedelta(days=days * 0.28) if due_at else None, "",
                     closed[1], closed[2], closed[0], closed[3], 0, 0, 0, 0, created, created,
+                    "", steps.get(state, ""),
+                    created + dt.timedelta(minutes=30) if state in steps else None,
                 )
             )  # fmt: skip
             if n and n % 200_000 == 0:

@@ -8,12 +8,14 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.cases import catalogue
+from gridgov.cases.deadlines import forget_step_limits
 from gridgov.cases.models import (
     Case,
     CaseAttachment,
@@ -69,6 +71,21 @@ class StepLimitAdmin(admin.ModelAdmin):
     list_display = ("step", "urgency", "minutes", "working_time")
     list_editable = ("minutes", "working_time")
     list_filter = ("step", "urgency")
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        forget_step_limits()
+        transaction.on_commit(forget_step_limits)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        forget_step_limits()
+        transaction.on_commit(forget_step_limits)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        super().delete_queryset(request, queryset)
+        forget_step_limits()
+        transaction.on_commit(forget_step_limits)
 
 
 @admin.register(MatterItem)

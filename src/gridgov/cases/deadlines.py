@@ -4,7 +4,10 @@ turns calendar failures into errors a person can act on."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import threading
+import time
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -122,6 +125,33 @@ class StepDue:
     warn_at: dt.datetime
 
 
+# The step limits, read once per STEP_LIMITS_TTL seconds in each process: every report starts a
+# step clock, and a query per report for six rows that change a few times a year is waste. An
+# edit in the admin clears this process's copy at once; other workers see it within the TTL.
+STEP_LIMITS_TTL = 30.0
+_step_limits: tuple[float, dict[tuple[str, str], tuple[int, bool]]] | None = None
+_step_limits_lock = threading.Lock()
+
+
+def step_limits() -> dict[tuple[str, str], tuple[int, bool]]:
+    """(step, urgency) → (minutes, working time only), from the StepLimit rows."""
+    global _step_limits
+    cached = _step_limits
+    if cached is not None and time.monotonic() - cached[0] < STEP_LIMITS_TTL:
+        return cached[1]
+    with _step_limits_lock:
+        rows = StepLimit.objects.values_list("step", "urgency", "minutes", "working_time")
+        table = {(s, u): (m, w) for s, u, m, w in rows}
+        _step_limits = (time.monotonic(), table)
+    return table
+
+
+def forget_step_limits() -> None:
+    """Drop this process's copy of the step limits (after an edit)."""
+    global _step_limits
+    _step_limits = None
+
+
 def step_due(step: str, urgency: str, start: dt.datetime) -> StepDue | None:
     """When a platform step started at `start` must be done, from the StepLimit row of the step
     and urgency (None when the administrator keeps no row: no clock for that step). Working
@@ -129,15 +159,13 @@ def step_due(step: str, urgency: str, start: dt.datetime) -> StepDue | None:
     from gridgov.core import workdays
     from gridgov.core.calendar import get_calendar
 
-    row = StepLimit.objects.filter(step=step, urgency=urgency).only("minutes", "working_time")
-    limit = row.first()
+    limit = step_limits().get((step, urgency))
     if limit is None:
         return None
-    if limit.working_time:
-        try:
-            at = workdays.add_work_hours(get_calendar(), start, limit.minutes / 60).due_at
-        except (ValueError, OverflowError):
-            at = start + dt.timedelta(minutes=limit.minutes)
-    else:
-        at = start + dt.timedelta(minutes=limit.minutes)
+    minutes, working_time = limit
+    at = start + dt.timedelta(minutes=minutes)
+    if working_time:
+        # A calendar with no working time ahead keeps the clock minutes.
+        with contextlib.suppress(ValueError, OverflowError):
+            at = workdays.add_work_hours(get_calendar(), start, minutes / 60).due_at
     return StepDue(at=at, warn_at=at - (at - start) / 5)

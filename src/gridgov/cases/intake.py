@@ -80,7 +80,9 @@ def resolve_item(code: str | None) -> MatterItem | None:
     code = (code or "").strip()
     if not code:
         return None
-    item = MatterItem.objects.active().select_related("matter_class").filter(code=code).first()
+    # The code is unique: no ordering (a join) is needed to pick the one row.
+    found = MatterItem.objects.active().select_related("matter_class").filter(code=code)
+    item = next(iter(found.order_by()[:1]), None)
     if item is None:
         raise DomainError(_("事项编码 %(code)s 不存在或已停用") % {"code": code}, field="category")
     return item

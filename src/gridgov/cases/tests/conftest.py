@@ -12,6 +12,7 @@ import time_machine
 from django.core.cache import cache
 
 from gridgov.cases import intake
+from gridgov.cases.deadlines import forget_step_limits
 from gridgov.cases.models import Case, Channel, MatterItem
 from gridgov.core.testing.town import INSIDE, UNIT_A1
 
@@ -27,10 +28,13 @@ def api_only_urls(settings):
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """Throttle counters live in the cache: each test starts with none."""
+    """Throttle counters live in the cache, step limits in a per-process copy: each test starts
+    with neither (a test that edits the limits rolls them back, the copy would outlive it)."""
     cache.clear()
+    forget_step_limits()
     yield
     cache.clear()
+    forget_step_limits()
 
 
 @pytest.fixture

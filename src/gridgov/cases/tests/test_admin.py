@@ -63,7 +63,10 @@ def test_cases_are_read_only_in_the_admin(admin_client, report):
 
 
 def test_step_limits_are_edited_in_the_admin(admin_client):
+    from gridgov.cases.deadlines import step_limits
     from gridgov.cases.models import StepLimit
+
+    assert step_limits()[("dispatch", "ordinary")] == (30, True)
 
     assert admin_client.get(reverse("admin:cases_steplimit_changelist")).status_code == 200
     row = StepLimit.objects.get(step="dispatch", urgency="ordinary")
@@ -74,3 +77,4 @@ def test_step_limits_are_edited_in_the_admin(admin_client):
     )
     assert response.status_code == 302
     assert StepLimit.objects.get(pk=row.pk).minutes == 45
+    assert step_limits()[("dispatch", "ordinary")] == (45, True)  # no stale copy after an edit
