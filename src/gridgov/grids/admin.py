@@ -20,7 +20,7 @@ from gridgov.core.errors import DomainError
 from gridgov.core.jurisdiction import scope_of
 from gridgov.grids import services
 from gridgov.grids.audit import AuditedAdminMixin
-from gridgov.grids.models import Grid, GridLevel, ImportRun, Region
+from gridgov.grids.models import Grid, GridLevel, ImportRun, Region, RegionLevel
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -68,6 +68,8 @@ class RegionForm(forms.ModelForm):
         data = super().clean() or {}
         parent = data.get("parent")
         if self.instance.pk:
+            if parent is None and self.instance.level != RegionLevel.PROVINCE:
+                raise ValidationError({"parent": _("只有省级区划可以没有上级")})
             if parent != self.instance.parent:
                 short = self.instance.short_code
                 if parent is not None and (
@@ -87,6 +89,12 @@ class RegionForm(forms.ModelForm):
             level <= parent.level or not short.startswith(parent.short_code)
         ):
             raise ValidationError({"parent": _("区划代码不以上级代码开头,不能挂在该区划下")})
+        if parent is None and level != RegionLevel.PROVINCE:
+            # Left empty: the service hangs it from the nearest stored ancestor, if there is one.
+            try:
+                services.nearest_stored_ancestor(short, level)
+            except DomainError as exc:
+                raise _as_validation_error(exc, self) from None
         return data
 
 

@@ -196,3 +196,22 @@ def test_region_add_checks_the_code_against_its_parent(client_for, town):
     )
     assert good.status_code == 302
     assert Region.objects.get(code="410182100203").path == "/41/4101/410182/410182100/410182100203/"
+
+
+def test_region_added_without_parent_hangs_from_its_ancestor_or_is_refused_on_the_form(
+    client_for, town
+):
+    client = client_for("admin")
+    orphan = client.post("/admin/grids/region/add/", {"code": "370402104226", "name": "新村"})
+    assert orphan.status_code == 200
+    assert "上级区划不存在" in orphan.content.decode()
+    assert not Region.objects.filter(code="370402104226").exists()
+    inferred = client.post("/admin/grids/region/add/", {"code": "410182100205", "name": "后村"})
+    assert inferred.status_code == 302
+    assert Region.objects.get(code="410182100205").parent.code == "410182100000"
+    village = Region.objects.get(code=VILLAGE_B)
+    made_root = client.post(
+        f"/admin/grids/region/{village.pk}/change/", {"name": village.name, "parent": ""}
+    )
+    assert made_root.status_code == 200
+    assert "只有省级区划可以没有上级" in made_root.content.decode()
