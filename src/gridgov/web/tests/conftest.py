@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -64,3 +64,13 @@ def closed_case(town: Town, report: Callable[..., Case]) -> Case:
     case = services.feedback_case(case=case, by=handler, result="已封堵暗管")
     case = services.verify_case(case=case, by=town.user("worker_a1"), passed=True)
     return services.close_case(case=case, by=office)
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> Iterator[None]:
+    """Throttle counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -76,3 +76,27 @@ def test_every_page_answers_domain_errors() -> None:
         and not getattr(p.callback, "answers_domain_errors", False)
     ]
     assert unwrapped == []
+
+
+def test_the_resident_page_shares_the_public_report_limit(client_for: Any) -> None:
+    """The page is a second door to the intake the public API throttles: same limit, 429."""
+    from gridgov.cases.api import PUBLIC_REPORTS
+
+    client = client_for("")
+    statuses = [client.post("/report/", {"description": ""}).status_code for _ in range(10)]
+    assert statuses == [400] * PUBLIC_REPORTS.limit
+    refused = client.post("/report/", {"description": "又一条"})
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert 'data-error-status="429"' in refused.content.decode()
+    assert client.get("/report/").status_code == 200  # reading the form is not limited
+
+
+def test_guessing_tracking_codes_is_throttled(client_for: Any) -> None:
+    from gridgov.cases.api import PUBLIC_TRACKING
+
+    client = client_for("")
+    for i in range(PUBLIC_TRACKING.limit):
+        assert client.get(f"/track/GUESS{i:05d}/").status_code == 404
+    assert client.get("/track/GUESS99999/").status_code == 429
+    assert client.get("/track/", {"code": "GUESS99999"}).status_code == 429

@@ -1,5 +1,7 @@
 """Resident pages (no account): report a problem, optionally for a grid chosen on a map or reached
-by the QR code of its public board; follow it by tracking code; give the satisfaction callback."""
+by the QR code of its public board; follow it by tracking code; give the satisfaction callback.
+They count against the same per-address limits as the public API (cases.api): one budget
+whichever door a resident (or a flood) comes through."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from gridgov.cases.api import PUBLIC_CALLBACKS, PUBLIC_REPORTS, PUBLIC_TRACKING
 from gridgov.cases.attachments import check_photos
 from gridgov.cases.intake import Intake, report_case
 from gridgov.cases.models import CaseAttachment, Channel
@@ -39,6 +42,7 @@ def resident_report(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         form = ResidentReportForm(initial={"grid": grid.code if grid else ""})
         return _resident_page(request, form, grid)
+    PUBLIC_REPORTS.check(request)
     form = ResidentReportForm(request.POST, request.FILES)
     intake = _resident_intake(form) if form.is_valid() else None
     if intake is None:
@@ -94,6 +98,8 @@ def resident_grids(request: HttpRequest) -> HttpResponse:
 @answers_domain_errors
 def track(request: HttpRequest) -> HttpResponse:
     form = TrackForm(request.GET or None)
+    if form.is_bound:
+        PUBLIC_TRACKING.check(request)
     if form.is_bound and form.is_valid():
         code = form.cleaned_data["code"]
         if tracking_view(code) is not None:
@@ -113,11 +119,13 @@ def _not_found() -> Any:
 @answers_domain_errors
 def track_detail(request: HttpRequest, code: str) -> HttpResponse:
     """The public progress of a resident's case and, once closed, the satisfaction callback."""
+    PUBLIC_TRACKING.check(request)
     view = tracking_view(code)
     if view is None:
         raise Http404
     if request.method != "POST":
         return _track_page(request, view, ResidentCallbackForm())
+    PUBLIC_CALLBACKS.check(request)
     form = ResidentCallbackForm(request.POST)
     if form.is_valid() and _callback_taken(view.tracking_code, form):
         return redirect(reverse("track_detail", args=[view.tracking_code]) + "?thanks=1")
@@ -157,9 +165,11 @@ def _resident_callback(code: str, data: dict[str, Any]) -> None:
 @answers_domain_errors
 @require_GET
 def track_photo(request: HttpRequest, code: str, index: int) -> FileResponse:
-    """A report photo of the resident's own case, reached through its tracking code."""
+    """A report photo of the resident's own case, reached through its tracking code (a wrong
+    code counts against the tracking limit: codes are not for guessing)."""
     view = tracking_view(code)
     if view is None:
+        PUBLIC_TRACKING.check(request)
         raise Http404
     items = list(
         CaseAttachment.objects.filter(
