@@ -20,7 +20,7 @@ Operator commands (all honour DATABASE_URL; SQLite file under var/ by default):
                                         import or update grids
   export-grids [CODE]                   print grids as a GeoJSON FeatureCollection
   check-coverage [CODE] [--json] [--tolerance M2]
-                                        gaps, overlaps and stick-outs (exit 1 on faults)
+                                        gaps, overlaps and stick-outs (exit 1 on faults, 2 on usage errors)
   locate LON LAT [--crs wgs84|gcj02|bd09] | locate --csv FILE
                                         resolve points to unit grids
   load-calendar YEAR --from-file F.csv | --from-library [--replace]
