@@ -53,7 +53,7 @@ REGION_LEVEL_TO_PLATFORM = {
 
 
 class Channel(models.TextChoices):
-    """Where a case came from (seeds 001, 002, 004)."""
+    """Where a case came from (来源渠道; seeds 001, 002, 004)."""
 
     PATROL = "patrol", _("网格员巡查上报")
     RESIDENT = "resident", _("群众反映")
@@ -125,7 +125,7 @@ HANDLING_STATES = frozenset({S.REGISTERED, S.DISPATCHED, S.HANDLING, S.RETURNED}
 
 
 class ClosureType(models.TextChoices):
-    """STANDARDS: normal, overdue (超时结案), erroneous (差错结案), special (特殊结案)."""
+    """How a case was closed (结案类型, STANDARDS): normal, overdue, erroneous, special."""
 
     NORMAL = "normal", _("正常结案")
     OVERDUE = "overdue", _("超时结案")
@@ -134,7 +134,7 @@ class ClosureType(models.TextChoices):
 
 
 class Satisfaction(models.IntegerChoices):
-    """Seed 002: satisfied 5, fairly satisfied 4, dissatisfied 3."""
+    """The reporter's rating at the callback (满意度, seed 002): 5, 4 or 3."""
 
     SATISFIED = 5, _("满意")
     FAIRLY = 4, _("基本满意")
