@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -59,6 +60,8 @@ KEY_MAX = 100
 ANONYMOUS_KEY = re.compile(r"[A-Za-z0-9_-]{16,100}")
 # A hotline clock a little ahead of ours is tolerated; a call from the future is a typo.
 RECEIVED_SKEW = dt.timedelta(minutes=10)
+# Metres per degree of latitude (and of longitude at the equator).
+METRES_PER_DEGREE = 111_320.0
 
 
 class IdempotencyKeyReusedError(DomainError):
@@ -139,9 +142,17 @@ def find_duplicate_id(case: Case) -> int | None:
     if item is None or case.lon is None or case.lat is None:
         return None
     since = case.created_at - dt.timedelta(hours=item.duplicate_window_hours)
+    # A box around the point in degrees (with a margin) keeps far reports of the same grid in
+    # the database; the exact distance is measured below.
+    dlat = item.duplicate_radius_m / METRES_PER_DEGREE * 1.01
+    dlon = dlat / max(math.cos(math.radians(case.lat)), 0.01)
     candidates = (
         Case.objects.filter(
-            grid_id=case.grid_id, item=item, created_at__gte=since, lon__isnull=False
+            grid_id=case.grid_id,
+            item=item,
+            created_at__gte=since,
+            lon__range=(case.lon - dlon, case.lon + dlon),
+            lat__range=(case.lat - dlat, case.lat + dlat),
         )
         .exclude(pk=case.pk)
         .exclude(state__in=[*INVALID_STATES, CaseState.RECORDED])

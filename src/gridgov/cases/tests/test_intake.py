@@ -205,6 +205,22 @@ def test_possible_duplicate_is_flagged_and_merged_by_an_operator(town, report, c
     assert Case.objects.get(pk=near.pk).state == S.MERGED
 
 
+@pytest.mark.parametrize("bearing", [0, 45, 90, 135, 180, 270])
+@pytest.mark.parametrize(("metres", "duplicate"), [(95, True), (105, False)])
+def test_duplicate_radius_is_measured_in_metres_in_every_direction(
+    report, bearing, metres, duplicate
+):
+    """The database pre-selects a box around the point; the radius (0401: 100 m) decides."""
+    import math
+
+    lon, lat = INSIDE[UNIT_A1]
+    first = report()
+    north = metres * math.cos(math.radians(bearing)) / 111_320
+    east = metres * math.sin(math.radians(bearing)) / (111_320 * math.cos(math.radians(lat)))
+    second = report(point=(lon + east, lat + north))
+    assert (second.duplicate_of == first) is duplicate
+
+
 def test_classifying_later_checks_for_duplicates(town, report):
     first = report()
     unclassified = report(category=None)
