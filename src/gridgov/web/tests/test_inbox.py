@@ -145,3 +145,11 @@ def test_an_anonymous_visitor_is_sent_to_log_in(client_for: Any) -> None:
     response = client_for("").get("/inbox/")
     assert response.status_code == 302
     assert response.url.startswith("/login/")
+
+
+def test_after_logging_out_the_badge_stops_polling(client_for: Any) -> None:
+    response = client_for("").get("/inbox/unread/")
+    assert response.status_code == 286  # htmx: stop polling
+    body = response.content.decode()
+    assert 'data-unread="0"' in body
+    assert "hx-get" not in body

@@ -49,9 +49,16 @@ def read_all(request: HttpRequest) -> HttpResponse:
     return redirect("inbox")
 
 
+# htmx stops polling an element whose answer has this status.
+STOP_POLLING = 286
+
+
 @answers_domain_errors
 @require_GET
-@login_required
 def unread_badge(request: HttpRequest) -> HttpResponse:
-    """The badge alone, for htmx polling: one COUNT query."""
+    """The badge alone, for htmx polling: one COUNT query. A page left open after logging out
+    gets an empty badge that stops polling, not the log-in page swapped into the navigation."""
+    if not request.user.is_authenticated:
+        context = {"unread": 0, "stop": True}
+        return render(request, "web/includes/inbox_badge.html", context, status=STOP_POLLING)
     return render(request, "web/includes/inbox_badge.html", {"unread": unread_count(request.user)})
