@@ -76,6 +76,9 @@ PAGES = [
     ("town_office", "/command/tiles/", 16),
     ("town_office", f"/command/grid/{UNIT_A2}/", 12),
     ("town_office", "/inbox/unread/", 4),
+    ("town_office", "/command/", 16),
+    ("worker_a1", "/m/", 10),
+    ("town_office", "/boards/", 16),
 ]
 
 
