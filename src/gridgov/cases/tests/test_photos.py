@@ -83,3 +83,25 @@ def test_a_residents_photo_served_with_the_tracking_code_carries_no_gps(client, 
         assert served.getexif().get_ifd(GPS_IFD) == {}
         assert dict(served.getexif()) == {}
     assert b"GridPhone" not in data
+
+
+def test_photos_stored_before_cleaning_are_scrubbed_once(town, report):
+    from django.core.files.base import ContentFile
+    from django.core.management import call_command
+
+    case = report()
+    old = CaseAttachment(
+        case=case, purpose="report", content_type="image/jpeg", size=0, width=40, height=30
+    )
+    old.file.save("old.jpg", ContentFile(phone_photo()), save=False)
+    old.save()
+    out = io.StringIO()
+    call_command("scrub_case_photos", stdout=out)
+    assert "scrubbed 1 photo" in out.getvalue()
+    old.refresh_from_db()
+    data = old.file.read()
+    assert b"GridPhone" not in data
+    assert (old.size, old.width, old.height) == (len(data), 30, 40)
+    again = io.StringIO()
+    call_command("scrub_case_photos", stdout=again)
+    assert "scrubbed 0 photo" in again.getvalue()
