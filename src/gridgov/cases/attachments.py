@@ -190,7 +190,7 @@ def scrub_stored_photo(attachment: CaseAttachment) -> bool:
     if not has_metadata(data):
         return False
     clean, width, height = strip_metadata(data, fmt)
-    storage, name = attachment.file.storage, attachment.file.name
+    storage, name = attachment.file.storage, attachment.file.name or ""
     storage.delete(name)
     saved = storage.save(name, ContentFile(clean))
     CaseAttachment.objects.filter(pk=attachment.pk).update(
