@@ -87,18 +87,19 @@ def scope_of(user: AnyUser | None) -> Scope:
         regions: dict[str, set[str]] = {}
         departments: dict[str, set[int]] = {}
         is_admin = False
-        rows = user.jurisdictions.filter(active=True).select_related(  # type: ignore[union-attr, attr-defined]
-            "grid", "region", "department"
+        # Only the paths and ids are needed: one narrow query on every request of every user.
+        rows = user.jurisdictions.filter(active=True).values_list(  # type: ignore[union-attr, attr-defined]
+            "role", "grid__path", "region__path", "department_id"
         )
-        for row in rows:
-            if row.role == Role.ADMIN:
+        for role, grid_path, region_path, department_id in rows:
+            if role == Role.ADMIN:
                 is_admin = True
-            if row.grid_id:
-                grids.setdefault(row.role, set()).add(row.grid.path)
-            if row.region_id:
-                regions.setdefault(row.role, set()).add(row.region.path)
-            if row.department_id:
-                departments.setdefault(row.role, set()).add(row.department_id)
+            if grid_path:
+                grids.setdefault(role, set()).add(grid_path)
+            if region_path:
+                regions.setdefault(role, set()).add(region_path)
+            if department_id:
+                departments.setdefault(role, set()).add(department_id)
         scope = Scope(
             is_admin=is_admin,
             grid_paths={k: frozenset(v) for k, v in grids.items()},
