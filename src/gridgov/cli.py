@@ -27,6 +27,7 @@ Operator commands (all honour DATABASE_URL; SQLite file under var/ by default):
                                         load a year of the working-day calendar
   scheduler [--once|--list]             enqueue the periodic jobs (deadline sweeps, retries)
   run-tasks                             run the background task worker
+  scrub-case-photos                     strip EXIF (GPS, device) from photos stored earlier
   check                                 Django's system checks
   help [COMMAND]                        this text, or a command's own options
 

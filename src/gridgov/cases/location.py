@@ -90,6 +90,11 @@ def top_grid(by: Any = None) -> Grid:
         root = roots.filter(code=code).first()
         if root is not None:
             return root
+    # A county operator is scoped by region: the first root grid inside their county.
+    for path in sorted(scope.all_region_paths()):
+        root = roots.filter(region__path__startswith=path).order_by("code").first()
+        if root is not None:
+            return root
     root = roots.order_by("code").first()
     if root is None:
         raise DomainError(_("尚未建立网格,无法受理案件"))
