@@ -19,6 +19,7 @@ ROLE_QUEUES: dict[str, tuple[str, ...]] = {
     Role.ADMIN: (
         "to_accept",
         "to_dispatch",
+        "late_steps",
         "returned",
         "extensions",
         "overdue",
@@ -29,6 +30,7 @@ ROLE_QUEUES: dict[str, tuple[str, ...]] = {
     Role.OFFICE: (
         "to_accept",
         "to_dispatch",
+        "late_steps",
         "returned",
         "extensions",
         "overdue",
@@ -40,7 +42,7 @@ ROLE_QUEUES: dict[str, tuple[str, ...]] = {
     Role.WORKER: ("to_verify",),
 }
 # Queues whose waiting items are late by definition: their badge is red.
-ALERT_QUEUES = frozenset({"overdue", "returned"})
+ALERT_QUEUES = frozenset({"overdue", "returned", "late_steps"})
 
 ROLE_ORDER = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.HANDLER, Role.WORKER)
 

@@ -23,11 +23,18 @@ from gridgov.web.queries.command import (
 from gridgov.web.queries.deadlines import DeadlineInfo, deadline_info, request_calendar
 from gridgov.web.queries.filters import STATE_FILTERS, CaseFilters, local_midnight, month_start
 from gridgov.web.queries.grid_card import DutyPerson, GridCard, MonthFigures, grid_card
-from gridgov.web.queries.queues import QUEUE_LABELS, my_open_cases, queue_counts, queue_rows
+from gridgov.web.queries.queues import (
+    QUEUE_LABELS,
+    STEP_QUEUES,
+    my_open_cases,
+    queue_counts,
+    queue_rows,
+)
 
 __all__ = [
     "MAX_MARKERS",
     "QUEUE_LABELS",
+    "STEP_QUEUES",
     "STATE_FILTERS",
     "CaseFilters",
     "CaseView",

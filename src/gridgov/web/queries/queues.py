@@ -41,6 +41,15 @@ SORTS: dict[str, tuple[Any, ...]] = {
     "created": ("created_at", "pk"),
     "-created": ("-created_at", "-pk"),
 }
+# Queues of a platform's own steps (accept; register and dispatch): what counts there is the step's
+# time limit (StepLimit, STANDARDS.md: dispatch within 30 minutes), not the handling deadline that
+# only starts at dispatch.
+STEP_QUEUES = frozenset({"to_accept", "to_dispatch", "late_steps"})
+STEP_SORTS: dict[str, tuple[Any, ...]] = {
+    **SORTS,
+    "due": (F("step_due_at").asc(nulls_last=True), "pk"),
+    "-due": (F("step_due_at").desc(nulls_last=True), "-pk"),
+}
 TASK_SORTS: dict[str, tuple[Any, ...]] = {
     "due": ("due_at", "pk"),
     "-due": ("-due_at", "-pk"),
@@ -65,7 +74,8 @@ def queue_rows(user: Any, name: str, sort: str = "") -> tuple[QuerySet[Any], str
         rows = case_queues.extension_requests(user).select_related("case__grid")
         kind, sorts = "extensions", EXTENSION_SORTS
     else:
-        rows, kind, sorts = case_queues.CASE_QUEUES[name](user), "cases", SORTS
+        rows, kind = case_queues.CASE_QUEUES[name](user), "cases"
+        sorts = STEP_SORTS if name in STEP_QUEUES else SORTS
     if sort in sorts:
         rows = rows.order_by(*sorts[sort])
     return rows, kind

@@ -51,3 +51,23 @@ def test_extension_requests_wait_for_the_dispatching_level(
     assert f"/cases/{case.pk}/" in body
     page = client_for("town_office").get(f"/cases/{case.pk}/").content.decode()
     assert 'data-action="decide_extension"' in page
+
+
+def test_acceptance_queue_shows_the_step_clock_and_late_cases_get_their_own_queue(
+    client_for: Any, report: Any
+) -> None:
+    import datetime as dt
+
+    import time_machine
+
+    waiting = report(description="待受理的案件")
+    assert waiting.step_due_at is not None
+    client = client_for("village_a")
+    body = client.get("/queues/to_accept/").content.decode()
+    assert "环节时限" in body
+    assert f"/cases/{waiting.pk}/" not in client.get("/queues/late_steps/").content.decode()
+    with time_machine.travel(waiting.step_due_at + dt.timedelta(minutes=1), tick=False):
+        late = client.get("/queues/late_steps/").content.decode()
+    assert f"/cases/{waiting.pk}/" in late
+    assert "已超时" in late
+    assert 'data-count="queue:late_steps"' in late

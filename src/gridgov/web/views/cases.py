@@ -46,6 +46,7 @@ def queue(request: HttpRequest, name: str) -> HttpResponse:
         "page": page,
         "sort": sort,
         "toggle_sort": "-due" if sort == "due" else "due",
+        "step_clock": name in queries.STEP_QUEUES,
     }
     return render(request, "web/queue.html", context)
 
