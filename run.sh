@@ -32,7 +32,7 @@ ensure_apt() {
 
 ensure_venv() {
   local stamp="$VENV/.gridgov-installed" want
-  want=$(cat pyproject.toml | sha256sum | cut -c1-16)
+  want=$(cat pyproject.toml requirements.lock | sha256sum | cut -c1-16)
   if [ ! -x "$VENV/bin/python" ]; then
     log "creating virtual environment in .venv"
     "$PY" -m venv "$VENV"
@@ -40,7 +40,7 @@ ensure_venv() {
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     log "installing gridgov and its pinned dependencies"
     "$VENV/bin/pip" install -q --upgrade pip 2>&1 | quiet_pip
-    "$VENV/bin/pip" install -q -e ".[test]" 2>&1 | quiet_pip
+    "$VENV/bin/pip" install -q -c requirements.lock -e ".[test]" 2>&1 | quiet_pip
     echo "$want" > "$stamp"
   fi
 }
