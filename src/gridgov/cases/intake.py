@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from gridgov.cases import clock
 from gridgov.cases.attachments import CheckedPhoto, store_photos
@@ -47,6 +48,7 @@ from gridgov.cases.permissions import require, require_channel
 from gridgov.cases.services import record, sync_step
 from gridgov.core.errors import DomainError, ImportRejectedError, ImportRowError
 from gridgov.core.jurisdiction import Role, scope_of
+from gridgov.core.notify import in_every_language
 from gridgov.people.services import normalise_phone
 
 if TYPE_CHECKING:
@@ -407,7 +409,7 @@ def _notify_intake(case: Case, by: Any) -> None:
     notify_on_commit(
         operators_of(regions),
         kind="case_emergency",
-        title=_("突发事件:%(title)s") % {"title": case.title},
+        title=in_every_language(gettext_noop("突发事件:%(title)s"), title=case.title),
         body=case.description[:200],
         case=case,
         by=by,

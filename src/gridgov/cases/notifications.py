@@ -16,6 +16,7 @@ from gridgov.core.jurisdiction import Role
 
 if TYPE_CHECKING:
     from gridgov.cases.models import Case
+    from gridgov.core.notify import Text
 
 
 _silenced: ContextVar[bool] = ContextVar("gridgov_cases_silenced", default=False)
@@ -70,14 +71,15 @@ def notify_on_commit(
     users: Iterable[Any],
     *,
     kind: str,
-    title: str,
-    body: str,
+    title: Text,
+    body: Text,
     case: Case,
     by: Any = None,
 ) -> None:
     """Queue one in-app notification per user, sent after the surrounding transaction commits.
 
-    The recipients are read now (inside the transaction), the messages sent later."""
+    The recipients and texts are read now (inside the transaction), the messages sent later;
+    pass our own texts through `in_every_language` so each reader sees their language."""
     from gridgov.core.notify import notify
 
     if _silenced.get():

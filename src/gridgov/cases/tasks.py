@@ -18,7 +18,7 @@ from dataclasses import dataclass, fields
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_tasks import task
 
 from gridgov.cases import clock
@@ -37,6 +37,7 @@ from gridgov.cases.notifications import handlers_of, notify_on_commit, operators
 from gridgov.cases.services import record
 from gridgov.core.errors import DomainError
 from gridgov.core.models import NotificationKind
+from gridgov.core.notify import in_every_language
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -93,9 +94,13 @@ def _flag(case_id: int, now: dt.datetime, *, overdue: bool) -> bool:
         notify_on_commit(
             _holders(case),
             kind=NotificationKind.OVERDUE if overdue else NotificationKind.APPROACHING,
-            title=(_("案件已超期:%(title)s") if overdue else _("案件即将到期:%(title)s"))
-            % {"title": case.title},
-            body=_("办理期限 %(due)s") % {"due": _local(case.due_at)},
+            title=in_every_language(
+                gettext_noop("案件已超期:%(title)s")
+                if overdue
+                else gettext_noop("案件即将到期:%(title)s"),
+                title=case.title,
+            ),
+            body=in_every_language(gettext_noop("办理期限 %(due)s"), due=_local(case.due_at)),
             case=case,
         )
     return True
@@ -133,10 +138,17 @@ def _flag_task(task_id: int, now: dt.datetime, *, overdue: bool) -> bool:
         notify_on_commit(
             recipients,
             kind=NotificationKind.OVERDUE if overdue else NotificationKind.APPROACHING,
-            title=(_("协办任务已超期:%(title)s") if overdue else _("协办任务即将到期:%(title)s"))
-            % {"title": case.title},
-            body=_("%(dept)s 办理期限 %(due)s")
-            % {"dept": slip.department.name, "due": _local(slip.due_at)},
+            title=in_every_language(
+                gettext_noop("协办任务已超期:%(title)s")
+                if overdue
+                else gettext_noop("协办任务即将到期:%(title)s"),
+                title=case.title,
+            ),
+            body=in_every_language(
+                gettext_noop("%(dept)s 办理期限 %(due)s"),
+                dept=slip.department.name,
+                due=_local(slip.due_at),
+            ),
             case=case,
         )
     return True
@@ -170,9 +182,16 @@ def _flag_step(case_id: int, now: dt.datetime, *, overdue: bool) -> bool:
         notify_on_commit(
             operators_of([case.level_region_id]),
             kind=NotificationKind.OVERDUE if overdue else NotificationKind.APPROACHING,
-            title=(_("%(step)s已超时:%(title)s") if overdue else _("%(step)s即将超时:%(title)s"))
-            % {"step": step.label, "title": case.title},
-            body=_("%(step)s时限 %(due)s") % {"step": step.label, "due": _local(case.step_due_at)},
+            title=in_every_language(
+                gettext_noop("%(step)s已超时:%(title)s")
+                if overdue
+                else gettext_noop("%(step)s即将超时:%(title)s"),
+                step=step.label,
+                title=case.title,
+            ),
+            body=in_every_language(
+                gettext_noop("%(step)s时限 %(due)s"), step=step.label, due=_local(case.step_due_at)
+            ),
             case=case,
         )
     return True

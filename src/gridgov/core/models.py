@@ -9,7 +9,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -146,6 +146,10 @@ class Notification(models.Model):
         related_name="+",
         verbose_name=_("发送人"),
     )
+    # The title and body in every UI language when they were written from our own messages:
+    # {"en": {"title": …, "body": …}}. Written once, since the sender's language at the time
+    # is not the reader's; `title`/`body` hold the deployment's language (SMS, admin).
+    translations = models.JSONField(_("各语言文本"), default=dict, blank=True)
     # Set when one alert must reach a user once while unread ("calendar for 2027 missing").
     dedupe_key = models.CharField(_("去重键"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now)
@@ -170,6 +174,19 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def _in_reader_language(self, field: str) -> str:
+        text = self.translations.get(translation.get_language() or "", {}).get(field)
+        return str(text) if text else str(getattr(self, field))
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the language of the request being served."""
+        return self._in_reader_language("title")
+
+    @property
+    def shown_body(self) -> str:
+        return self._in_reader_language("body")
 
     @property
     def kind_label(self) -> str:

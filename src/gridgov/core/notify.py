@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -32,7 +33,8 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.module_loading import import_string
 
 from gridgov.core.models import Notification, NotificationKind, OutboundMessage, OutboundStatus
@@ -45,6 +47,37 @@ TEXT_MAX = 500
 DEFAULT_SENDER = "gridgov.core.notify.LoggingSender"
 # A worker that claimed a message and did not finish within this time is presumed dead.
 STALE_CLAIM = dt.timedelta(minutes=15)
+
+
+# Our own message in every UI language ({"zh-hans": …, "en": …}), or a person's words as they
+# were written.
+Text = str | Mapping[str, str]
+
+
+def in_every_language(message: str, /, **params: object) -> dict[str, str]:
+    """Our own message rendered now in each configured language: a notification is read later,
+    by someone whose language is not the sender's. `message` is a msgid marked with
+    `gettext_noop`; a lazy label among `params` (a state, a role) is translated with it.
+
+    >>> in_every_language(gettext_noop("案件已结案:%(title)s"), title="路灯不亮")["en"]
+    'Case closed: 路灯不亮'
+    """
+    texts: dict[str, str] = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            values = {k: str(v) if isinstance(v, Promise) else v for k, v in params.items()}
+            texts[code] = (
+                translation.gettext(message) % values if values else translation.gettext(message)
+            )
+    return texts
+
+
+def _split(text: Text) -> tuple[str, dict[str, str]]:
+    """The text for the deployment's language, and the others by language code."""
+    if isinstance(text, str):
+        return text, {}
+    default = text.get(settings.LANGUAGE_CODE) or next(iter(text.values()), "")
+    return default, {code: value for code, value in text.items() if code != settings.LANGUAGE_CODE}
 
 
 @dataclass(frozen=True)
@@ -144,8 +177,8 @@ def notify(
     *,
     user: Any,
     kind: str,
-    title: str,
-    body: str = "",
+    title: Text,
+    body: Text = "",
     url: str = "",
     target: models.Model | None = None,
     by: Any = None,
@@ -153,11 +186,21 @@ def notify(
 ) -> Notification:
     """Put a message in `user`'s inbox and queue its copy to the user's staff phone.
 
-    `kind` is a NotificationKind value or another lower-case code. With `dedupe_key`, a user
-    who still has an unread notification with that key gets no second one (that one is
-    returned)."""
+    `kind` is a NotificationKind value or another lower-case code. `title` and `body` are
+    plain text, or our own message from `in_every_language` so each reader sees it in the
+    language of their page. With `dedupe_key`, a user who still has an unread notification
+    with that key gets no second one (that one is returned)."""
     if not KIND_RE.match(kind):
         raise ValueError(f"notification kind must be a lower-case code, not {kind!r}")
+    title, other_titles = _split(title)
+    body, other_bodies = _split(body)
+    translations = {
+        code: {
+            "title": _truncate(other_titles.get(code, title), TITLE_MAX),
+            "body": other_bodies.get(code, body).strip(),
+        }
+        for code in {*other_titles, *other_bodies}
+    }
     if not title.strip():
         raise ValueError("a notification needs a title")
     if getattr(user, "pk", None) is None:
@@ -182,6 +225,7 @@ def notify(
             kind=kind,
             title=_truncate(title, TITLE_MAX),
             body=body.strip(),
+            translations=translations,
             url=url,
             target_type=target_type,
             target_id=target_id,
@@ -194,11 +238,14 @@ def notify(
 
 def _queue_outbound(notification: Notification, user: Any) -> None:
     phone = phone_of(user) if getattr(user, "is_active", True) else ""
+    # The SMS speaks the deployment's language, whatever the sender's page was in.
+    with translation.override(settings.LANGUAGE_CODE):
+        sms_text = outbound_text(notification.title, notification.body, notification.url)
     message = OutboundMessage.objects.create(
         notification=notification,
         channel="sms",
         recipient=phone,
-        text=outbound_text(notification.title, notification.body, notification.url),
+        text=sms_text,
         status=OutboundStatus.PENDING if phone else OutboundStatus.SKIPPED,
         last_error="" if phone else "没有可用的手机号",
     )
@@ -229,8 +276,8 @@ def admins() -> models.QuerySet[Any]:
 def notify_admins(
     *,
     kind: str,
-    title: str,
-    body: str = "",
+    title: Text,
+    body: Text = "",
     url: str = "",
     target: models.Model | None = None,
     by: Any = None,

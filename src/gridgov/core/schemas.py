@@ -72,6 +72,15 @@ class NotificationOut(Schema):
     is_read: bool
 
     @staticmethod
+    def resolve_title(obj: Notification) -> str:
+        # In the language of the request (Accept-Language or the language cookie).
+        return obj.shown_title
+
+    @staticmethod
+    def resolve_body(obj: Notification) -> str:
+        return obj.shown_body
+
+    @staticmethod
     def resolve_target_type(obj: Notification) -> str | None:
         t = obj.target_type
         return f"{t.app_label}.{t.model}" if t else None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_tasks import task
 
 from gridgov.core import notify as notify_module
@@ -37,13 +37,17 @@ def check_calendar(*, today: dt.date | None = None) -> list[int]:
     for year in missing:
         notify_module.notify_admins(
             kind=NotificationKind.CALENDAR,
-            title=_("%(year)d 年工作日历尚未载入") % {"year": year},
-            body=_(
-                "%(year)d 年的办理期限暂按周一至周五计算并标记为临时期限。国务院办公厅公布节假日"
-                "安排后,请用 gridgov load-calendar %(year)d --from-file 文件.csv 或在管理后台载入,"
-                "临时期限会自动重算。"
-            )
-            % {"year": year},
+            title=notify_module.in_every_language(
+                gettext_noop("%(year)d 年工作日历尚未载入"), year=year
+            ),
+            body=notify_module.in_every_language(
+                gettext_noop(
+                    "%(year)d 年的办理期限暂按周一至周五计算并标记为临时期限。国务院办公厅公布"
+                    "节假日安排后,请用 gridgov load-calendar %(year)d --from-file 文件.csv 或在"
+                    "管理后台载入,临时期限会自动重算。"
+                ),
+                year=year,
+            ),
             url="/admin/core/workcalendaryear/",
             dedupe_key=f"calendar-missing-{year}",
         )

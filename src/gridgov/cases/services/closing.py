@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from gridgov.cases import clock
 from gridgov.cases.deadlines import (
@@ -29,6 +30,7 @@ from gridgov.cases.permissions import platform_region_ids, require
 from gridgov.core.errors import ConflictError, DomainError
 from gridgov.core.jurisdiction import scope_of
 from gridgov.core.models import NotificationKind
+from gridgov.core.notify import in_every_language
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -121,7 +123,7 @@ def _close(case: Case, by: Any, *, closure_type: str | None, note: str, at: dt.d
         notify_on_commit(
             [case.reporter],
             kind="case_closed",
-            title=_("案件已结案:%(title)s") % {"title": case.title},
+            title=in_every_language(gettext_noop("案件已结案:%(title)s"), title=case.title),
             body=case.result[:200],
             case=case,
             by=by,
@@ -219,8 +221,11 @@ def callback_case(
     notify_on_commit(
         recipients,
         kind=NotificationKind.CALLBACK,
-        title=_("回访结果(%(result)s):%(title)s")
-        % {"result": Satisfaction(satisfaction).label, "title": case.title},
+        title=in_every_language(
+            gettext_noop("回访结果(%(result)s):%(title)s"),
+            result=Satisfaction(satisfaction).label,
+            title=case.title,
+        ),
         body=note,
         case=case,
         by=by,
@@ -260,7 +265,7 @@ def resident_callback(*, tracking_code: str, satisfaction: int, note: str = "") 
         notify_on_commit(
             operators_of([case.level_region_id]),
             kind=NotificationKind.CALLBACK,
-            title=_("群众评价不满意:%(title)s") % {"title": case.title},
+            title=in_every_language(gettext_noop("群众评价不满意:%(title)s"), title=case.title),
             body=note,
             case=case,
         )

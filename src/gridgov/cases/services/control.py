@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from gridgov.cases import clock
 from gridgov.cases.attachments import CheckedPhoto
@@ -35,6 +36,7 @@ from gridgov.cases.permissions import platform_region_ids, require
 from gridgov.core.errors import ConflictError, DomainError
 from gridgov.core.jurisdiction import scope_of
 from gridgov.core.models import NotificationKind
+from gridgov.core.notify import Text, in_every_language
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -91,7 +93,7 @@ def escalate_case(*, case: Case, by: User, note: str, version: int | None = None
     notify_on_commit(
         operators_of([to_region.pk]),
         kind=NotificationKind.ESCALATION,
-        title=_("下级上报案件:%(title)s") % {"title": case.title},
+        title=in_every_language(gettext_noop("下级上报案件:%(title)s"), title=case.title),
         body=note,
         case=case,
         by=by,
@@ -137,9 +139,13 @@ def request_extension(
     notify_on_commit(
         operators_of([mine.dispatch_region_id]),
         kind=NotificationKind.EXTENSION,
-        title=_("延期申请待审批:%(title)s") % {"title": case.title},
-        body=_("%(dept)s 申请延期 %(days)s 个工作日:%(reason)s")
-        % {"dept": mine.department.name, "days": days, "reason": reason},
+        title=in_every_language(gettext_noop("延期申请待审批:%(title)s"), title=case.title),
+        body=in_every_language(
+            gettext_noop("%(dept)s 申请延期 %(days)s 个工作日:%(reason)s"),
+            dept=mine.department.name,
+            days=days,
+            reason=reason,
+        ),
         case=case,
         by=by,
     )
@@ -213,8 +219,12 @@ def decide_extension(
     notify_on_commit(
         handlers_of([task.department_id]),
         kind=NotificationKind.EXTENSION,
-        title=(_("延期已批准:%(title)s") if approve else _("延期被驳回:%(title)s"))
-        % {"title": case.title},
+        title=in_every_language(
+            gettext_noop("延期已批准:%(title)s")
+            if approve
+            else gettext_noop("延期被驳回:%(title)s"),
+            title=case.title,
+        ),
         body=note,
         case=case,
         by=by,
@@ -240,7 +250,7 @@ def _record_extension(
     )
 
 
-def _control_event(case: Case, by: Any, kind: str, note: str, title: str, counter: str) -> Case:
+def _control_event(case: Case, by: Any, kind: str, note: str, title: Text, counter: str) -> Case:
     if case.state not in OPEN_STATES:
         raise _conflict(case, by, str(EventKind(kind).label))
     setattr(case, counter, getattr(case, counter) + 1)
@@ -270,7 +280,12 @@ def urge_case(*, case: Case, by: User, note: str, version: int | None = None) ->
     case = lock_case(case, version)
     require(by, "cases.urge_case", case)
     return _control_event(
-        case, by, EventKind.URGE, note, _("催办:%(title)s") % {"title": case.title}, "urge_count"
+        case,
+        by,
+        EventKind.URGE,
+        note,
+        in_every_language(gettext_noop("催办:%(title)s"), title=case.title),
+        "urge_count",
     )
 
 
@@ -285,7 +300,7 @@ def supervise_case(*, case: Case, by: User, note: str, version: int | None = Non
         by,
         EventKind.SUPERVISE,
         note,
-        _("督办:%(title)s") % {"title": case.title},
+        in_every_language(gettext_noop("督办:%(title)s"), title=case.title),
         "supervise_count",
     )
 

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from gridgov.cases import clock
 from gridgov.cases.attachments import CheckedPhoto
@@ -41,6 +42,7 @@ from gridgov.cases.permissions import platform_region_ids, require
 from gridgov.core.errors import DomainError
 from gridgov.core.jurisdiction import scope_of
 from gridgov.core.models import NotificationKind
+from gridgov.core.notify import in_every_language
 from gridgov.people.models import Department
 
 if TYPE_CHECKING:
@@ -103,7 +105,7 @@ def reject_case(*, case: Case, by: User, note: str, version: int | None = None) 
         notify_on_commit(
             [case.reporter],
             kind="case_rejected",
-            title=_("案件不予受理:%(title)s") % {"title": case.title},
+            title=in_every_language(gettext_noop("案件不予受理:%(title)s"), title=case.title),
             body=note,
             case=case,
             by=by,
@@ -318,10 +320,15 @@ def dispatch_case(
         notify_on_commit(
             handlers_of([dept.pk]),
             kind=NotificationKind.ASSIGNMENT,
-            title=_("新交办%(role)s案件:%(title)s")
-            % {"role": TaskRole(role).label, "title": case.title},
-            body=_("办理期限 %(due)s")
-            % {"due": f"{timezone.localtime(slip_due.at):%Y-%m-%d %H:%M}"},
+            title=in_every_language(
+                gettext_noop("新交办%(role)s案件:%(title)s"),
+                role=TaskRole(role).label,
+                title=case.title,
+            ),
+            body=in_every_language(
+                gettext_noop("办理期限 %(due)s"),
+                due=f"{timezone.localtime(slip_due.at):%Y-%m-%d %H:%M}",
+            ),
             case=case,
             by=by,
         )
@@ -433,7 +440,7 @@ def return_case(
     notify_on_commit(
         operators_of([mine.dispatch_region_id]),
         kind=NotificationKind.RETURN,
-        title=_("案件被退回:%(title)s") % {"title": case.title},
+        title=in_every_language(gettext_noop("案件被退回:%(title)s"), title=case.title),
         body=f"{mine.department.name}:{note}",
         case=case,
         by=by,
@@ -525,7 +532,7 @@ def _notify_fed_back(case: Case, by: Any) -> None:
     notify_on_commit(
         recipients,
         kind=NotificationKind.VERIFY,
-        title=_("案件已反馈,待核查:%(title)s") % {"title": case.title},
+        title=in_every_language(gettext_noop("案件已反馈,待核查:%(title)s"), title=case.title),
         body=case.result[:200],
         case=case,
         by=by,

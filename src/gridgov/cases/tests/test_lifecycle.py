@@ -535,6 +535,28 @@ def test_handlers_hear_of_assignments_and_urges_after_commit(
     assert not Notification.objects.filter(user=town.user("town_office"), kind="urge").exists()
 
 
+def test_an_english_operator_assigns_in_the_handlers_language(
+    town, report, django_capture_on_commit_callbacks
+):
+    """The slip's notice is written in every language at once: the operator's English page
+    must not decide what the handler (or the SMS) reads."""
+    from django.utils.translation import override
+
+    from gridgov.core.models import Notification
+
+    case = escalated(town, report)
+    with override("en"), django_capture_on_commit_callbacks(execute=True):
+        services.dispatch_case(case=case, by=town.user("town_office"), to=town.env)
+    assigned = Notification.objects.get(user=town.user("env_handler"), kind="assignment")
+    assert assigned.title == f"新交办主办案件:{case.title}"
+    assert assigned.body.startswith("办理期限 ")
+    with override("en"):
+        assert assigned.shown_title == f"New case assigned to you (Lead): {case.title}"
+        assert assigned.shown_body.startswith("Deadline: ")
+    with override("zh-hans"):
+        assert assigned.shown_title == assigned.title
+
+
 def test_emergency_reaches_the_town_and_the_village_at_once(
     town, report, django_capture_on_commit_callbacks
 ):

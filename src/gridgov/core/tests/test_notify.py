@@ -322,6 +322,38 @@ def test_inbox_lists_my_notifications_newest_first(
     assert [i["title"] for i in page["items"]] == [f"催办 {i}" for i in range(4, -1, -1)]
 
 
+def test_our_messages_reach_each_reader_in_their_language(client_for, town, sender) -> None:
+    from django.utils.translation import gettext_noop, override
+
+    worker = town.user("worker_a1")
+    with override("en"):  # the sender reads English; the reader and the SMS gateway do not
+        n = notify.notify(
+            user=worker,
+            kind="urge",
+            title=notify.in_every_language(gettext_noop("催办:%(title)s"), title="路灯不亮"),
+            body=notify.in_every_language(gettext_noop("办理期限 %(due)s"), due="2026-10-10 17:30"),
+        )
+    n.refresh_from_db()
+    assert (n.title, n.body) == ("催办:路灯不亮", "办理期限 2026-10-10 17:30")
+    assert n.translations == {
+        "en": {"title": "Urged: 路灯不亮", "body": "Deadline: 2026-10-10 17:30"}
+    }
+    sms = OutboundMessage.objects.get(notification=n).text
+    assert sms.startswith("【网格化服务管理平台】催办:路灯不亮:办理期限 2026-10-10 17:30")
+    with override("en"):
+        assert (n.shown_title, n.shown_body) == ("Urged: 路灯不亮", "Deadline: 2026-10-10 17:30")
+    client = client_for("worker_a1")
+    english = client.get("/api/v1/inbox/", HTTP_ACCEPT_LANGUAGE="en").json()["items"][0]
+    chinese = client.get("/api/v1/inbox/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()["items"][0]
+    assert (english["title"], english["body"]) == ("Urged: 路灯不亮", "Deadline: 2026-10-10 17:30")
+    assert (chinese["title"], chinese["body"]) == ("催办:路灯不亮", "办理期限 2026-10-10 17:30")
+    # A person's own words are stored once and shown to everyone as written.
+    plain = notify.notify(user=worker, kind="urge", title="请尽快处理")
+    assert plain.translations == {}
+    with override("en"):
+        assert plain.shown_title == "请尽快处理"
+
+
 def test_inbox_filters_unread_and_counts_them(client_for, inbox) -> None:
     client = client_for("worker_a1")
     assert client.get("/api/v1/inbox/?unread=true").json()["count"] == 29
