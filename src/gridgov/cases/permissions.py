@@ -80,6 +80,16 @@ def platform_region_paths(user: Any) -> frozenset[str]:
     return result
 
 
+def platform_chain_paths(user: Any) -> frozenset[str]:
+    """Paths of the user's platform regions and of every region above them: the levels whose
+    cases the user's platforms stand under, so may verify on site (seed 003: 受理中心核查)."""
+    prefixes: set[str] = set()
+    for path in platform_region_paths(user):
+        parts = [part for part in path.split("/") if part]
+        prefixes.update("/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1))
+    return frozenset(prefixes)
+
+
 def forget_platforms(user: Any) -> None:
     for attr in (_PLATFORM_ATTR, _PLATFORM_PATHS_ATTR):
         if hasattr(user, attr):
@@ -144,6 +154,18 @@ def is_operator_at_or_above_level(user: Any, case: Case) -> bool:
 
 
 @rules.predicate
+def is_operator_at_or_below_level(user: Any, case: Case) -> bool:
+    """One of this operator's platforms stands between the case's grid and the level holding
+    it: the acceptance centre verifies the town's case in its village, the county does not
+    verify a town's (it supervises)."""
+    level, grid_region = case.level_region.path, case.grid.region.path
+    return any(
+        path.startswith(level) and grid_region.startswith(path)
+        for path in platform_region_paths(user)
+    )
+
+
+@rules.predicate
 def is_case_worker(user: Any, case: Case) -> bool:
     """A grid worker of the case's grid, or the worker who reported it."""
     scope = scope_of(user)
@@ -184,7 +206,10 @@ rules.add_perm("cases.feedback_case", is_task_handler | level_operator)
 rules.add_perm("cases.return_case", is_admin | is_task_handler)
 rules.add_perm("cases.extend_case", is_admin | is_task_handler)
 # Seed 003: verification by the reporting worker or the acceptance centre.
-rules.add_perm("cases.verify_case", is_case_worker | subtree_operator)
+rules.add_perm(
+    "cases.verify_case",
+    is_admin | is_case_worker | (is_operator_in_subtree & is_operator_at_or_below_level),
+)
 rules.add_perm("cases.urge_case", upper_operator)
 rules.add_perm("cases.supervise_case", upper_operator)
 rules.add_perm("cases.comment_case", is_case_worker | is_task_handler | subtree_operator)

@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,7 +26,7 @@ from gridgov.cases.models import (
     PlatformLevel,
     TaskState,
 )
-from gridgov.cases.permissions import platform_region_ids
+from gridgov.cases.permissions import platform_chain_paths, platform_region_ids
 from gridgov.core.jurisdiction import Role, scope_of
 
 S = CaseState
@@ -112,17 +112,20 @@ def overdue(user: Any, at: dt.datetime | None = None) -> CaseQuerySet:
 
 
 def to_verify(user: Any) -> CaseQuerySet:
-    """Fed-back cases waiting for verification by this worker or platform; a verified case
-    waiting for the platform to close it is included for operators."""
+    """Fed-back cases waiting for verification by this worker, or by a platform standing
+    between the case's grid and its level (the county does not verify a town's case); a
+    verified case waiting for its own level to close it is included for operators."""
     scope = scope_of(user)
     qs = list_queryset(user)
-    if scope.is_admin or scope.has_role(Role.OFFICE):
-        states = [S.FED_BACK, S.VERIFIED]
-    elif scope.has_role(Role.WORKER):
-        states = [S.FED_BACK]
-    else:
-        return qs.none()
-    return qs.filter(state__in=states).order_by("updated_at", "pk")
+    if scope.is_admin:
+        return qs.filter(state__in=[S.FED_BACK, S.VERIFIED]).order_by("updated_at", "pk")
+    waiting = Q(pk__in=[])
+    if scope.has_role(Role.OFFICE):
+        waiting |= Q(state=S.FED_BACK, level_region__path__in=platform_chain_paths(user))
+        waiting |= Q(state=S.VERIFIED, level_region_id__in=platform_region_ids(user))
+    if scope.has_role(Role.WORKER):
+        waiting |= Q(state=S.FED_BACK)
+    return qs.filter(waiting).order_by("updated_at", "pk")
 
 
 def to_callback(user: Any) -> CaseQuerySet:

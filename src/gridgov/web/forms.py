@@ -278,17 +278,13 @@ class DispatchForm(ActionForm):
 
 
 def dispatchable_departments(user: Any, case: Any) -> list[Any]:
-    """Active departments this level may dispatch to: serving the case's area at or below the
-    level's own region (one above needs an escalation, seed 002)."""
+    """The departments the case's level may dispatch to that this user may see."""
+    from gridgov.cases.services import dispatch_targets
     from gridgov.people.models import Department
 
-    grid_region = case.grid.region.path
-    level_region = case.level_region.path
-    return [
-        d
-        for d in Department.objects.visible_to(user).active().select_related("region")
-        if grid_region.startswith(d.region.path) and d.region.path.startswith(level_region)
-    ]
+    return list(
+        dispatch_targets(case).filter(pk__in=Department.objects.visible_to(user).values("pk"))
+    )
 
 
 class TaskChoiceMixin(forms.Form):

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
@@ -96,6 +96,17 @@ def _user_tasks(case: Case, user: Any, states: Iterable[str]) -> list[CaseTask]:
     return [t for t in case.tasks.all() if t.department_id in departments and t.state in wanted]
 
 
+def dispatch_targets(case: Case) -> QuerySet[Department]:
+    """Active departments the case's level may dispatch it to: serving the case's area, at or
+    below the level's own region (one above needs an escalation, seed 002)."""
+    parts = [part for part in case.grid.region.path.split("/") if part]
+    serving = ["/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1)]
+    level_path = case.level_region.path
+    return Department.objects.filter(
+        is_active=True, region__path__in=[p for p in serving if p.startswith(level_path)]
+    )
+
+
 def allowed_actions(case: Case, user: Any) -> list[str]:
     """The actions `user` may take on `case` in its current state, in ACTIONS order.
 
@@ -125,6 +136,10 @@ def allowed_actions(case: Case, user: Any) -> list[str]:
                 and not any(t.is_active for t in case.tasks.all())
             )
             if not (mine or self_handled):
+                continue
+        elif name == "dispatch":
+            # A village acceptance centre with no department of its own handles or escalates.
+            if not dispatch_targets(case).exists():
                 continue
         elif name == "decide_extension":
             regions = platform_region_ids(user)

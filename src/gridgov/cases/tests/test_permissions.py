@@ -354,3 +354,36 @@ def test_urging_and_supervising_go_down_the_levels_never_up(town, client_for, ac
     assert action in services.allowed_actions(
         Case.objects.get(pk=at_town.pk), town.user("town_office")
     )
+
+
+def test_verification_is_for_levels_between_the_grid_and_the_case_never_above(town, client_for):
+    """Seed 003: the reporting worker or the acceptance centre checks the result on site; the
+    town holding the case may too. A county operator above the town supervises the town's
+    cases but does not verify them, and they stay out of its to-verify queue."""
+    from gridgov.cases import queues
+    from gridgov.core.jurisdiction import Role
+    from gridgov.grids.models import Region
+    from gridgov.people.services import create_user, grant_role
+
+    county_office = create_user(username="county_op", password="x-2026-county")
+    grant_role(user=county_office, role=Role.OFFICE, region=Region.objects.get(code="410182000000"))
+    fed_back = _state(town, "fed_back").case  # held by the town
+    for role, may in (
+        ("worker_a1", True),
+        ("village_a", True),
+        ("town_office", True),
+        ("admin", True),
+        ("county_op", False),
+        ("leader", False),
+    ):
+        user = town.user(role)
+        assert ("verify" in services.allowed_actions(fed_back, user)) is may, role
+        in_queue = queues.to_verify(user).filter(pk=fed_back.pk).exists()
+        assert in_queue is (may and role != "leader"), role
+    response = client_for("county_op").post(
+        f"/api/v1/cases/{fed_back.pk}/verify",
+        data=json.dumps({"passed": True}),
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    assert "supervise" in services.allowed_actions(fed_back, county_office)

@@ -66,17 +66,47 @@ def test_a_missing_reason_is_shown_next_to_the_field(client_for: Any, report: An
 def test_a_rule_from_the_service_lands_on_its_field(
     client_for: Any, town: Town, report: Any
 ) -> None:
-    # No department chosen and the catalogue routes 0401 to nobody at the village level.
-    case = services.accept_case(case=report(item="0401"), by=town.user("village_a"))
-    response = client_for("village_a").post(
-        f"/cases/{case.pk}/act/dispatch/", {"dispatch-version": case.version}
+    case = services.accept_case(case=report(), by=town.user("village_a"))
+    case = services.escalate_case(case=case, by=town.user("village_a"), note="需镇里处理")
+    response = client_for("town_office").post(
+        f"/cases/{case.pk}/act/dispatch/",
+        {
+            "dispatch-version": case.version,
+            "dispatch-department": town.env.pk,
+            "dispatch-co": [town.env.pk],  # the lead cannot also be its own co-handler
+        },
     )
     assert response.status_code == 400
     body = response.content.decode()
-    errors = body[body.index('id="id_dispatch-department_errors"') :][:300]
-    assert "请指定部门" in errors
+    errors = body[body.index('id="id_dispatch-co_errors"') :][:300]
+    assert "协办" in errors
+    assert not case.tasks.exists()
     case.refresh_from_db()
     assert case.state == CaseState.ACCEPTED
+
+
+def test_a_level_without_departments_is_not_offered_dispatch(
+    client_for: Any, town: Town, report: Any
+) -> None:
+    """A village acceptance centre has no department of its own (seed 003: it handles the
+    matter or passes it up), so it is offered handling and escalation, never a dispatch form
+    with nothing to choose."""
+    case = services.accept_case(case=report(), by=town.user("village_a"))
+    offered = actions_on(client_for("village_a"), case)
+    assert "dispatch" not in offered
+    assert {"handle", "escalate"} <= set(offered)
+    assert "dispatch" not in services.allowed_actions(case, town.user("village_a"))
+    response = client_for("village_a").post(
+        f"/cases/{case.pk}/act/dispatch/",
+        {"dispatch-version": case.version, "dispatch-department": town.env.pk},
+    )
+    assert response.status_code == 400  # a crafted post: the department is not a choice here
+    assert 'id="id_dispatch-department_errors"' in response.content.decode()
+    case.refresh_from_db()
+    assert case.state == CaseState.ACCEPTED
+    # Once at the town, whose departments serve the village, dispatch is offered.
+    case = services.escalate_case(case=case, by=town.user("village_a"), note="需镇里处理")
+    assert "dispatch" in actions_on(client_for("town_office"), case)
 
 
 def test_a_stale_page_gets_a_conflict_not_a_second_action(

@@ -62,7 +62,9 @@ def case_page_context(
     allowed = services.allowed_actions(case, request.user)
     forms = []
     for action, (form_class, label) in ACTION_FORMS.items():
-        if action not in allowed:
+        # A refused form stays on the page with its messages, even when the step is no longer
+        # open to this user (a stale page, a crafted post): an error nobody sees helps nobody.
+        if action not in allowed and (bound is None or bound[0] != action):
             continue
         if bound is not None and bound[0] == action:
             form = bound[1]
