@@ -117,10 +117,13 @@ def seed_demo_cases(*, summary: Any, by: Any, today: dt.date | None = None) -> D
     if existing.exists():
         return _summary(existing)
     today = today or timezone.localdate()
-    with transaction.atomic(), silenced():
-        for town in _towns(root, by):
-            _Player(town, today).play()
-        # Flag what is overdue or nearly so today, as the scheduled sweep would.
+    with transaction.atomic():
+        with silenced():
+            for town in _towns(root, by):
+                _Player(town, today).play()
+        # Flag what is overdue or nearly so today, as the scheduled sweep would, and tell the
+        # handlers and operators: their inboxes open on today's warnings, not on months of
+        # replayed history.
         sweep()
     return _summary(Case.objects.filter(grid__path__startswith=root.path))
 
@@ -668,8 +671,9 @@ class _Player:
         case = self._at(t, services.handle_case, case=case, by=handler)
         if state in {"handling", "handling_overdue"}:
             if state == "handling_overdue":
+                # Urged once the deadline has passed, as the note says.
                 self._at(
-                    self._later(t, 24, 48),
+                    self._later(case.due_at or t, 2, 20),
                     services.urge_case,
                     case=case,
                     by=office,

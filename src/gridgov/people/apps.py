@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PeopleConfig(AppConfig):
     name = "gridgov.people"
     label = "people"
+    verbose_name = _("人员与岗位")
 
     def ready(self) -> None:
         # The `rules` permissions live in permissions.py, which rules' autodiscovery (it looks

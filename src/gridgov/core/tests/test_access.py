@@ -31,7 +31,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.mixins import AccessMixin
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -84,7 +83,10 @@ PUBLIC_NAMESPACES = {"admin": "Django admin: guarded by AdminSite.admin_view"}
 
 
 def _app_modules() -> Iterator[object]:
-    for app in settings.INSTALLED_APPS:
+    from django.apps import apps
+
+    # App packages, not INSTALLED_APPS entries (some name an AppConfig class).
+    for app in (config.name for config in apps.get_app_configs()):
         if app.startswith("gridgov.") and importlib.util.find_spec(f"{app}.tests") is not None:
             name = f"{app}.tests.access_routes"
             if importlib.util.find_spec(name) is not None:

@@ -76,7 +76,7 @@ def case_view(user: Any, case: Case) -> CaseView:
             kind=e.kind,
             label=str(EventKind(e.kind).label) if e.kind in EventKind.values else e.kind,
             at=e.at,
-            actor=names.get(e.actor_id, "") if e.actor_id else _("居民/系统"),
+            actor=names.get(e.actor_id, "") if e.actor_id else _unattended(e.kind),
             department=e.department.name if e.department is not None else "",
             from_state=str(labels.get(e.from_state, "")),
             to_state=str(labels.get(e.to_state, "")) if e.to_state != e.from_state else "",
@@ -100,3 +100,11 @@ def case_view(user: Any, case: Case) -> CaseView:
         reporter_name=names.get(case.reporter_id, "") if case.reporter_id else "",
         boundary=case.grid.boundary,
     )
+
+
+def _unattended(kind: str) -> Any:
+    """Who stands behind an event without a user: a resident reporting or calling back from
+    the public pages, otherwise the platform itself (deadline sweeps, recomputed deadlines)."""
+    from gridgov.cases.models import EventKind
+
+    return _("居民") if kind in {EventKind.REPORT, EventKind.CALLBACK} else _("系统")
