@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from gridgov.core.testing.town import UNIT_A1, UNIT_B1
 from gridgov.grids.models import Grid
 
 pytestmark = pytest.mark.browser
@@ -91,3 +92,37 @@ def test_filters_redraw_markers_tiles_and_charts_without_reloading(
     page.get_by_label("查找网格").press("Enter")
     page.locator("#grid-card [data-grid-card='410182100202001']").wait_for()
     assert "赵强" in page.locator("#grid-card").inner_text()
+
+
+def test_the_grid_finder_takes_names_and_says_when_nothing_matches(
+    open_page: Any, shot: Any
+) -> None:
+    w = open_page("town_office")
+    page = w.page
+    page.goto("/command/")
+    page.wait_for_selector("#cc-map[data-ready='1']")
+    finder = page.locator("#cc-find")
+    result = page.locator("#cc-find-result")
+    card = page.locator("#grid-card [data-grid-card]")
+
+    finder.fill("王村第2网格")  # a full name, as people say it
+    finder.press("Enter")
+    card.wait_for()
+    page.wait_for_function("document.querySelector('#grid-card').innerText.includes('王村第2网格')")
+    assert result.is_hidden()
+
+    finder.fill("第1网格")  # part of a name: the matching grids are offered
+    finder.press("Enter")
+    result.wait_for()
+    offered = result.locator("[data-grid]")
+    assert offered.count() == 2
+    assert {offered.nth(i).get_attribute("data-grid") for i in range(2)} == {UNIT_A1, UNIT_B1}
+    shot(page, "command-centre-finder-offers")
+    result.get_by_role("button", name="小村第1网格").click()
+    page.wait_for_function("document.querySelector('#grid-card').innerText.includes('小村第1网格')")
+    assert result.is_hidden()
+
+    finder.fill("没有这个网格")
+    finder.press("Enter")
+    result.wait_for()
+    assert "没有找到与“没有这个网格”匹配的网格" in result.inner_text()

@@ -79,3 +79,62 @@ def test_phone_report_page_in_english(open_page: Any, site: str, shot: Any) -> N
     assert page.get_by_label("Description of the problem").count() == 1
     assert chinese_outside_data(page.locator("body").inner_text()) == []
     shot(page, "phone-report-375-en")
+
+
+# Navigation links drawn outside the window: scrolled out of a sideways-scrolling bar or cut at
+# its edge. Every queue has to stay in sight, whatever the width and the language.
+NAV_OUT_OF_SIGHT = """() => Array.from(document.querySelectorAll('.mainnav a'))
+  .filter(a => { const r = a.getBoundingClientRect();
+    return r.width === 0 || r.left < 0 || r.right > document.documentElement.clientWidth; })
+  .map(a => a.innerText.replace(/\\s+/g, ' '))"""
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_every_navigation_link_is_in_sight(
+    open_page: Any, site: str, shot: Any, language: str
+) -> None:
+    report_cases()
+    w = open_page("admin", locale="en-US" if language == "en" else "zh-CN")
+    w.context.add_cookies([{"name": "django_language", "value": language, "url": site}])
+    page = w.page
+    for width in (375, 1024, 1366, 1920):
+        page.set_viewport_size({"width": width, "height": 768})
+        page.goto("/")
+        assert page.locator(".mainnav a").count() >= 12  # admin: every queue, boards, admin
+        assert page.evaluate(NAV_OUT_OF_SIGHT) == [], f"{language} at {width}px"
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto("/")
+    shot(page, f"nav-1366-{language}", full_page=False)
+
+
+def test_queue_card_shows_a_late_steps_badge_on_a_phone(
+    open_page: Any, site: str, shot: Any
+) -> None:
+    """The step time limit wraps on a 375px card, so the "Late" badge after it stays visible."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from gridgov.cases import services
+    from gridgov.cases.models import Case
+    from gridgov.core.testing.town import Town
+
+    report_cases()
+    town = Town()
+    case = Case.objects.filter(grid__code__startswith=town.village_a.code).first()
+    assert case is not None
+    case = services.accept_case(case=case, by=town.user("village_a"))
+    case = services.escalate_case(case=case, by=town.user("village_a"), note="需镇里派遣")
+    Case.objects.filter(pk=case.pk).update(step_due_at=timezone.now() - dt.timedelta(hours=2))
+    w = open_page("town_office", locale="en-US", viewport="phone")
+    w.context.add_cookies([{"name": "django_language", "value": "en", "url": site}])
+    page = w.page
+    page.goto("/queues/to_dispatch/")
+    badge = page.locator("table.data td .badge.overdue", has_text="Late").first
+    box = badge.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0, box
+    assert box["x"] + box["width"] <= 375 - 12, box  # inside the card
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    shot(page, "queue-to-dispatch-375-en")

@@ -116,3 +116,79 @@ def test_a_report_waits_for_its_own_account(open_page: Any, login_as: Any) -> No
     case = Case.objects.get(description="换人之前保存的上报")
     assert case.reporter is not None
     assert case.reporter.username == "worker_a1"
+
+
+NOT_AN_IMAGE = {"name": "fake.jpg", "mimeType": "image/jpeg", "buffer": b"not an image"}
+
+
+def test_a_refused_report_keeps_the_input_with_each_error_beside_its_field(
+    open_page: Any, shot: Any
+) -> None:
+    w = ready_report_page(open_page)
+    page = w.page
+    w.allow("status of 400")  # the refusal this test provokes
+    lon = page.locator("input[name=lon]").input_value()
+    page.locator("#category-search").fill("垃圾")
+    page.locator("#category-list label:not([hidden])").nth(1).click()
+    category = page.locator("input[name=category]:checked").get_attribute("value")
+    assert category
+    page.get_by_label("问题描述").fill("路边垃圾堆积")
+    page.locator("input[name=urgency][value=urgent]").check()
+    page.get_by_label("地址或位置说明").fill("村口东侧")
+    page.locator("input[name=photos]").set_input_files(files=[NOT_AN_IMAGE])
+    page.get_by_role("button", name="上报", exact=True).click()
+
+    errors = page.locator("#id_photos_errors")
+    errors.wait_for()
+    assert "fake.jpg 不是 JPEG、PNG 或 WebP 图片" in errors.inner_text()
+    assert page.locator("[data-photo-again]").is_visible()
+    photo = page.locator("input[name=photos]")
+    assert photo.get_attribute("aria-invalid") == "true"
+    assert set((photo.get_attribute("aria-describedby") or "").split()) == {
+        "id_photos_errors",
+        "id_photos_again",
+    }
+    assert page.get_by_label("问题描述").input_value() == "路边垃圾堆积"
+    assert page.locator("input[name=category]:checked").get_attribute("value") == category
+    assert page.locator("input[name=urgency]:checked").get_attribute("value") == "urgent"
+    assert page.get_by_label("地址或位置说明").input_value() == "村口东侧"
+    assert page.locator("input[name=lon]").input_value() == lon
+    assert page.locator("#report-form").get_attribute("data-has-position") == "1"
+    assert page.locator("#sent-list").is_hidden()
+    shot(page, "phone-report-refused-375")
+    assert not Case.objects.exists()
+
+    # Sent without the photo: the form is cleared, the category list whole again.
+    page.get_by_role("button", name="上报", exact=True).click()
+    page.locator("#sent-list a").wait_for()
+    assert Case.objects.get().description == "路边垃圾堆积"
+    assert page.locator("#category-search").input_value() == ""
+    labels = page.locator("#category-list label[data-search]")
+    assert labels.count() > 3
+    assert page.locator("#category-list label[data-search][hidden]").count() == 0
+    assert page.locator("#id_photos_errors, [data-photo-again], [aria-invalid]").count() == 0
+
+
+def test_a_report_refused_after_waiting_offline_comes_back_into_the_form(
+    open_page: Any,
+) -> None:
+    w = ready_report_page(open_page)
+    page = w.page
+    w.allow("status of 400")
+    w.context.set_offline(True)
+    page.get_by_label("问题描述").fill("离线时拍的照片坏了")
+    page.locator("input[name=urgency][value=emergency]").check()
+    page.locator("input[name=photos]").set_input_files(files=[NOT_AN_IMAGE])
+    page.get_by_role("button", name="上报", exact=True).click()
+    page.wait_for_selector("#outbox[data-pending='1']")
+    assert page.get_by_label("问题描述").input_value() == ""  # kept on the phone meanwhile
+
+    w.context.set_offline(False)
+    page.locator("#id_photos_errors").wait_for()
+    page.wait_for_selector("#outbox[data-pending='0']", state="attached")
+    assert page.get_by_label("问题描述").input_value() == "离线时拍的照片坏了"
+    assert page.locator("input[name=urgency]:checked").get_attribute("value") == "emergency"
+    assert page.locator("#report-form").get_attribute("data-has-position") == "1"
+    assert page.locator("[data-photo-again]").is_visible()
+    assert "已放回表单" in page.locator("#sent-list").inner_text()
+    assert not Case.objects.exists()

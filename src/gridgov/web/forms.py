@@ -11,7 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from gridgov.cases.attachments import check_photos
 from gridgov.cases.models import Channel, MatterClass
+from gridgov.core.errors import DomainError
+from gridgov.people.services import normalise_phone
 from gridgov.web.queries import STATE_FILTERS, CaseFilters
 
 
@@ -510,10 +513,18 @@ class ReportForm(forms.Form):
 
             self.fields["idempotency_key"].initial = uuid.uuid4().hex
 
+    def clean_photos(self) -> list[Any]:
+        """The photos checked here (attachments.check_photos), not in the view after the form:
+        a bad photo is then reported together with every other field's mistake."""
+        try:
+            return check_photos(self.cleaned_data.get("photos"))
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from None
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if (data.get("lon") is None) != (data.get("lat") is None):
-            self.add_error(None, _("位置不完整,请重新定位"))
+            self.add_error("lon", _("位置不完整,请重新定位"))
         return data
 
     def item(self) -> Any:
@@ -571,6 +582,16 @@ class ResidentReportForm(ReportForm):
         if self.cleaned_data.get("website"):
             raise forms.ValidationError(_("提交无效"))
         return ""
+
+    def clean_contact_phone(self) -> str:
+        """Checked with the form (the intake checks it again): a mistyped phone is reported
+        at once, with the other fields' mistakes."""
+        raw = (self.cleaned_data.get("contact_phone") or "").strip()
+        try:
+            normalise_phone(raw, field="contact_phone")
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from None
+        return raw
 
 
 class TrackForm(forms.Form):

@@ -86,10 +86,13 @@
   }
 
   /* Find a grid by name or code (keyboard users, and districts of thousands of grids): zoom
-     to it and open its card. */
+     to it and open its card. A full name, a code or a suggestion goes straight there; part
+     of a name or the start of a code lists the grids it matches; no match says so. */
+  var FIND_LIMIT = 12;
   function gridFinder(data) {
     var input = document.getElementById("cc-find");
     var list = document.getElementById("cc-find-list");
+    var result = document.getElementById("cc-find-result");
     if (!input || !list) return;
     var byLabel = {};
     var frag = document.createDocumentFragment();
@@ -101,16 +104,82 @@
       frag.appendChild(option);
     });
     list.appendChild(frag);
-    function go() {
-      var g = byLabel[input.value] || data.grids.filter(function (x) { return x.code === input.value.trim(); })[0];
-      if (!g) return;
+
+    function norm(s) { return String(s || "").replace(/\s+/g, "").toLowerCase(); }
+    function coarseFirst(a, b) { return a.level - b.level || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0); }
+
+    /* {exact: [...], partial: [...]} for the text typed. */
+    function matches(raw) {
+      var q = norm(raw);
+      if (!q) return { exact: [], partial: [] };
+      if (byLabel[raw.trim()]) return { exact: [byLabel[raw.trim()]], partial: [] };
+      var exact = [], partial = [];
+      data.grids.forEach(function (g) {
+        var name = norm(g.name), code = norm(g.code);
+        if (code === q || name === q || norm(g.name + g.code) === q) exact.push(g);
+        else if (name.indexOf(q) >= 0 || code.indexOf(q) === 0) partial.push(g);
+      });
+      return { exact: exact.sort(coarseFirst), partial: partial.sort(coarseFirst) };
+    }
+
+    function say(html) {
+      if (!result) return;
+      result.innerHTML = html;
+      result.hidden = !html;
+    }
+
+    function open(g) {
+      say("");
       var layer = gridLayer.layers[g.index];
       if (layer) map.fitBounds(layer.getBounds(), { padding: [20, 20], animate: false });
       if (gridLayer.auto) gridLayer.pickLevel();
       loadCard(g.code);
     }
-    input.addEventListener("change", go);
-    input.addEventListener("keydown", function (ev) { if (ev.key === "Enter") { ev.preventDefault(); go(); } });
+
+    function offer(grids) {
+      var esc = GridgovMap.escapeHtml;
+      var shown = grids.slice(0, FIND_LIMIT);
+      var html = '<p class="small">' + esc((cfg.text.findMany || "").replace("%(n)s", grids.length)) + "</p><ul>";
+      shown.forEach(function (g) {
+        html += '<li><button type="button" class="link-button" data-grid="' + esc(g.code) + '">' + esc(g.name) +
+          ' <span class="muted small">' + esc(data.levels[g.level] || "") + " · " + esc(g.code) + "</span></button></li>";
+      });
+      html += "</ul>";
+      if (grids.length > shown.length) {
+        html += '<p class="small muted">' + esc((cfg.text.findMore || "").replace("%(n)s", grids.length - shown.length)) + "</p>";
+      }
+      say(html);
+    }
+
+    /* Enter: go, offer or say there is none. A change (a suggestion picked) goes only to an
+       exact match, so leaving the box half-typed does not open a list. */
+    function go(ask) {
+      var raw = input.value;
+      if (!norm(raw)) { say(""); return; }
+      var found = matches(raw);
+      if (found.exact.length === 1) { open(found.exact[0]); return; }
+      if (!ask) return;
+      var all = found.exact.concat(found.partial);
+      if (all.length === 1) open(all[0]);
+      else if (all.length) offer(all);
+      else say('<p class="small" data-find-none>' + GridgovMap.escapeHtml((cfg.text.findNone || "").replace("%(q)s", raw.trim())) + "</p>");
+    }
+
+    input.addEventListener("change", function () { go(false); });
+    input.addEventListener("keydown", function (ev) {
+      if (ev.key === "Enter") { ev.preventDefault(); go(true); }
+      else if (ev.key === "Escape") say("");
+    });
+    input.addEventListener("input", function () { if (!norm(input.value)) say(""); });
+    if (result) {
+      result.addEventListener("click", function (ev) {
+        var button = ev.target.closest("[data-grid]");
+        var g = button ? gridLayer.byCode[button.getAttribute("data-grid")] : null;
+        if (!g) return;
+        input.value = g.name + " " + g.code;
+        open(g);
+      });
+    }
   }
 
   /* A case marker's popup, built when it is opened (thousands of markers, few opened). */

@@ -124,8 +124,19 @@
     });
   }
 
+  /* One run at a time; asked again during a run, it runs once more after it (a report saved
+     meanwhile is then sent at once rather than at the next retry). */
+  var running = null, rerun = null;
   function flush() {
-    if (flushing) return Promise.resolve();
+    if (running) {
+      if (!rerun) rerun = running.then(function () { rerun = null; return flush(); });
+      return rerun;
+    }
+    running = sendAll().then(function () { running = null; }, function () { running = null; });
+    return running;
+  }
+
+  function sendAll() {
     if (navigator.onLine === false) return render();
     flushing = true;
     notice = "";
@@ -139,18 +150,15 @@
               return r.json().then(function (body) {
                 return remove(rec.key).then(function () {
                   showSent(esc(T.sent || "") + ":<a href=\"" + esc(body.url) + "\">" + esc(body.title) + "</a> <span class=\"muted small\">" + esc(body.number) + "</span>");
+                  if (inForm && inForm.key === rec.key) handOver();
                   return true;
                 });
               });
             }
             if (r.status === 400) {
               return r.json().then(function (body) {
-                var msgs = [];
-                Object.keys(body.errors || {}).forEach(function (k) {
-                  (body.errors[k] || []).forEach(function (e) { msgs.push(e.message); });
-                });
                 return remove(rec.key).then(function () {
-                  showSent("<span class=\"errorlist\">" + esc(T.failed || "") + ":" + esc(rec.summary) + " — " + esc(msgs.join(";")) + "</span>");
+                  refused(rec, body.errors || {});
                   return true;
                 });
               });
@@ -193,29 +201,90 @@
     return { fields: fields, files: files, photos: photos };
   }
 
-  function fieldError(f, name, message) {
+  /* Errors beside their fields, as the server draws them (web/includes/field.html): a list
+     with the id `id_<name>_errors` that the field's controls name in aria-describedby. The
+     position (hidden lon/lat) has its list in the position picker; the rest go above the form. */
+  function describe(el, id, on) {
+    var ids = (el.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (x) { return x && x !== id; });
+    if (on) ids.push(id);
+    if (ids.length) el.setAttribute("aria-describedby", ids.join(" "));
+    else el.removeAttribute("aria-describedby");
+  }
+
+  function fieldError(f, name, messages) {
+    var position = name === "lon" || name === "lat";
     var input = f.querySelector("[name=" + name + "]");
-    if (!input) return;
-    var wrap = input.closest(".field");
-    if (!wrap) return;
+    var wrap = input ? input.closest(".field") : null;
+    if (!wrap) { formError(f, messages); return null; }
+    var id = position ? "pos-errors" : "id_" + name + "_errors";
     wrap.classList.add("has-error");
-    var list = wrap.querySelector(".errorlist");
+    var list = document.getElementById(id);
     if (!list) {
       list = document.createElement("ul");
       list.className = "errorlist";
-      list.id = (input.id || name) + "_errors";
-      input.insertAdjacentElement("afterend", list);
+      list.id = id;
+      list.setAttribute("data-client-errors", "");
+      var help = wrap.querySelector(":scope > .help");
+      if (help) wrap.insertBefore(list, help); else wrap.appendChild(list);
     }
-    list.innerHTML = "<li>" + esc(message) + "</li>";
-    input.setAttribute("aria-invalid", "true");
-    input.setAttribute("aria-describedby", list.id);
-    input.focus();
+    list.innerHTML = messages.map(function (m) { return "<li>" + esc(m) + "</li>"; }).join("");
+    var controls = position ? wrap.querySelectorAll("[data-locate], #pos-map")
+      : f.querySelectorAll("[name=" + name + "]:not([type=hidden])");
+    controls.forEach(function (el) {
+      describe(el, id, true);
+      if (!position) el.setAttribute("aria-invalid", "true");
+    });
+    return controls[0] || null;
+  }
+
+  function formError(f, messages) {
+    var list = f.querySelector(".errorlist.nonfield");
+    if (!list) {
+      list = document.createElement("ul");
+      list.className = "errorlist nonfield";
+      list.setAttribute("role", "alert");
+      var after = f.querySelector("input[name=csrfmiddlewaretoken]");
+      if (after) after.insertAdjacentElement("afterend", list); else f.prepend(list);
+    }
+    list.innerHTML += messages.map(function (m) { return "<li>" + esc(m) + "</li>"; }).join("");
+  }
+
+  /* The photo is gone from the form: say so beside the photo field. */
+  function photoAgain(f) {
+    var input = f.querySelector("input[type=file]");
+    var wrap = input ? input.closest(".field") : null;
+    if (!wrap || wrap.querySelector("[data-photo-again]")) return;
+    var p = document.createElement("p");
+    p.className = "help photo-again";
+    p.id = (input.id || "photos") + "_again";
+    p.setAttribute("data-photo-again", "");
+    p.textContent = T.photoAgain || "";
+    wrap.appendChild(p);
+    describe(input, p.id, true);
   }
 
   function clearErrors(f) {
     f.querySelectorAll(".has-error").forEach(function (el) { el.classList.remove("has-error"); });
-    f.querySelectorAll(".field .errorlist").forEach(function (el) { el.remove(); });
+    f.querySelectorAll(".field .errorlist, .errorlist.nonfield, [data-photo-again]").forEach(function (el) {
+      f.querySelectorAll("[aria-describedby~='" + el.id + "']").forEach(function (c) { describe(c, el.id, false); });
+      el.remove();
+    });
     f.querySelectorAll("[aria-invalid]").forEach(function (el) { el.removeAttribute("aria-invalid"); });
+  }
+
+  /* The server's errors ({field: [{message}]}) beside their fields; the first one gets focus. */
+  function showErrors(f, errors) {
+    clearErrors(f);
+    var first = null;
+    var order = Array.prototype.map.call(f.elements, function (el) { return el.name; });
+    Object.keys(errors).sort(function (a, b) { return order.indexOf(a) - order.indexOf(b); }).forEach(function (name) {
+      var messages = (errors[name] || []).map(function (e) { return e.message; });
+      if (!messages.length) return;
+      var control = name === "__all__" ? (formError(f, messages), null) : fieldError(f, name, messages);
+      if (!first && control) first = control;
+    });
+    if (first) first.focus();
+    else { var top = f.querySelector(".errorlist"); if (top) top.scrollIntoView({ block: "center" }); }
   }
 
   function validate(f) {
@@ -223,23 +292,147 @@
     var desc = f.querySelector("[name=description]");
     var mode = f.querySelector("input[name=mode]:checked");
     var result = f.querySelector("[name=result]");
+    var errors = {};
+    if (desc && !desc.value.trim()) errors.description = [{ message: T.required || "" }];
     if (mode && mode.value === "on_spot" && result && !result.value.trim()) {
-      fieldError(f, "result", T.resultRequired || "");
-      return false;
+      errors.result = [{ message: T.resultRequired || "" }];
     }
-    if (desc && !desc.value.trim()) {
-      fieldError(f, "description", T.required || "");
-      return false;
+    if (!Object.keys(errors).length) return true;
+    showErrors(f, errors);
+    return false;
+  }
+
+  /* A report stays in the form until the server has answered for it: sent, the form is
+     cleared for the next one; refused, the worker's input stays, with the errors beside the
+     fields. Without an answer (no network, server trouble, or none within WAIT_MS) it is kept
+     on the phone, the form is cleared, and a later refusal puts it back into the form. */
+  var WAIT_MS = 10000;
+  var inForm = null;  // {key, timer}: the report the form still holds while it is being sent
+  var dirty = false;  // the worker has typed into the form since it was last cleared
+  var keyInput = form ? form.querySelector("input[name=idempotency_key]") : null;
+
+  function submitButton(busy) {
+    var button = form.querySelector("button[type=submit]");
+    if (!button) return;
+    button.disabled = busy;
+    if (busy) button.setAttribute("aria-busy", "true"); else button.removeAttribute("aria-busy");
+  }
+
+  function hold(key) {
+    inForm = { key: key, timer: setTimeout(handOver, WAIT_MS) };
+    submitButton(true);
+  }
+
+  function release() {
+    if (inForm) clearTimeout(inForm.timer);
+    inForm = null;
+    submitButton(false);
+  }
+
+  /* The report is sent or kept in the outbox: clear the form for the next one. */
+  function handOver() {
+    if (!inForm) return;
+    release();
+    form.reset();
+    clearErrors(form);
+    keyInput.value = newKey();
+    var preview = document.getElementById("photo-preview");
+    if (preview) preview.classList.remove("shown");
+    form.removeAttribute("data-has-position");
+    form.dispatchEvent(new Event("outbox:queued"));
+    dirty = false;
+    render().then(function () {
+      var shown = box && !box.hidden ? box : sentBox;
+      if (shown && !shown.hidden) shown.scrollIntoView({ block: "nearest" });
+    });
+  }
+
+  function setValue(name, value) {
+    form.querySelectorAll("[name=" + name + "]").forEach(function (el) {
+      if (el.type === "radio" || el.type === "checkbox") el.checked = el.value === value;
+      else if (el.type !== "file") el.value = value;
+    });
+  }
+
+  /* A refused report back into the form: its fields, its photos where the browser lets a page
+     set them (else a note to choose them again), and the errors beside the fields. */
+  function restore(rec, errors) {
+    form.reset();
+    rec.fields.forEach(function (kv) {
+      if (kv[0] !== "idempotency_key" && kv[0] !== "csrfmiddlewaretoken") setValue(kv[0], kv[1]);
+    });
+    keyInput.value = newKey();
+    var photo = form.querySelector("input[type=file]");
+    var photosBack = false;
+    if (photo && rec.files.length && !errors.photos) {
+      try {
+        var transfer = new DataTransfer();
+        rec.files.forEach(function (f) { transfer.items.add(f[1]); });
+        photo.files = transfer.files;
+        photosBack = photo.files.length === rec.files.length;
+      } catch (e) {
+        photosBack = false;
+      }
     }
-    return true;
+    if (photo) photo.dispatchEvent(new Event("change"));
+    form.dispatchEvent(new Event("outbox:restored"));
+    dirty = true;
+    showErrors(form, errors);
+    if (rec.files.length && !photosBack) photoAgain(form);
+  }
+
+  /* The server refused a report (400): no case was made; the worker corrects it. */
+  function refused(rec, errors) {
+    var head = esc(T.failed || "") + ":" + esc(rec.summary);
+    if (!form) {
+      // Sent from another phone page: say what was wrong (the report form is not here).
+      var msgs = [];
+      Object.keys(errors).forEach(function (k) {
+        (errors[k] || []).forEach(function (e) { msgs.push(e.message); });
+      });
+      showSent("<span class=\"errorlist\">" + head + " — " + esc(msgs.join(";")) + "</span>");
+      return;
+    }
+    if (inForm && inForm.key === rec.key) {
+      // Still in the form: keep every field; a refused photo is taken out to be chosen again.
+      release();
+      keyInput.value = newKey();
+      var photo = form.querySelector("input[type=file]");
+      if (errors.photos && photo && photo.files.length) {
+        photo.value = "";
+        photo.dispatchEvent(new Event("change"));
+      }
+      showErrors(form, errors);
+      if (errors.photos) photoAgain(form);
+      return;
+    }
+    if (!dirty && !inForm) {
+      restore(rec, errors);
+      showSent("<span class=\"errorlist\">" + head + " — " + esc(T.restored || "") + "</span>");
+      return;
+    }
+    // The worker is writing another report: the refused one waits for a tap to come back.
+    showSent("<span class=\"errorlist\">" + head + "</span> <button type=\"button\" class=\"btn secondary\" data-outbox-restore>" + esc(T.restore || "") + "</button>");
+    var button = sentBox.querySelector("p:last-child [data-outbox-restore]");
+    button.addEventListener("click", function () {
+      button.closest("p").remove();
+      release();
+      restore(rec, errors);
+    });
   }
 
   if (form) {
-    var keyInput = form.querySelector("input[name=idempotency_key]");
     if (keyInput && !keyInput.value) keyInput.value = newKey();
+    form.addEventListener("input", function (ev) { if (ev.isTrusted) dirty = true; });
+    form.addEventListener("change", function (ev) {
+      if (ev.isTrusted) dirty = true;
+      var note = ev.target.type === "file" && ev.isTrusted ? form.querySelector("[data-photo-again]") : null;
+      if (note) { describe(ev.target, note.id, false); note.remove(); }
+    });
     form.addEventListener("submit", function (ev) {
       if (!window.indexedDB || !window.fetch) return;  // plain POST, still idempotent
       ev.preventDefault();
+      if (inForm) return;  // this report is being sent
       if (!validate(form)) return;
       var snap = snapshot(form);
       var desc = form.querySelector("[name=description]");
@@ -254,18 +447,15 @@
         photos: snap.photos
       };
       put(rec).then(function () {
-        form.reset();
-        clearErrors(form);
-        keyInput.value = newKey();
-        var preview = document.getElementById("photo-preview");
-        if (preview) preview.classList.remove("shown");
-        form.removeAttribute("data-has-position");
-        form.dispatchEvent(new Event("outbox:queued"));
+        hold(rec.key);
         return render();
       }).then(function () {
-        if (box) box.scrollIntoView({ block: "nearest" });
         return flush();
+      }).then(function () {
+        // Not answered now (no network, server trouble): it waits in the outbox.
+        if (inForm && inForm.key === rec.key) handOver();
       }).catch(function () {
+        release();
         notice = esc(T.noStorage || "");
         render();
       });

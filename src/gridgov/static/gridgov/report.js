@@ -104,16 +104,28 @@
   var search = form.querySelector("[data-category-search]");
   var list = form.querySelector("[data-category-list]");
   var none = form.querySelector("[data-category-none]");
+  function filterCategories(q) {
+    if (!list) return;
+    var shown = 0;
+    list.querySelectorAll("label[data-search]").forEach(function (label) {
+      var hit = !q || label.getAttribute("data-search").toLowerCase().indexOf(q) >= 0;
+      label.hidden = !hit;
+      if (hit) shown += 1;
+    });
+    if (none) none.hidden = shown > 0;
+  }
+  /* The list follows the search box, also when the form is cleared or refilled by script. */
+  function resetCategories() {
+    if (search) search.value = "";
+    filterCategories("");
+    if (!list) return;
+    var checked = list.querySelector("input:checked");
+    var label = checked ? checked.closest("label") : null;
+    list.scrollTop = label ? Math.max(0, label.offsetTop - list.offsetTop - 8) : 0;
+  }
   if (search && list) {
     search.addEventListener("input", function () {
-      var q = search.value.trim().toLowerCase();
-      var shown = 0;
-      list.querySelectorAll("label[data-search]").forEach(function (label) {
-        var hit = !q || label.getAttribute("data-search").toLowerCase().indexOf(q) >= 0;
-        label.hidden = !hit;
-        if (hit) shown += 1;
-      });
-      if (none) none.hidden = shown > 0;
+      filterCategories(search.value.trim().toLowerCase());
     });
     search.addEventListener("keydown", function (ev) {
       if (ev.key === "Enter") {
@@ -133,11 +145,32 @@
   form.querySelectorAll("input[name=mode]").forEach(function (r) { r.addEventListener("change", syncMode); });
   syncMode();
 
-  form.addEventListener("outbox:queued", function () {
-    showPhotos();
+  function clearPosition() {
     if (marker && map) { map.removeLayer(marker); marker = null; }
     if (statusEl) statusEl.textContent = text.notLocated || "";
+    form.removeAttribute("data-has-position");
+  }
+
+  // form.reset() leaves hidden filters and the map as they were: follow the fields.
+  form.addEventListener("reset", function () { setTimeout(resetCategories, 0); });
+
+  form.addEventListener("outbox:queued", function () {
+    showPhotos();
+    clearPosition();
+    resetCategories();
+    syncMode();
     if (cfg.autoLocate) locate();
+  });
+
+  // A refused report put back into the form (outbox.js): show its position and its fields.
+  form.addEventListener("outbox:restored", function () {
+    if (lon.value && lat.value) {
+      setPosition(parseFloat(lon.value), parseFloat(lat.value), text.located || "");
+    } else {
+      clearPosition();
+    }
+    resetCategories();
+    syncMode();
   });
 
   window.GridgovReport = { setPosition: setPosition, locate: locate };

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
-from gridgov.cases.models import Case, CaseAttachment, CaseEvent, CaseTask, EventKind
+from gridgov.cases.models import Case, CaseAttachment, CaseEvent, CaseTask, EventKind, LimitUnit
 from gridgov.web.queries.case_view import staff_names
 
 SLIP_TITLES = {
@@ -79,6 +79,21 @@ def _events(case: Case, kinds: tuple[str, ...]) -> list[CaseEvent]:
 
 def _tasks(case: Case) -> list[CaseTask]:
     return sorted(case.tasks.all(), key=lambda t: (t.dispatched_at, t.pk))
+
+
+def _limit(task: CaseTask) -> str:
+    """The handling limit as a count of its unit ("3 个工作日", "3 working days"); a task given
+    a fixed date (limit 0) has none, its deadline row says it all."""
+    n = task.limit_value
+    if not n:
+        return "—"
+    if task.limit_unit == LimitUnit.WORK_HOURS:
+        text = ngettext("%(n)s 个工作小时", "%(n)s 个工作小时", n)
+    elif task.limit_unit == LimitUnit.CLOCK_HOURS:
+        text = ngettext("%(n)s 个自然小时", "%(n)s 个自然小时", n)
+    else:
+        text = ngettext("%(n)s 个工作日", "%(n)s 个工作日", n)
+    return text % {"n": n}
 
 
 def _number(case: Case, kind: str, index: int) -> str:
@@ -189,12 +204,11 @@ def _report_slip(case: Case) -> Slip:
 
 def _assignment_slip(case: Case, task: CaseTask, index: int) -> Slip:
     names = staff_names({task.dispatched_by_id} if task.dispatched_by_id else set())
-    limit = f"{task.limit_value} {task.get_limit_unit_display()}"
     rows = [
         *_case_rows(case),
         SlipRow(_("承办部门"), task.department.name),
         SlipRow(_("承办角色"), str(task.get_role_display())),
-        SlipRow(_("办理时限"), limit),
+        SlipRow(_("办理时限"), _limit(task)),
         SlipRow(
             _("办理期限"), _at(task.due_at) + (f"({_('暂定')})" if task.due_provisional else "")
         ),

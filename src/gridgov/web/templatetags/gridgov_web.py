@@ -63,22 +63,12 @@ def display_name(user: Any) -> str:
 @register.inclusion_tag("web/includes/field.html")
 def form_field(field: forms.BoundField, label: str = "", inline: bool = False) -> dict[str, Any]:
     """One field with its label, help text and errors right beside it (aria-linked)."""
-    describedby = []
-    if field.help_text:
-        describedby.append(f"{field.auto_id}_help")
-    if field.errors:
-        describedby.append(f"{field.auto_id}_errors")
-    attrs: dict[str, Any] = {}
-    if describedby:
-        attrs["aria-describedby"] = " ".join(describedby)
-    if field.errors:
-        attrs["aria-invalid"] = "true"
     is_choice_list = isinstance(
         field.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple
     )
     return {
         "field": field,
-        "widget": field.as_widget(attrs=attrs),
+        "widget": described_widget(field),
         "label": label or field.label,
         "inline": inline,
         "is_choice_list": is_choice_list,
@@ -86,11 +76,32 @@ def form_field(field: forms.BoundField, label: str = "", inline: bool = False) -
     }
 
 
+@register.simple_tag
+def described_widget(field: forms.BoundField, *notes: str) -> SafeString:
+    """A field's widget linked to its help text, its errors (`<auto_id>_errors`) and any other
+    notes beside it, and marked invalid when it has errors: what screen readers announce."""
+    describedby = []
+    if field.help_text:
+        describedby.append(f"{field.auto_id}_help")
+    if field.errors:
+        describedby.append(f"{field.auto_id}_errors")
+    describedby += [note for note in notes if note]
+    attrs: dict[str, Any] = {}
+    if describedby:
+        attrs["aria-describedby"] = " ".join(describedby)
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    return field.as_widget(attrs=attrs)
+
+
 @register.inclusion_tag("web/includes/form_errors.html")
-def form_errors(form: forms.BaseForm) -> dict[str, Any]:
+def form_errors(form: forms.BaseForm, beside: str = "") -> dict[str, Any]:
+    """Errors of the whole form, and of hidden fields, above it; `beside` names the hidden
+    fields whose errors the page shows next to a control of their own (the position)."""
+    shown_beside = set(beside.split())
     return {
         "errors": form.non_field_errors(),
-        "hidden": [f for f in form.hidden_fields() if f.errors],
+        "hidden": [f for f in form.hidden_fields() if f.errors and f.name not in shown_beside],
     }
 
 
@@ -147,6 +158,9 @@ def outbox_strings(context: template.Context) -> SafeString:
             "retry": _("立即重试"),
             "sent": _("已发送"),
             "failed": _("未能提交,请修改后重新上报"),
+            "restored": _("已放回表单,请按提示修改后重新上报。"),
+            "restore": _("放回表单修改"),
+            "photoAgain": _("照片没有保存,请重新选择。"),
             "loginNeeded": _("登录已过期,请重新登录,登录后会自动发送。"),
             "login": _("重新登录"),
             "queued": _("已保存,等待网络恢复后发送"),

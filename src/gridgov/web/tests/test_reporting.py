@@ -180,3 +180,80 @@ def test_a_report_saved_by_another_account_is_refused(client_for: Any, town: Any
     assert (
         phone_report(client_for("worker_a1"), "k-shared", outbox_user=str(owner)).status_code == 201
     )
+
+
+def not_an_image() -> SimpleUploadedFile:
+    return SimpleUploadedFile("fake.jpg", b"not an image", content_type="image/jpeg")
+
+
+def test_a_refused_phone_report_keeps_every_field_and_puts_errors_beside_them(
+    client_for: Any,
+) -> None:
+    """Without script the page posts normally: a bad photo keeps the worker's input, says
+    beside the photo field what was wrong and that the photo must be chosen again."""
+    lon, lat = INSIDE[UNIT_A1]
+    response = client_for("worker_a1").post(
+        "/m/report/",
+        {
+            "description": "路边垃圾堆积",
+            "category": "0105",
+            "urgency": "urgent",
+            "mode": "coordinate",
+            "lon": lon,
+            "lat": lat,
+            "address": "村口东侧",
+            "photos": not_an_image(),
+        },
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "路边垃圾堆积</textarea>" in body
+    assert 'value="0105" checked' in body
+    assert re.search(r'value="urgent"[^>]*checked', body)
+    assert f'name="lon" value="{lon}"' in body
+    assert f'name="lat" value="{lat}"' in body
+    assert 'value="村口东侧"' in body
+    photos = re.search(r"<input[^>]*name=\"photos\"[^>]*>", body)
+    assert photos is not None
+    assert 'aria-describedby="id_photos_errors id_photos_again"' in photos.group(0)
+    assert 'aria-invalid="true"' in photos.group(0)
+    assert re.search(r'id="id_photos_errors"><li>第1张文件 fake.jpg 不是', body)
+    assert 'id="id_photos_again"' in body
+    assert "nonfield" not in body  # nothing above the form: each error is beside its field
+    assert Case.objects.count() == 0
+
+
+def test_every_field_error_of_a_phone_report_comes_back_at_once(client_for: Any) -> None:
+    response = phone_report(client_for("worker_a1"), "k-all", description="", photos=not_an_image())
+    assert response.status_code == 400
+    assert set(json.loads(response.content)["errors"]) == {"description", "photos"}
+
+
+def test_an_incomplete_position_is_reported_beside_the_position_picker(client_for: Any) -> None:
+    lon, _lat = INSIDE[UNIT_A1]
+    response = client_for("worker_a1").post(
+        "/m/report/",
+        {"description": "井盖缺失", "urgency": "ordinary", "mode": "coordinate", "lon": lon},
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert re.search(r'id="pos-errors"><li>位置不完整', body)
+    assert 'aria-describedby="pos-errors"' in body  # the "use current position" button
+    assert "nonfield" not in body
+
+
+def test_resident_sees_the_photo_and_the_phone_errors_of_one_submission(
+    client_for: Any,
+) -> None:
+    response = client_for("").post(
+        "/report/",
+        {"description": "路灯不亮", "contact_phone": "12ab", "photos": not_an_image()},
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert 'id="id_photos_errors"' in body
+    assert re.search(r'id="id_contact_phone_errors"><li>电话号码 &#x27;12ab&#x27; 无法识别', body)
+    assert 'value="12ab"' in body
+    assert "路灯不亮</textarea>" in body
+    assert 'id="id_photos_again"' in body
+    assert Case.objects.count() == 0

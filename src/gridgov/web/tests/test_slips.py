@@ -79,6 +79,30 @@ def test_assignment_slip_names_department_instructions_deadline_and_dispatcher(
 
 
 @pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("zh-hans", ["编号:{number}-J1", "查询码:{code}", "3 个工作日", "打印时间:"]),
+        ("en", ["Number: {number}-J1", "Tracking code: {code}", "3 working days", "Printed at: "]),
+    ],
+)
+def test_slip_labels_and_time_limit_read_naturally_in_each_language(
+    client_for: Any, handled_case: Case, language: str, expected: list[str]
+) -> None:
+    """The colon belongs to the translated label (no "Number:2026…" in English), and the
+    time limit is a count of its unit ("3 working days", not "3 Working days")."""
+    client = client_for("town_office")
+    client.cookies["django_language"] = language
+    task = handled_case.tasks.get()
+    url = f"/cases/{handled_case.pk}/slips/assignment/{task.pk}/"
+    body = client.get(url).content.decode()
+    text = pdf_text(client.get(url[:-1] + ".pdf"))
+    for value in expected:
+        value = value.format(number=handled_case.number, code=handled_case.tracking_code)
+        assert value in body, value
+        assert value.strip() in text, value
+
+
+@pytest.mark.parametrize(
     ("kind", "expected"),
     [
         ("report", ["申报单", "河边有暗管排污,污水直排入河", "王村第1网格", "上报人签字"]),

@@ -78,6 +78,9 @@ def command_config() -> dict[str, Any]:
             "updated": _("数据更新于"),
             "refreshFailed": _("数据刷新失败,将自动重试"),
             "mapError": _("网格地图加载失败,请刷新页面重试。"),
+            "findNone": _("没有找到与“%(q)s”匹配的网格"),
+            "findMany": _("%(n)s 个网格匹配,请选择:"),
+            "findMore": _("另有 %(n)s 个,请输入更完整的名称或编码"),
         },
     }
 

@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from gridgov.cases import queues as case_queues
-from gridgov.cases.attachments import check_photos
 from gridgov.cases.intake import Intake, report_case
 from gridgov.cases.models import Case, Channel
 from gridgov.core.errors import DomainError
@@ -100,7 +99,7 @@ def _report(request: HttpRequest, form: WorkerReportForm) -> Intake | None:
             lon=data.get("lon"),
             lat=data.get("lat"),
             address=data.get("address") or "",
-            photos=check_photos(data.get("photos")),
+            photos=data.get("photos") or [],  # checked by the form
             result=data.get("result") or "",
             idempotency_key=data.get("idempotency_key") or None,
         )

@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from gridgov.cases.api import PUBLIC_CALLBACKS, PUBLIC_REPORTS, PUBLIC_TRACKING
-from gridgov.cases.attachments import check_photos
 from gridgov.cases.intake import Intake, report_case
 from gridgov.cases.models import CaseAttachment, Channel
 from gridgov.cases.queues import tracking_view
@@ -62,7 +61,7 @@ def _resident_intake(form: ResidentReportForm) -> Intake | None:
             lat=data.get("lat"),
             address=data.get("address") or "",
             grid_code=data.get("grid") or "",
-            photos=check_photos(data.get("photos")),
+            photos=data.get("photos") or [],  # checked by the form
             contact_name=data.get("contact_name") or "",
             contact_phone=data.get("contact_phone") or "",
             idempotency_key=data.get("idempotency_key") or None,
