@@ -83,11 +83,11 @@ def platform_region_paths(user: Any) -> frozenset[str]:
 def platform_chain_paths(user: Any) -> frozenset[str]:
     """Paths of the user's platform regions and of every region above them: the levels whose
     cases the user's platforms stand under, so may verify on site (seed 003: 受理中心核查)."""
-    prefixes: set[str] = set()
-    for path in platform_region_paths(user):
-        parts = [part for part in path.split("/") if part]
-        prefixes.update("/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1))
-    return frozenset(prefixes)
+    from gridgov.grids.models import path_with_ancestors
+
+    return frozenset(
+        prefix for path in platform_region_paths(user) for prefix in path_with_ancestors(path)
+    )
 
 
 def forget_platforms(user: Any) -> None:

@@ -24,7 +24,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from gridgov.core import coords
 from gridgov.grids.geometry import shapes_from_geojson
-from gridgov.grids.models import Grid, Region
+from gridgov.grids.models import Grid, Region, path_with_ancestors
 
 if TYPE_CHECKING:
     from shapely import STRtree
@@ -204,18 +204,12 @@ class GridIndex:
 
 
 def _prefixes(path: str) -> frozenset[str]:
-    parts = [p for p in path.split("/") if p]
-    return frozenset("/" + "/".join(parts[:k]) + "/" for k in range(1, len(parts) + 1))
+    return frozenset(path_with_ancestors(path))
 
 
 def _region_chain(path: str, codes_by_path: dict[str, str]) -> tuple[str, ...]:
-    parts = [p for p in path.split("/") if p]
-    chain = []
-    for k in range(1, len(parts) + 1):
-        code = codes_by_path.get("/" + "/".join(parts[:k]) + "/")
-        if code:
-            chain.append(code)
-    return tuple(chain)
+    codes = (codes_by_path.get(prefix) for prefix in path_with_ancestors(path))
+    return tuple(code for code in codes if code)
 
 
 _lock = threading.Lock()

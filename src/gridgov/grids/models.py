@@ -33,6 +33,13 @@ SIGNIFICANT_DIGITS = {
 }
 
 
+def path_with_ancestors(path: str) -> list[str]:
+    """The materialised paths from the top of the tree down to `path` itself:
+    "/41/4101/" gives ["/41/", "/41/4101/"]."""
+    parts = [part for part in path.split("/") if part]
+    return ["/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1)]
+
+
 class RegionQuerySet(TreeQuerySet):
     def visible_to(self, user: AbstractBaseUser | AnonymousUser | None) -> RegionQuerySet:
         """Regions inside the user's region scopes, and the regions of every grid in their grid

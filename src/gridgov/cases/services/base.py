@@ -40,6 +40,7 @@ from gridgov.cases.notifications import handlers_of
 from gridgov.cases.permissions import platform_region_ids
 from gridgov.core.errors import ConflictError, DomainError
 from gridgov.core.jurisdiction import Role, scope_of
+from gridgov.grids.models import path_with_ancestors
 from gridgov.people.models import Department
 
 S = CaseState
@@ -99,8 +100,7 @@ def _user_tasks(case: Case, user: Any, states: Iterable[str]) -> list[CaseTask]:
 def dispatch_targets(case: Case) -> QuerySet[Department]:
     """Active departments the case's level may dispatch it to: serving the case's area, at or
     below the level's own region (one above needs an escalation, seed 002)."""
-    parts = [part for part in case.grid.region.path.split("/") if part]
-    serving = ["/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1)]
+    serving = path_with_ancestors(case.grid.region.path)
     level_path = case.level_region.path
     return Department.objects.filter(
         is_active=True, region__path__in=[p for p in serving if p.startswith(level_path)]
