@@ -98,6 +98,15 @@ def due_from_date(day: dt.date, *, now: dt.datetime | None = None) -> Due:
     if day < today:
         raise DomainError(_("截止日期 %(day)s 早于今天") % {"day": day.isoformat()}, field="due_on")
     calendar = get_calendar()
+    # Beyond the year after the last loaded notice a date is a typing slip, not a plan, and
+    # no calendar will confirm it (issue 3: a deadline date outside the calendar is refused).
+    last_year = max(calendar.covered_years, default=today.year)
+    if day.year > max(last_year, today.year) + 1:
+        raise DomainError(
+            _("截止日期 %(day)s 超出工作日历范围(可选至 %(year)s 年底)")
+            % {"day": day.isoformat(), "year": max(last_year, today.year) + 1},
+            field="due_on",
+        )
     if not calendar.is_workday(day):
         try:
             after = workdays.next_workday(calendar, day).isoformat()

@@ -46,7 +46,7 @@ from gridgov.cases.models import (
 from gridgov.cases.notifications import notify_on_commit, operators_of
 from gridgov.cases.permissions import require, require_channel
 from gridgov.cases.services import record, sync_step
-from gridgov.core.errors import DomainError, ImportRejectedError, ImportRowError
+from gridgov.core.errors import ConflictError, DomainError, ImportRejectedError, ImportRowError
 from gridgov.core.jurisdiction import Role, scope_of
 from gridgov.core.notify import in_every_language
 from gridgov.people.services import normalise_phone
@@ -137,6 +137,16 @@ def _existing(stored_key: str | None, channel: str, external_number: str) -> Cas
     return None
 
 
+def _hotline_case_for(by: Any, existing: Case) -> Case:
+    """The case a re-sent hotline number already made, when the sender may see it. Another
+    jurisdiction's case is not shown (nor its tracking code): its existence is all it learns."""
+    if by is None or not Case.objects.visible_to(by).filter(pk=existing.pk).exists():
+        raise ConflictError(
+            _("热线工单编号 %(number)s 已由其他辖区受理") % {"number": existing.external_number}
+        )
+    return existing
+
+
 def find_duplicate_id(case: Case) -> int | None:
     """A possible duplicate: same grid, same item, within the item's distance and time window
     (the nearest one); only flagged, an operator decides whether to merge."""
@@ -224,14 +234,16 @@ def report_case(
             received_at=received_at.isoformat() if received_at else "",
             photos=[hashlib.sha256(p.data).hexdigest() for p in photos],
         )
-    external_number = (external_number or "").strip()[:64]
+    external_number = (external_number or "").strip()
     if channel == Channel.HOTLINE and not external_number:
         raise DomainError(_("热线转办须填写热线工单编号"), field="external_number")
+    if len(external_number) > 64:
+        raise DomainError(_("工单编号超过 64 个字符"), field="external_number")
     if external_number:
         # A hotline re-sends its cases, sometimes with less detail: its number decides first.
         existing = _existing(None, channel, external_number)
         if existing is not None:
-            return Intake(existing, created=False)
+            return Intake(_hotline_case_for(by, existing), created=False)
     # For client keys, insert first: a retry is rare, and the unique constraint finds it (also
     # when the retry races the original) without a lookup per report.
     try:
@@ -266,7 +278,8 @@ def report_case(
             raise
         if stored_key and existing.idempotency_key == stored_key:
             _same_submission(existing, print_)
-        return Intake(existing, created=False)
+            return Intake(existing, created=False)
+        return Intake(_hotline_case_for(by, existing), created=False)
     return Intake(case, created=True)
 
 
@@ -322,7 +335,11 @@ def _create(
     if mode == HandlingMode.ON_SPOT:
         if not result:
             raise DomainError(_("现场处理须填写处理结果"), field="result")
-        if item is not None and not item.on_spot_allowed:
+        # Only the catalogue says which matters may be closed on the spot (seed 003), and a
+        # case closed at once is never classified later: it needs its item now.
+        if item is None:
+            raise DomainError(_("现场处理须选择事项分类"), field="category")
+        if not item.on_spot_allowed:
             raise DomainError(
                 _("事项“%(item)s”不能现场处理,请按需协调处理上报") % {"item": item.name},
                 field="mode",

@@ -85,7 +85,7 @@ def _require_calendar_admin(request: HttpRequest) -> None:
 @calendar_router.get("/days", response=CalendarMonthOut)
 def calendar_days(request: HttpRequest, year: int, month: int | None = None) -> CalendarMonthOut:
     """Every day of a month (or of the whole year without `month`), for a calendar page."""
-    if not 1900 <= year <= 2200:
+    if not cal.FIRST_YEAR <= year <= cal.LAST_YEAR:
         raise DomainError(_("年份超出范围"), field="year")
     if month is not None and not 1 <= month <= 12:
         raise DomainError(_("月份应为 1–12"), field="month")
@@ -113,6 +113,7 @@ def calendar_years(request: HttpRequest) -> Any:
 def deadline(request: HttpRequest, q: Query[DeadlineQuery]) -> DeadlineOut:
     """When a limit from `start` runs out on the working-day calendar."""
     start = q.start
+    cal.check_calendar_date(start.date(), "start")
     if timezone.is_naive(start):
         start = start.replace(tzinfo=workdays.SHANGHAI)
     calendar = cal.get_calendar()

@@ -26,6 +26,9 @@ from gridgov.core.errors import DomainError, ImportRejectedError, ImportRowError
 from gridgov.core.models import CalendarRevision, CalendarSource, WorkCalendarDay, WorkCalendarYear
 from gridgov.core.workdays import DEFAULT_SCHEDULE, WorkCalendar, WorkSchedule
 
+# The years a working-day calendar may hold: wider than any notice, narrow enough to count in.
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+
 # Names chinesecalendar uses (English) → the names on the official notice.
 HOLIDAY_NAMES_ZH = {
     "New Year's Day": "元旦",
@@ -243,7 +246,7 @@ def load_calendar_year(
 
     Deadlines computed while the year was missing stay provisional until the owning app
     recomputes them (cases do on their next deadline sweep)."""
-    if not 1900 <= year <= 2200:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
         raise DomainError(_("年份 %(year)d 不合理") % {"year": year}, field="year")
     if source not in CalendarSource.values:
         raise DomainError(_("未知来源 %(source)s") % {"source": source}, field="source")
@@ -282,11 +285,23 @@ def load_calendar_year(
 
 
 @transaction.atomic
+def check_calendar_date(day: dt.date, field: str) -> None:
+    """Refuse a date no working-day calendar will ever hold (year 1 or 9999 is a slip; at the
+    edges of Python's dates counting a day further would overflow)."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise DomainError(
+            _("日期 %(day)s 超出工作日历范围(%(first)s–%(last)s 年)")
+            % {"day": day.isoformat(), "first": FIRST_YEAR, "last": LAST_YEAR},
+            field=field,
+        )
+
+
 def set_calendar_day(
     *, day: dt.date, is_workday: bool, name: str = "", by: Any = None
 ) -> WorkCalendarDay | None:
     """An administrator's correction of one day; a plain Monday–Friday day without a name is
     removed rather than stored. Returns the stored row, or None when none is needed."""
+    check_calendar_date(day, "date")
     if len(name) > 60:
         raise DomainError(_("名称超过 60 个字符"), field="name")
     row = CalendarRow(day, is_workday, name.strip())

@@ -67,6 +67,49 @@ def test_hotline_transfer_keeps_the_hotline_number_and_is_idempotent(town, repor
     assert err.value.field == "external_number"
 
 
+def test_a_hotline_number_known_in_another_jurisdiction_is_not_shown(town, report, client_for):
+    """Re-sending a hotline number answers with the first case only to someone who may see
+    it: another village's operator learns that the number is taken, not the case or its
+    tracking code (which opens the public tracking page)."""
+    from gridgov.core.errors import ConflictError
+    from gridgov.core.jurisdiction import Role
+    from gridgov.core.testing.town import VILLAGE_B
+    from gridgov.people.services import create_user, grant_role
+
+    case = report(by="town_office", channel=Channel.HOTLINE, external_number="96361-0002")
+    neighbour = create_user(username="village_b_op", password="x-2026-village-b")
+    grant_role(user=neighbour, role=Role.OFFICE, grid=town.grid(VILLAGE_B))
+    before = Case.objects.count()
+    with pytest.raises(ConflictError, match="已由其他辖区受理"):
+        intake.report_case(
+            by=neighbour,
+            channel=Channel.HOTLINE,
+            external_number="96361-0002",
+            description="重复推送",
+            grid_code=VILLAGE_B,
+        )
+    response = client_for("village_b_op").post(
+        "/api/v1/cases/",
+        data={"channel": "hotline", "external_number": "96361-0002", "description": "重复推送"},
+    )
+    assert response.status_code == 409
+    assert case.tracking_code not in response.content.decode()
+    assert set(response.json()) <= {"detail", "state", "allowed"}
+    assert case.number not in response.content.decode()
+    assert Case.objects.count() == before
+    with pytest.raises(DomainError, match="64") as err:
+        report(by="town_office", channel=Channel.HOTLINE, external_number="9" * 65)
+    assert err.value.field == "external_number"
+
+
+def test_on_the_spot_handling_needs_a_matter_from_the_catalogue(town, report):
+    before = Case.objects.count()
+    with pytest.raises(DomainError, match="现场处理须选择事项分类") as err:
+        report(category=None, mode=HandlingMode.ON_SPOT, result="已当场清理")
+    assert err.value.field == "category"
+    assert Case.objects.count() == before
+
+
 def test_on_the_spot_handling_is_closed_and_still_counted(town, report):
     case = report(category="0501", mode=HandlingMode.ON_SPOT, result="已当场清理")
     assert (case.state, case.closure_type, case.closed_level) == (

@@ -147,6 +147,9 @@ def test_explicit_due_date_past_the_calendar_is_provisional_and_confirmed_later(
         (dt.date(2026, 6, 13), "不是工作日,可选 2026-06-15"),  # a Saturday
         (dt.date(2026, 6, 19), "不是工作日,可选 2026-06-22"),  # 端午节
         (dt.date(2027, 3, 6), "不是工作日,可选 2027-03-08"),  # a Saturday, counted Mon–Fri
+        # More than a year past the last loaded notice: a slip of the keyboard, refused.
+        (dt.date(2028, 1, 3), r"超出工作日历范围\(可选至 2027 年底\)"),
+        (dt.date(9999, 12, 31), "超出工作日历范围"),
     ):
         with pytest.raises(DomainError, match=message) as err:
             services.dispatch_case(case=case, by=office, to=town.env, due_on=due_on)

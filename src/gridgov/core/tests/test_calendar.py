@@ -312,6 +312,23 @@ def test_deadline_api_needs_exactly_one_valid_limit(client_for, query: str) -> N
     assert client_for("worker_a1").get(f"/api/v1/calendar/deadline?{query}").status_code == 422
 
 
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1899-12-31", "2201-01-01"])
+def test_dates_no_calendar_holds_are_refused_and_nothing_is_stored(client_for, day: str) -> None:
+    from gridgov.core.models import WorkCalendarDay
+
+    before = WorkCalendarDay.objects.count()
+    put = client_for("admin").put(
+        f"/api/v1/calendar/days/{day}", {"is_workday": False}, content_type="application/json"
+    )
+    assert put.status_code == 400, put.content
+    assert put.json()["field"] == "date"
+    assert "超出工作日历范围" in put.json()["detail"]
+    assert WorkCalendarDay.objects.count() == before
+    get = client_for("worker_a1").get(f"/api/v1/calendar/deadline?start={day}T10:00&days=5")
+    assert get.status_code == 400, get.content
+    assert get.json()["field"] == "start"
+
+
 def test_only_admins_change_the_calendar(client_for) -> None:
     payload = {"is_workday": False, "name": "防汛停工"}
     worker = client_for("worker_a1").put(
