@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import django_auth
@@ -104,3 +106,33 @@ api.add_router("/people", people_router)
 api.add_router("/cases", cases_router)
 api.add_router("/inbox", inbox_router)
 api.add_router("/calendar", calendar_router)
+
+
+# Django answers some requests before any API route runs: a path that matches no route (an id
+# that is not a number), a body over DATA_UPLOAD_MAX_MEMORY_SIZE. Under /api/ those answers are
+# JSON like every other error, not the HTML pages the web platform shows.
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse({"detail": _("未找到")}, status=404)
+    return defaults.page_not_found(request, exception)  # type: ignore[arg-type]
+
+
+def page_bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        if isinstance(exception, RequestDataTooBig):
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+            return JsonResponse(
+                {"detail": _("请求过大(上限 %(mb)s MB)") % {"mb": limit}}, status=413
+            )
+        return JsonResponse({"detail": _("请求无效")}, status=400)
+    return defaults.bad_request(request, exception)  # type: ignore[arg-type]
+
+
+def page_server_error(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse({"detail": _("服务器内部错误,已记录")}, status=500)
+    return defaults.server_error(request)

@@ -12,3 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("gridgov.web.urls")),
 ]
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler400 = "gridgov.api.page_bad_request"
+handler404 = "gridgov.api.page_not_found"
+handler500 = "gridgov.api.page_server_error"

@@ -119,6 +119,10 @@ def parse_feature_collection(data: bytes, *, source: str) -> list[Any]:
     text = decode_json_text(data, source=source).text
     try:
         document = json.loads(text)
+    except RecursionError:
+        raise ImportRejectedError(
+            [ImportRowError(_("JSON 嵌套层数过多,不是 GeoJSON"), source=source)]
+        ) from None
     except json.JSONDecodeError as exc:
         raise ImportRejectedError(
             [
@@ -157,6 +161,9 @@ def _text(value: Any) -> str | None:
     return str(value).strip()
 
 
+MAX_COUNT = 2_000_000_000
+
+
 def _count(value: Any) -> int:
     if isinstance(value, bool):
         raise ValueError
@@ -164,7 +171,8 @@ def _count(value: Any) -> int:
         value = int(value)
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
-    if not isinstance(value, int) or value < 0:
+    # A count fits the database's integer column; 1e30 households is a typing slip.
+    if not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
         raise ValueError
     return value
 
@@ -212,7 +220,10 @@ def read_feature(
             try:
                 setattr(feature, key, _count(props[key]))
             except ValueError:
-                problems.add(feature, _("%(key)s 须为非负整数") % {"key": key})
+                problems.add(
+                    feature,
+                    _("%(key)s 须为 0 到 %(max)s 的整数") % {"key": key, "max": f"{MAX_COUNT:,}"},
+                )
     if props.get("tier") is not None:
         try:
             tier = _count(props["tier"])

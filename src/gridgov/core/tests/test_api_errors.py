@@ -1,5 +1,7 @@
 """The house error shape of the JSON API: validation errors and throttling."""
 
+import json
+
 import pytest
 from django.core.cache import cache
 from django.test import RequestFactory
@@ -61,3 +63,36 @@ def test_throttle_counts_each_address_and_scope_apart(fresh_cache):
     throttle(one, scope="b", limit=1, per_seconds=60)
     with pytest.raises(ThrottledError):
         throttle(one, scope="a", limit=1, per_seconds=60)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/api/v1/cases/abc/accept"),
+        ("get", "/api/v1/inbox/-1"),
+        ("patch", "/api/v1/people/departments/abc"),
+        ("get", "/api/v1/no-such-endpoint"),
+    ],
+)
+def test_paths_no_route_matches_answer_json_under_the_api(client_for, method, path):
+    response = getattr(client_for("admin"), method)(path)
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json() == {"detail": "未找到"}
+
+
+def test_the_web_platform_keeps_its_html_404(client_for):
+    response = client_for("admin").get("/cases/abc/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_body_over_the_upload_limit_is_a_json_413(client_for, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    response = client_for("worker_a1").post(
+        "/api/v1/grids/locate",
+        data=json.dumps({"points": [[117.5, 34.9]] * 200}),
+        content_type="application/json",
+    )
+    assert response.status_code == 413
+    assert response.json()["detail"].startswith("请求过大")

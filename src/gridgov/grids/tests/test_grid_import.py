@@ -264,6 +264,12 @@ def test_invalid_json_names_file_and_line(tiled_town):
     assert "第 2 行" in problem
 
 
+def test_absurdly_nested_json_is_refused_not_a_traceback(tiled_town):
+    [problem] = rejected(b"[" * 100_000 + b"]" * 100_000)
+    assert problem.startswith("town.geojson: ")
+    assert "嵌套" in problem
+
+
 def test_non_utf8_file_is_refused(tiled_town):
     data = as_bytes(tiled_town).replace("西村".encode(), "西村".encode("gbk"), 1)
     [problem] = rejected(data)
@@ -374,6 +380,8 @@ def test_child_must_sit_below_its_parent_level(tiled_town):
         ({"code": "a b"}, "不含空格"),
         ({"tier": 4}, "tier"),
         ({"households": -1}, "households"),
+        ({"households": 10**30}, "households 须为 0 到 2,000,000,000 的整数"),
+        ({"population": 2**70}, "population"),
         ({"population": "many"}, "population"),
         ({"name": ""}, "名称"),
         ({"region_code": "999999"}, "区划 999999 不存在"),
