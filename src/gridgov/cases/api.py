@@ -26,6 +26,7 @@ from gridgov.cases.models import (
     Channel,
     ExtensionRequest,
     MatterItem,
+    PlatformLevel,
 )
 from gridgov.cases.schemas import (
     MAX_ID,
@@ -329,8 +330,12 @@ def _filtered(request: HttpRequest, f: CaseFilter) -> Any:
     if f.category:
         qs = qs.filter(Q(item__code=f.category) | Q(item__matter_class__code=f.category))
     if f.channel:
+        if f.channel not in Channel.values:
+            raise DomainError(_("未知来源渠道 %(c)s") % {"c": f.channel}, field="channel")
         qs = qs.filter(channel=f.channel)
     if f.level:
+        if f.level not in PlatformLevel.values:
+            raise DomainError(_("未知层级 %(l)s") % {"l": f.level}, field="level")
         qs = qs.filter(level=f.level)
     if f.overdue is not None:
         now = timezone.now()

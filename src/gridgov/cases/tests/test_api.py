@@ -265,6 +265,24 @@ def test_list_filters_and_paginates(client_for, report, item):
         assert [c["id"] for c in found] == [one.pk], text
 
 
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("status=bogus", "status"),
+        ("channel=bogus", "channel"),
+        ("level=bogus", "level"),
+        ("queue=bogus", "queue"),
+        ("order=bogus", "order"),
+    ],
+)
+def test_an_unknown_filter_value_is_a_400_naming_it(client_for, query, field):
+    """A filter that matches nothing because it is misspelt must not look like "no cases"."""
+    response = client_for("town_office").get(f"/api/v1/cases/?{query}")
+    assert response.status_code == 400
+    assert response.json()["field"] == field
+    assert "bogus" in response.json()["detail"]
+
+
 def test_overdue_filter(client_for, report, town, clock):
     import datetime as dt
 
