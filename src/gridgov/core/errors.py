@@ -16,6 +16,13 @@ class DomainError(Exception):
         self.field = field
 
 
+class ReferenceNotFoundError(DomainError):
+    """A row named in a request body is missing or outside the caller's scope: HTTP 404 like
+    any other object out of scope, but naming the field that points at it."""
+
+    status_code = 404
+
+
 class ConflictError(DomainError):
     """The object changed under the caller (a concurrent transition, a stale state): HTTP 409.
 

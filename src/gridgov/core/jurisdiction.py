@@ -159,3 +159,19 @@ def scope_q(
 def get_scoped_or_404(queryset: models.QuerySet[ModelT], **lookup: Any) -> ModelT:
     """Fetch through the scoped queryset, so "outside your scope" and "missing" look the same."""
     return get_object_or_404(queryset, **lookup)
+
+
+def get_referenced(queryset: models.QuerySet[ModelT], *, field: str, **lookup: Any) -> ModelT:
+    """A row a request body names (a department id, a region code): through the scoped
+    queryset like `get_scoped_or_404`, so missing and out of scope read the same 404, with
+    the field that names it."""
+    from gridgov.core.errors import ReferenceNotFoundError
+
+    found = queryset.filter(**lookup).first()
+    if found is None:
+        value = next(iter(lookup.values()), "")
+        raise ReferenceNotFoundError(
+            _("%(field)s:%(value)s 不存在或不在您的辖区") % {"field": field, "value": value},
+            field=field,
+        )
+    return found

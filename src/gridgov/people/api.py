@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from gridgov.core.jurisdiction import get_scoped_or_404, scope_of
+from gridgov.core.jurisdiction import get_referenced, get_scoped_or_404, scope_of
 from gridgov.core.schemas import MAX_ID, Pagination
 from gridgov.core.throttle import throttle
 from gridgov.grids.models import Grid, Region
@@ -57,22 +57,26 @@ def _by(request: HttpRequest) -> User:
     return cast("User", request.user)
 
 
-def _grid(request: HttpRequest, code: str) -> Grid:
-    return get_scoped_or_404(
-        Grid.objects.visible_to(request.user).select_related("level", "region"), code=code
-    )
+def _grid(request: HttpRequest, code: str, *, field: str = "") -> Grid:
+    """The grid of a URL (404), or with `field` the grid a request body names (400)."""
+    grids = Grid.objects.visible_to(request.user).select_related("level", "region")
+    if field:
+        return get_referenced(grids, field=field, code=code)
+    return get_scoped_or_404(grids, code=code)
 
 
-def _department(request: HttpRequest, pk: int) -> Department:
-    return get_scoped_or_404(
-        Department.objects.visible_to(request.user).select_related("region"), pk=pk
-    )
+def _department(request: HttpRequest, pk: int, *, field: str = "") -> Department:
+    departments = Department.objects.visible_to(request.user).select_related("region")
+    if field:
+        return get_referenced(departments, field=field, pk=pk)
+    return get_scoped_or_404(departments, pk=pk)
 
 
-def _staff(request: HttpRequest, pk: int) -> Staff:
-    return get_scoped_or_404(
-        Staff.objects.visible_to(request.user).select_related("department__region", "user"), pk=pk
-    )
+def _staff(request: HttpRequest, pk: int, *, field: str = "") -> Staff:
+    people = Staff.objects.visible_to(request.user).select_related("department__region", "user")
+    if field:
+        return get_referenced(people, field=field, pk=pk)
+    return get_scoped_or_404(people, pk=pk)
 
 
 def _posts(request: HttpRequest) -> PostQuerySet:
@@ -145,8 +149,10 @@ def get_department(request: HttpRequest, department_id: int) -> Department:
 
 @router.post("/departments", response={201: DepartmentOut})
 def create_department(request: HttpRequest, payload: DepartmentIn) -> Status[Department]:
-    region = get_scoped_or_404(
-        Region.objects.visible_to(request.user), code=payload.region_code.ljust(12, "0")
+    region = get_referenced(
+        Region.objects.visible_to(request.user),
+        field="region_code",
+        code=payload.region_code.ljust(12, "0"),
     )
     data = payload.dict(exclude={"region_code"})
     return Status(201, services.create_department(region=region, by=_by(request), **data))
@@ -198,14 +204,22 @@ def get_staff(request: HttpRequest, staff_id: int) -> Staff:
 
 @router.post("/staff", response={201: StaffDetailOut})
 def create_staff(request: HttpRequest, payload: StaffIn) -> Status[Staff]:
-    department = _department(request, payload.department_id) if payload.department_id else None
+    department = (
+        _department(request, payload.department_id, field="department_id")
+        if payload.department_id
+        else None
+    )
     post = None
     if payload.post is not None:
         p = payload.post
         post = services.PostSpec(
             kind=p.kind,
-            grid=_grid(request, p.grid_code) if p.grid_code else None,
-            department=_department(request, p.department_id) if p.department_id else None,
+            grid=_grid(request, p.grid_code, field="post.grid_code") if p.grid_code else None,
+            department=(
+                _department(request, p.department_id, field="post.department_id")
+                if p.department_id
+                else None
+            ),
             **p.dict(include={"title", "duties", "is_public", "started_on"}),
         )
     staff = services.create_staff(
@@ -222,7 +236,7 @@ def update_staff(request: HttpRequest, staff_id: int, payload: StaffPatch) -> St
     staff = _staff(request, staff_id)
     data = payload.dict(exclude_unset=True, exclude={"department_id"})
     if payload.department_id is not None:
-        data["department"] = _department(request, payload.department_id)
+        data["department"] = _department(request, payload.department_id, field="department_id")
     return services.update_staff(staff, by=_by(request), **data)
 
 
@@ -269,9 +283,13 @@ def get_post(request: HttpRequest, post_id: int) -> Post:
 @router.post("/posts", response={201: PostOut})
 def create_post(request: HttpRequest, payload: PostIn) -> Status[Post]:
     post = services.assign_post(
-        staff=_staff(request, payload.staff_id),
-        grid=_grid(request, payload.grid_code) if payload.grid_code else None,
-        department=_department(request, payload.department_id) if payload.department_id else None,
+        staff=_staff(request, payload.staff_id, field="staff_id"),
+        grid=_grid(request, payload.grid_code, field="grid_code") if payload.grid_code else None,
+        department=(
+            _department(request, payload.department_id, field="department_id")
+            if payload.department_id
+            else None
+        ),
         **payload.dict(include={"kind", "title", "duties", "is_public", "started_on"}),
         by=_by(request),
     )
@@ -293,7 +311,7 @@ def end_post(request: HttpRequest, post_id: int, payload: EndIn) -> Post:
 @router.post("/posts/{int:post_id}/move", response={201: PostOut})
 def move_post(request: HttpRequest, post_id: int, payload: MoveIn) -> Status[Post]:
     post = get_scoped_or_404(_posts(request), pk=post_id)
-    target = _grid(request, payload.grid_code)
+    target = _grid(request, payload.grid_code, field="grid_code")
     return Status(201, services.move_post(post, to_grid=target, on=payload.on, by=_by(request)))
 
 
@@ -327,12 +345,14 @@ def get_liaison(request: HttpRequest, liaison_id: int) -> Liaison:
 def create_liaison(request: HttpRequest, payload: LiaisonIn) -> Status[Liaison]:
     region = None
     if payload.region_code:
-        region = get_scoped_or_404(
-            Region.objects.visible_to(request.user), code=payload.region_code.ljust(12, "0")
+        region = get_referenced(
+            Region.objects.visible_to(request.user),
+            field="region_code",
+            code=payload.region_code.ljust(12, "0"),
         )
     liaison = services.add_liaison(
-        staff=_staff(request, payload.staff_id),
-        grid=_grid(request, payload.grid_code) if payload.grid_code else None,
+        staff=_staff(request, payload.staff_id, field="staff_id"),
+        grid=_grid(request, payload.grid_code, field="grid_code") if payload.grid_code else None,
         region=region,
         **payload.dict(include={"kind", "note", "is_public", "started_on"}),
         by=_by(request),

@@ -110,6 +110,15 @@ def test_operator_outside_the_grid_gets_404_not_403(client_for):
         {"staff_id": staff.pk, "kind": PostKind.VOLUNTEER, "grid_code": UNIT_B1},
     )
     assert response.status_code == 404
+    # The same answer as for a grid that does not exist, naming the field that points at it.
+    missing = post_json(
+        client_for("village_a"),
+        f"{API}/posts",
+        {"staff_id": staff.pk, "kind": PostKind.VOLUNTEER, "grid_code": "999"},
+    )
+    assert missing.status_code == 404
+    assert response.json()["field"] == missing.json()["field"] == "grid_code"
+    assert response.json()["detail"].replace(UNIT_B1, "999") == missing.json()["detail"]
 
 
 def test_office_creates_a_person_with_a_first_post(client_for):
