@@ -199,3 +199,27 @@ def fresh_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def three_patrol_reports(site: str) -> None:
+    """Two reports in unit A1 (two matters) and one in B1: enough for markers, colours and
+    queue badges on the command centre."""
+    from gridgov.cases.intake import report_case
+    from gridgov.cases.models import Channel, MatterItem
+    from gridgov.core.testing.town import INSIDE, UNIT_A1, UNIT_B1, Town
+
+    town = Town()
+    for grid, code, by in [
+        (UNIT_A1, "0401", "worker_a1"),
+        (UNIT_A1, "0502", "worker_a1"),
+        (UNIT_B1, "0401", "worker_b1"),
+    ]:
+        report_case(
+            by=town.user(by),
+            channel=Channel.PATROL,
+            description="测试",
+            item=MatterItem.objects.get(code=code),
+            lon=INSIDE[grid][0],
+            lat=INSIDE[grid][1],
+        )

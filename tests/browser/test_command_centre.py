@@ -51,27 +51,10 @@ def test_clicking_a_grid_opens_its_card(open_page: Any) -> None:
     )
 
 
+@pytest.mark.usefixtures("three_patrol_reports")
 def test_filters_redraw_markers_tiles_and_charts_without_reloading(
     open_page: Any, shot: Any
 ) -> None:
-    from gridgov.cases.intake import report_case
-    from gridgov.cases.models import Channel, MatterItem
-    from gridgov.core.testing.town import INSIDE, UNIT_A1, UNIT_B1, Town
-
-    town = Town()
-    for grid, code, by in [
-        (UNIT_A1, "0401", "worker_a1"),
-        (UNIT_A1, "0502", "worker_a1"),
-        (UNIT_B1, "0401", "worker_b1"),
-    ]:
-        report_case(
-            by=town.user(by),
-            channel=Channel.PATROL,
-            description="测试",
-            item=MatterItem.objects.get(code=code),
-            lon=INSIDE[grid][0],
-            lat=INSIDE[grid][1],
-        )
     w = open_page("town_office")
     page = w.page
     page.goto("/command/")

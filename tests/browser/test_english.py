@@ -22,29 +22,8 @@ def chinese_outside_data(text: str) -> list[str]:
     return CJK.findall(text)
 
 
-def report_cases() -> None:
-    from gridgov.cases.intake import report_case
-    from gridgov.cases.models import Channel, MatterItem
-    from gridgov.core.testing.town import INSIDE, UNIT_A1, UNIT_B1, Town
-
-    town = Town()
-    for grid, code, by in [
-        (UNIT_A1, "0401", "worker_a1"),
-        (UNIT_A1, "0502", "worker_a1"),
-        (UNIT_B1, "0401", "worker_b1"),
-    ]:
-        report_case(
-            by=town.user(by),
-            channel=Channel.PATROL,
-            description="测试",
-            item=MatterItem.objects.get(code=code),
-            lon=INSIDE[grid][0],
-            lat=INSIDE[grid][1],
-        )
-
-
+@pytest.mark.usefixtures("three_patrol_reports")
 def test_command_centre_in_english(open_page: Any, site: str, shot: Any) -> None:
-    report_cases()
     w = open_page("town_office", locale="en-US")
     w.context.add_cookies([{"name": "django_language", "value": "en", "url": site}])
     page = w.page
@@ -89,11 +68,11 @@ NAV_OUT_OF_SIGHT = """() => Array.from(document.querySelectorAll('.mainnav a'))
   .map(a => a.innerText.replace(/\\s+/g, ' '))"""
 
 
+@pytest.mark.usefixtures("three_patrol_reports")
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_every_navigation_link_is_in_sight(
     open_page: Any, site: str, shot: Any, language: str
 ) -> None:
-    report_cases()
     w = open_page("admin", locale="en-US" if language == "en" else "zh-CN")
     w.context.add_cookies([{"name": "django_language", "value": language, "url": site}])
     page = w.page
@@ -108,6 +87,7 @@ def test_every_navigation_link_is_in_sight(
     shot(page, f"nav-1366-{language}", full_page=False)
 
 
+@pytest.mark.usefixtures("three_patrol_reports")
 def test_queue_card_shows_a_late_steps_badge_on_a_phone(
     open_page: Any, site: str, shot: Any
 ) -> None:
@@ -120,7 +100,6 @@ def test_queue_card_shows_a_late_steps_badge_on_a_phone(
     from gridgov.cases.models import Case
     from gridgov.core.testing.town import Town
 
-    report_cases()
     town = Town()
     case = Case.objects.filter(grid__code__startswith=town.village_a.code).first()
     assert case is not None
