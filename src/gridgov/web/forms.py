@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any, cast
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -238,10 +239,14 @@ class DispatchForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        departments = dispatchable_departments(self.user, self.case) if self.case else []
         from gridgov.people.models import Department
 
-        qs = Department.objects.filter(pk__in=[d.pk for d in departments]).order_by("level", "code")
+        qs = (
+            dispatchable_departments(self.user, self.case)
+            if self.case
+            else Department.objects.none()
+        )
+        departments = list(qs)
         model_field(self, "department").queryset = qs
         model_field(self, "co").queryset = qs
         widget = cast(CoHandlerWidget, self.fields["co"].widget)
@@ -280,14 +285,13 @@ class DispatchForm(ActionForm):
         return data
 
 
-def dispatchable_departments(user: Any, case: Any) -> list[Any]:
+def dispatchable_departments(user: Any, case: Any) -> QuerySet[Any]:
     """The departments the case's level may dispatch to that this user may see."""
     from gridgov.cases.services import dispatch_targets
     from gridgov.people.models import Department
 
-    return list(
-        dispatch_targets(case).filter(pk__in=Department.objects.visible_to(user).values("pk"))
-    )
+    visible = Department.objects.visible_to(user).values("pk")
+    return dispatch_targets(case).filter(pk__in=visible).order_by("level", "code")
 
 
 class TaskChoiceMixin(forms.Form):
