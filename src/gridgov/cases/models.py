@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -719,12 +719,19 @@ class TaskState(models.TextChoices):
     CANCELLED = "cancelled", _("已撤销")
 
 
-ACTIVE_TASK_STATES = frozenset({TaskState.PENDING, TaskState.ACCEPTED, TaskState.FED_BACK})
+# The two state sets of a slip, each named once (issue 8): LIVE slips are the department's work
+# in hand, whose deadline runs and is swept; STANDING slips are those not returned or cancelled
+# (a slip that fed back still stands: its work counts as handled and rework reopens it).
+LIVE_TASK_STATES = (TaskState.PENDING, TaskState.ACCEPTED)
+STANDING_TASK_STATES = (*LIVE_TASK_STATES, TaskState.FED_BACK)
 
 
 class CaseTaskQuerySet(models.QuerySet["CaseTask"]):
+    def live(self) -> CaseTaskQuerySet:
+        return self.filter(state__in=LIVE_TASK_STATES)
+
     def active(self) -> CaseTaskQuerySet:
-        return self.filter(state__in=ACTIVE_TASK_STATES)
+        return self.filter(state__in=STANDING_TASK_STATES)
 
 
 class CaseTask(models.Model):
@@ -736,8 +743,13 @@ class CaseTask(models.Model):
         Department, on_delete=models.PROTECT, related_name="case_tasks", verbose_name=_("部门")
     )
     role = models.CharField(_("角色"), max_length=8, choices=TaskRole.choices)
-    state = models.CharField(
-        _("状态"), max_length=16, choices=TaskState.choices, default=TaskState.PENDING
+    # Changed only through the transition methods below (issue 8: a declared state machine).
+    state = FSMField(
+        _("状态"),
+        max_length=16,
+        choices=TaskState.choices,
+        default=TaskState.PENDING,
+        protected=True,
     )
     instructions = models.TextField(_("交办要求"), blank=True)
     limit_value = models.PositiveSmallIntegerField(_("时限"), default=1)
@@ -775,21 +787,59 @@ class CaseTask(models.Model):
             models.Index(
                 fields=["warn_at"],
                 name="task_live_warn_idx",
-                condition=Q(state__in=["pending", "accepted"], warned_at__isnull=True),
+                condition=Q(state__in=LIVE_TASK_STATES, warned_at__isnull=True),
             ),
             models.Index(
                 fields=["due_at"],
                 name="task_live_due_idx",
-                condition=Q(state__in=["pending", "accepted"], overdue_flagged_at__isnull=True),
+                condition=Q(state__in=LIVE_TASK_STATES, overdue_flagged_at__isnull=True),
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.case_id} → {self.department} ({self.get_role_display()})"
 
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        # The protected state refuses assignment; re-reading the row is not a state change.
+        fields = kwargs.get("fields") or (args[1] if len(args) > 1 else None)
+        if fields is None or "state" in fields:
+            self.__dict__.pop("state", None)
+        super().refresh_from_db(*args, **kwargs)
+
     @property
     def is_active(self) -> bool:
-        return self.state in ACTIVE_TASK_STATES
+        """The slip stands (not returned or cancelled)."""
+        return self.state in STANDING_TASK_STATES
+
+    @property
+    def is_live(self) -> bool:
+        """The department's work in hand: its deadline runs."""
+        return self.state in LIVE_TASK_STATES
+
+    # -- transitions: field changes only, like the case's; services save and record the event --
+
+    @transition(state, source=TaskState.PENDING, target=TaskState.ACCEPTED)
+    def sign(self, *, at: dt.datetime) -> None:
+        """The department signs for the slip (签收)."""
+        self.accepted_at = at
+
+    @transition(state, source=LIVE_TASK_STATES, target=TaskState.RETURNED)
+    def return_(self, *, reason: str) -> None:
+        self.return_reason = reason
+
+    @transition(state, source=TaskState.ACCEPTED, target=TaskState.FED_BACK)
+    def feedback(self, *, result: str, at: dt.datetime) -> None:
+        self.result = result
+        self.fed_back_at = at
+
+    @transition(state, source=TaskState.FED_BACK, target=TaskState.ACCEPTED)
+    def rework(self) -> None:
+        """Verification failed: the slip that fed back is in hand again (返工)."""
+        self.fed_back_at = None
+
+    @transition(state, source=STANDING_TASK_STATES, target=TaskState.CANCELLED)
+    def cancel(self) -> None:
+        """The case moved on without this slip (re-dispatch, escalation, closure)."""
 
     def set_deadline(self, due_at: dt.datetime, provisional: bool, warn_at: dt.datetime) -> None:
         """A new deadline for this slip re-arms its approaching and overdue flags."""
@@ -993,9 +1043,9 @@ class CaseAttachment(models.Model):
 
 
 __all__ = [
-    "ACTIVE_TASK_STATES",
     "CLOSED_STATES",
     "HANDLING_STATES",
+    "LIVE_TASK_STATES",
     "OPEN_STATES",
     "Case",
     "CaseAttachment",
@@ -1012,6 +1062,7 @@ __all__ = [
     "MatterRoute",
     "PlatformLevel",
     "PlatformStep",
+    "STANDING_TASK_STATES",
     "STEP_OF_STATE",
     "Satisfaction",
     "StepLimit",

@@ -24,7 +24,6 @@ from gridgov.cases.models import (
     ExtensionRequest,
     ExtensionState,
     PlatformLevel,
-    TaskState,
 )
 from gridgov.cases.permissions import platform_chain_paths, platform_region_ids
 from gridgov.core.jurisdiction import Role, scope_of
@@ -90,7 +89,7 @@ def my_tasks(user: Any) -> QuerySet[CaseTask]:
     """Assignments (lead and co-handling) of the user's departments still to sign for or
     handle, by deadline."""
     departments = scope_of(user).all_department_ids(Role.HANDLER)
-    qs = CaseTask.objects.filter(state__in=[TaskState.PENDING, TaskState.ACCEPTED])
+    qs = CaseTask.objects.live()
     if not scope_of(user).is_admin:
         qs = qs.filter(department_id__in=departments)
     return qs.select_related("case__grid", "case__item", "department").order_by("due_at", "pk")

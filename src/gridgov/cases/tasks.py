@@ -24,14 +24,15 @@ from django_tasks import task
 from gridgov.cases import clock
 from gridgov.cases.deadlines import Due, Limit, compute_due, warn_at_for
 from gridgov.cases.models import (
+    LIVE_TASK_STATES,
     OPEN_STATES,
+    STANDING_TASK_STATES,
     Case,
     CaseTask,
     EventKind,
     LimitUnit,
     PlatformStep,
     TaskRole,
-    TaskState,
 )
 from gridgov.cases.notifications import handlers_of, notify_on_commit, operators_of
 from gridgov.cases.services import record
@@ -41,7 +42,6 @@ from gridgov.core.notify import in_every_language
 
 log = logging.getLogger(__name__)
 BATCH = 500
-LIVE_TASK_STATES = [TaskState.PENDING, TaskState.ACCEPTED]
 
 
 @dataclass
@@ -303,7 +303,7 @@ def recompute_provisional_deadlines(*, now: dt.datetime | None = None) -> int:
                 )
                 changed += 1
     tasks = CaseTask.objects.filter(
-        due_provisional=True, state__in=LIVE_TASK_STATES + [TaskState.FED_BACK]
+        due_provisional=True, state__in=STANDING_TASK_STATES
     ).values_list("pk", "due_at", "limit_value", "limit_unit", "dispatched_at")
     for pk, old_due, value, unit, started in list(tasks[:BATCH]):
         try:

@@ -296,13 +296,10 @@ def _cancel_active_tasks(
 ) -> None:
     """Cancel the slips still open. When the case ends (close, transfer) a slip that already fed
     back stays "fed back": that department's work was done and counts as handled."""
-    ids = [
-        t.pk
-        for t in case.tasks.all()
-        if t.is_active and t != keep and not (keep_fed_back and t.state == TaskState.FED_BACK)
-    ]
-    if ids:
-        CaseTask.objects.filter(pk__in=ids).update(state=TaskState.CANCELLED)
+    for t in case.tasks.all():
+        if t.is_active and t != keep and not (keep_fed_back and t.state == TaskState.FED_BACK):
+            t.cancel()
+            t.save(update_fields=["state"])
 
 
 def _department_users(case: Case, *, only_active: bool = True) -> Any:

@@ -18,7 +18,6 @@ from gridgov.cases.deadlines import (
 from gridgov.cases.models import (
     Case,
     CaseState,
-    CaseTask,
     ClosureType,
     EventKind,
     PlatformLevel,
@@ -83,8 +82,12 @@ def verify_case(
     note = _require_text(note, "note", _("请填写返工原因"))
     _guard(case, by, _("返工"), case.rework)
     case.rework()
-    reopened = [t.pk for t in case.tasks.all() if t.state == TaskState.FED_BACK]
-    CaseTask.objects.filter(pk__in=reopened).update(state=TaskState.ACCEPTED, fed_back_at=None)
+    reopened = []
+    for t in case.tasks.all():
+        if t.state == TaskState.FED_BACK:
+            t.rework()
+            t.save(update_fields=["state", "fed_back_at"])
+            reopened.append(t.pk)
     _save(case, by)
     record(
         case, EventKind.REWORK, by=by, from_state=from_state, at=now, due_at=case.due_at, note=note

@@ -19,6 +19,7 @@ from gridgov.cases.deadlines import (
 )
 from gridgov.cases.location import platform_chain
 from gridgov.cases.models import (
+    LIVE_TASK_STATES,
     OPEN_STATES,
     Case,
     CaseAttachment,
@@ -117,7 +118,7 @@ def request_extension(
         raise DomainError(_("延期须为 1–60 个工作日"), field="days")
     case = lock_case(case, version)
     require(by, "cases.extend_case", case)
-    mine = _pick_task(case, by, task, {TaskState.PENDING, TaskState.ACCEPTED})
+    mine = _pick_task(case, by, task, set(LIVE_TASK_STATES))
     if mine is None or case.state not in {S.DISPATCHED, S.HANDLING}:
         raise _conflict(case, by, _("申请延期"))
     if any(
@@ -255,7 +256,7 @@ def _control_event(case: Case, by: Any, kind: str, note: str, title: Text, count
         raise _conflict(case, by, str(EventKind(kind).label))
     setattr(case, counter, getattr(case, counter) + 1)
     _save(case, by)
-    active = [t for t in case.tasks.all() if t.state in {TaskState.PENDING, TaskState.ACCEPTED}]
+    active = [t for t in case.tasks.all() if t.is_live]
     record(
         case,
         kind,

@@ -26,6 +26,7 @@ from gridgov.cases.deadlines import (
     warn_at_for,
 )
 from gridgov.cases.models import (
+    LIVE_TASK_STATES,
     Case,
     CaseAttachment,
     CaseState,
@@ -363,8 +364,7 @@ def handle_case(
         from_state = case.state
         if mine.role == TaskRole.LEAD:
             case.handle()
-        mine.state = TaskState.ACCEPTED
-        mine.accepted_at = now
+        mine.sign(at=now)
         mine.save(update_fields=["state", "accepted_at"])
         _save(case, by)
         record(
@@ -415,7 +415,7 @@ def return_case(
     note = _require_text(note, "note", _("请填写退回理由"))
     case = lock_case(case, version)
     require(by, "cases.return_case", case)
-    mine = _pick_task(case, by, task, {TaskState.PENDING, TaskState.ACCEPTED})
+    mine = _pick_task(case, by, task, set(LIVE_TASK_STATES))
     if mine is None:
         raise _conflict(case, by, _("退回"))
     from_state = case.state
@@ -423,8 +423,7 @@ def return_case(
         _guard(case, by, _("退回"), case.return_)
         case.return_()
         _cancel_active_tasks(case, keep=mine)
-    mine.state = TaskState.RETURNED
-    mine.return_reason = reason
+    mine.return_(reason=reason)
     mine.save(update_fields=["state", "return_reason"])
     _save(case, by)
     record(
@@ -489,12 +488,10 @@ def feedback_case(
         _attach(case, photos, by=by, event=event, purpose=CaseAttachment.Purpose.FEEDBACK)
         _notify_fed_back(case, by)
         return case
-    mine.state = TaskState.FED_BACK
-    mine.result = result
-    mine.fed_back_at = now
+    mine.feedback(result=result, at=now)
     mine.save(update_fields=["state", "result", "fed_back_at"])
     from_state = case.state
-    waiting = [t for t in case.tasks.all() if t.state in {TaskState.PENDING, TaskState.ACCEPTED}]
+    waiting = [t for t in case.tasks.all() if t.is_live]
     if not waiting and case.state == S.HANDLING:
         case.feedback(_joint_result(case))
     _save(case, by)
