@@ -14,11 +14,14 @@ from django.utils.translation import gettext as _
 
 from gridgov.cases.models import MatterClass, MatterItem, MatterRoute, PlatformLevel
 from gridgov.core.errors import ImportRejectedError, ImportRowError
-from gridgov.grids.models import Region
+from gridgov.grids.models import Region, path_with_ancestors
 from gridgov.people.models import Department, DepartmentKind
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+    from django.db.models import QuerySet
+
+    from gridgov.cases.models import Case
 
 ROUTE_LEVELS = [
     PlatformLevel.VILLAGE,
@@ -444,3 +447,13 @@ def read_upload(upload: IO[bytes], *, max_bytes: int = 5 * 1024 * 1024) -> bytes
             [ImportRowError(_("文件超过 %(mb)s MB") % {"mb": max_bytes // (1024 * 1024)})]
         )
     return data
+
+
+def dispatch_targets(case: Case) -> QuerySet[Department]:
+    """Active departments the case's level may dispatch it to: serving the case's area, at or
+    below the level's own region (one above needs an escalation, seed 002)."""
+    serving = path_with_ancestors(case.grid.region.path)
+    level_path = case.level_region.path
+    return Department.objects.filter(
+        is_active=True, region__path__in=[p for p in serving if p.startswith(level_path)]
+    )

@@ -17,17 +17,29 @@ Who may file a case through which channel is a table (CHANNEL_ROLES), not a chai
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import rules
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from gridgov.cases.models import Channel
+from gridgov.cases.models import (
+    LIVE_TASK_STATES,
+    CaseState,
+    Channel,
+    ExtensionState,
+    Satisfaction,
+    TaskRole,
+    TaskState,
+)
 from gridgov.core.jurisdiction import Role, scope_of
 
 if TYPE_CHECKING:
-    from gridgov.cases.models import Case
+    from gridgov.cases.models import Case, CaseTask, ExtensionRequest
+
+# Seed 003: the acceptance centre handles an undispatched case itself, or dispatches it.
+SELF_HANDLING_STATES = frozenset({CaseState.ACCEPTED, CaseState.REGISTERED, CaseState.RETURNED})
 
 _PLATFORM_ATTR = "_gridgov_platform_regions"
 _PLATFORM_PATHS_ATTR = "_gridgov_platform_region_paths"
@@ -187,37 +199,159 @@ level_operator = is_admin | (is_operator & is_operator_at_level)
 subtree_operator = is_admin | is_operator_in_subtree
 upper_operator = is_admin | (is_operator_in_subtree & is_operator_at_or_above_level)
 
-rules.add_perm("cases.report_case", is_admin | is_staff_member)
-rules.add_perm("cases.accept_case", level_operator)
-rules.add_perm("cases.reject_case", level_operator)
-rules.add_perm("cases.merge_case", level_operator)
-rules.add_perm("cases.classify_case", level_operator)
-rules.add_perm("cases.register_case", level_operator)
-rules.add_perm("cases.dispatch_case", level_operator)
-rules.add_perm("cases.escalate_case", level_operator)
-rules.add_perm("cases.close_case", level_operator)
-rules.add_perm("cases.transfer_case", level_operator)
-rules.add_perm("cases.callback_case", level_operator)
-rules.add_perm("cases.reopen_case", level_operator)
-rules.add_perm("cases.decide_extension", is_admin | is_operator)
+
+# ---------------------------------------------------------------------------------------------
+# The user's own part in a case now: their department's slips (交办单) and the requests they
+# filed. These conditions used to be branches of `allowed_actions` and copies inside the
+# services; they are predicates here, and both read them (issue 8).
+
+
+def acting_tasks(user: Any, case: Case, states: Iterable[str]) -> list[CaseTask]:
+    """The slips in `states` the user acts for: their own departments' (a handler); an
+    administrator, holding no department, acts for any. The lead's slip comes first."""
+    wanted = set(states)
+    departments = scope_of(user).all_department_ids(Role.HANDLER)
+    mine = [t for t in case.tasks.all() if t.department_id in departments and t.state in wanted]
+    if not mine and scope_of(user).is_admin:
+        mine = [t for t in case.tasks.all() if t.state in wanted]
+    return sorted(mine, key=lambda t: t.role != TaskRole.LEAD)
+
+
+@rules.predicate
+def signs_for_a_slip(user: Any, case: Case) -> bool:
+    """A pending slip of the user's: the lead's once the case is dispatched, a co-handler's
+    any time (each co-handler signs for its own sub-task)."""
+    return any(
+        t.role == TaskRole.CO or case.state == CaseState.DISPATCHED
+        for t in acting_tasks(user, case, {TaskState.PENDING})
+    )
+
+
+@rules.predicate
+def handles_at_level(user: Any, case: Case) -> bool:
+    """The level's platform handles an undispatched case itself (seed 003: the acceptance
+    centre handles or dispatches)."""
+    return case.state in SELF_HANDLING_STATES and bool(level_operator.test(user, case))
+
+
+@rules.predicate
+def holds_a_live_slip(user: Any, case: Case) -> bool:
+    return bool(acting_tasks(user, case, LIVE_TASK_STATES))
+
+
+@rules.predicate
+def holds_an_accepted_slip(user: Any, case: Case) -> bool:
+    return bool(acting_tasks(user, case, {TaskState.ACCEPTED}))
+
+
+@rules.predicate
+def feeds_back_at_level(user: Any, case: Case) -> bool:
+    """The level gives the feedback of a case it handled itself, never of one a department
+    holds (that department's slip carries it)."""
+    return (
+        case.state == CaseState.HANDLING
+        and not any(t.is_active for t in case.tasks.all())
+        and bool(level_operator.test(user, case))
+    )
+
+
+@rules.predicate
+def may_ask_for_time(user: Any, case: Case) -> bool:
+    """A live slip of the user's without a request already waiting (one at a time)."""
+    waiting = {e.task_id for e in case.extensions.all() if e.state == ExtensionState.PENDING}
+    return any(t.pk not in waiting for t in acting_tasks(user, case, LIVE_TASK_STATES))
+
+
+def decides(user: Any, extension: ExtensionRequest) -> bool:
+    """The level that dispatched the slip (and set its deadline) decides on moving it."""
+    return scope_of(user).is_admin or extension.task.dispatch_region_id in platform_region_ids(user)
+
+
+def decidable_extensions(user: Any, case: Case) -> list[ExtensionRequest]:
+    """Pending requests on the case that the user may decide."""
+    return [
+        e for e in case.extensions.all() if e.state == ExtensionState.PENDING and decides(user, e)
+    ]
+
+
+@rules.predicate
+def decides_an_extension(user: Any, case: Case) -> bool:
+    return bool(decidable_extensions(user, case))
+
+
+@rules.predicate
+def has_dispatch_targets(user: Any, case: Case) -> bool:
+    """A village acceptance centre with no department of its own handles or escalates."""
+    from gridgov.cases.catalogue import dispatch_targets
+
+    return dispatch_targets(case).exists()
+
+
+@rules.predicate
+def has_upper_platform(user: Any, case: Case) -> bool:
+    """Seed 002: a case goes up one level; the top platform transfers to the hotline instead."""
+    from gridgov.cases.location import platform_chain
+
+    return len(platform_chain(case.level_region)) >= 2
+
+
+@rules.predicate
+def was_dissatisfied(user: Any, case: Case) -> bool:
+    """Only a dissatisfied callback reopens a case (seed 002)."""
+    return case.satisfaction == Satisfaction.DISSATISFIED
+
+
+# ---------------------------------------------------------------------------------------------
+# The permissions. Each is a role part ("who may at all": failing it is a 403) and, for the
+# verbs bound to the user's own slip or to a fact of the case, a part that holds "now" (the
+# services answer 409 when only that part fails: the case moved on). `allowed_actions` asks
+# the whole rule; `require` asks the role part.
+
+ROLE_RULES: dict[str, Any] = {}
+
+
+def _add(perm: str, role: Any, now: Any = None) -> None:
+    ROLE_RULES[perm] = role
+    rules.add_perm(perm, role if now is None else role & now)
+
+
+_add("cases.report_case", is_admin | is_staff_member)
+_add("cases.accept_case", level_operator)
+_add("cases.reject_case", level_operator)
+_add("cases.merge_case", level_operator)
+_add("cases.classify_case", level_operator)
+_add("cases.register_case", level_operator)
+_add("cases.dispatch_case", level_operator, has_dispatch_targets)
+_add("cases.escalate_case", level_operator, has_upper_platform)
+_add("cases.close_case", level_operator)
+_add("cases.transfer_case", level_operator)
+_add("cases.callback_case", level_operator)
+_add("cases.reopen_case", level_operator, was_dissatisfied)
+_add("cases.decide_extension", is_admin | is_operator, decides_an_extension)
 # Signing for and feedback: the department on its assignment, or the level handling it itself.
-rules.add_perm("cases.handle_case", is_task_handler | level_operator)
-rules.add_perm("cases.feedback_case", is_task_handler | level_operator)
-rules.add_perm("cases.return_case", is_admin | is_task_handler)
-rules.add_perm("cases.extend_case", is_admin | is_task_handler)
+_add("cases.handle_case", is_task_handler | level_operator, signs_for_a_slip | handles_at_level)
+_add(
+    "cases.feedback_case",
+    is_task_handler | level_operator,
+    holds_an_accepted_slip | feeds_back_at_level,
+)
+_add("cases.return_case", is_admin | is_task_handler, holds_a_live_slip)
+_add("cases.extend_case", is_admin | is_task_handler, may_ask_for_time)
 # Seed 003: verification by the reporting worker or the acceptance centre.
-rules.add_perm(
+_add(
     "cases.verify_case",
     is_admin | is_case_worker | (is_operator_in_subtree & is_operator_at_or_below_level),
 )
-rules.add_perm("cases.urge_case", upper_operator)
-rules.add_perm("cases.supervise_case", upper_operator)
-rules.add_perm("cases.comment_case", is_case_worker | is_task_handler | subtree_operator)
+_add("cases.urge_case", upper_operator)
+_add("cases.supervise_case", upper_operator)
+_add("cases.comment_case", is_case_worker | is_task_handler | subtree_operator)
 # Resident contacts are personal data (seed 003: keep residents' information private).
-rules.add_perm("cases.view_contact", is_case_worker | subtree_operator)
+_add("cases.view_contact", is_case_worker | subtree_operator)
 
 
 def require(user: Any, perm: str, case: Case | None = None) -> None:
-    """Raise PermissionDenied (HTTP 403) unless the rule holds."""
-    if not rules.has_perm(perm, user, case):
+    """Raise PermissionDenied (HTTP 403) unless the role part of the rule holds."""
+    rule = ROLE_RULES.get(perm)
+    allowed = rule.test(user, case) if rule is not None else rules.has_perm(perm, user, case)
+    if not allowed:
         raise PermissionDenied(_("无权执行此操作"))

@@ -10,12 +10,9 @@ gets a 409 when the case changed since; `ConcurrentTransitionMixin` backs both u
 """
 
 from gridgov.cases import permissions  # registers the rules
+from gridgov.cases.catalogue import dispatch_targets
 from gridgov.cases.services.base import (
-    ACTIONS,
     CLOSING_KINDS,
-    Action,
-    allowed_actions,
-    dispatch_targets,
     lock_case,
     record,
     sync_step,
@@ -48,11 +45,11 @@ from gridgov.cases.services.flow import (
     reject_case,
     return_case,
 )
+from gridgov.cases.workflow import VERBS, allowed_actions
 
 __all__ = [
-    "ACTIONS",
+    "VERBS",
     "CLOSING_KINDS",
-    "Action",
     "CoHandler",
     "accept_case",
     "allowed_actions",

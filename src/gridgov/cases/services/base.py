@@ -1,14 +1,13 @@
-"""Shared plumbing of the case services: the actions table behind `allowed_actions`, the
-locked re-read, the guard that turns a wrong state into a 409, and `record()` of the event row."""
+"""Shared plumbing of the case services: the locked re-read, the guard that turns a wrong state
+into a 409 listing the allowed verbs (cases/workflow.py), and `record()` of the event row."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
@@ -22,7 +21,6 @@ from gridgov.cases.deadlines import (
     warn_at_for,
 )
 from gridgov.cases.models import (
-    OPEN_STATES,
     STEP_OF_STATE,
     Case,
     CaseAttachment,
@@ -31,16 +29,13 @@ from gridgov.cases.models import (
     CaseTask,
     EventKind,
     ExtensionRequest,
-    ExtensionState,
     LimitUnit,
-    TaskRole,
     TaskState,
 )
 from gridgov.cases.notifications import handlers_of
-from gridgov.cases.permissions import platform_region_ids
-from gridgov.core.errors import ConflictError, DomainError
-from gridgov.core.jurisdiction import Role, scope_of
-from gridgov.grids.models import path_with_ancestors
+from gridgov.cases.permissions import acting_tasks
+from gridgov.cases.workflow import allowed_actions
+from gridgov.core.errors import ConflictError, DomainError, ReferenceNotFoundError
 from gridgov.people.models import Department
 
 S = CaseState
@@ -48,111 +43,6 @@ S = CaseState
 # Closures for KPIs: a CLOSE event (normal, overdue, erroneous, special; reason "on_spot" for
 # seed 003's on-the-spot handling) or a TRANSFER to the hotline (closed level "hotline").
 CLOSING_KINDS = frozenset({EventKind.CLOSE, EventKind.TRANSFER})
-
-
-# ---------------------------------------------------------------------------------------------
-# Actions: what a user may do to a case now (the 409 body and the case page's buttons)
-
-
-@dataclass(frozen=True)
-class Action:
-    perm: str
-    methods: tuple[str, ...] = ()
-    states: frozenset[str] = frozenset()
-
-
-ACTIONS: dict[str, Action] = {
-    "accept": Action("cases.accept_case", ("accept",)),
-    "reject": Action("cases.reject_case", ("reject",)),
-    "merge": Action("cases.merge_case", ("merge",)),
-    "classify": Action("cases.classify_case", ("classify",)),
-    "register": Action("cases.register_case", ("register",)),
-    "dispatch": Action("cases.dispatch_case", ("dispatch", "register")),
-    "handle": Action("cases.handle_case", ("handle",), frozenset({S.HANDLING})),
-    "return": Action("cases.return_case", ("return_",)),
-    "feedback": Action("cases.feedback_case", ("feedback",), frozenset({S.DISPATCHED})),
-    "verify": Action("cases.verify_case", ("verify", "rework")),
-    "close": Action("cases.close_case", ("close",)),
-    "transfer": Action("cases.transfer_case", ("transfer",)),
-    "callback": Action("cases.callback_case", ("callback",)),
-    "reopen": Action("cases.reopen_case", ("reopen",)),
-    "escalate": Action("cases.escalate_case", ("escalate",)),
-    "extend": Action("cases.extend_case", (), frozenset({S.DISPATCHED, S.HANDLING})),
-    "decide_extension": Action("cases.decide_extension", ("extend",)),
-    "urge": Action("cases.urge_case", (), OPEN_STATES),
-    "supervise": Action("cases.supervise_case", (), OPEN_STATES),
-    "comment": Action("cases.comment_case", (), frozenset(S.values) - {S.MERGED}),
-}
-
-
-def _state_allows(case: Case, action: Action) -> bool:
-    if case.state in action.states:
-        return True
-    return any(can_proceed(getattr(case, m)) for m in action.methods)
-
-
-def _user_tasks(case: Case, user: Any, states: Iterable[str]) -> list[CaseTask]:
-    departments = scope_of(user).all_department_ids(Role.HANDLER)
-    wanted = set(states)
-    return [t for t in case.tasks.all() if t.department_id in departments and t.state in wanted]
-
-
-def dispatch_targets(case: Case) -> QuerySet[Department]:
-    """Active departments the case's level may dispatch it to: serving the case's area, at or
-    below the level's own region (one above needs an escalation, seed 002)."""
-    serving = path_with_ancestors(case.grid.region.path)
-    level_path = case.level_region.path
-    return Department.objects.filter(
-        is_active=True, region__path__in=[p for p in serving if p.startswith(level_path)]
-    )
-
-
-def allowed_actions(case: Case, user: Any) -> list[str]:
-    """The actions `user` may take on `case` in its current state, in ACTIONS order.
-
-    Assignment-bound actions (sign for, return, feedback, extension) look at the user's own
-    department's assignment; the case must be visible to the user (callers fetch it scoped)."""
-    import rules
-
-    result = []
-    at_level = scope_of(user).is_admin or case.level_region_id in platform_region_ids(user)
-    for name, action in ACTIONS.items():
-        if not _state_allows(case, action) or not rules.has_perm(action.perm, user, case):
-            continue
-        if name == "handle":
-            mine = _user_tasks(case, user, {TaskState.PENDING})
-            self_handling = at_level and case.state in {S.ACCEPTED, S.REGISTERED, S.RETURNED}
-            lead_ok = any(t.role == TaskRole.CO or case.state == S.DISPATCHED for t in mine)
-            if not (lead_ok or self_handling):
-                continue
-        elif name in {"return", "extend"}:
-            if not _user_tasks(case, user, {TaskState.PENDING, TaskState.ACCEPTED}):
-                continue
-        elif name == "feedback":
-            mine = _user_tasks(case, user, {TaskState.ACCEPTED})
-            self_handled = (
-                at_level
-                and case.state == S.HANDLING
-                and not any(t.is_active for t in case.tasks.all())
-            )
-            if not (mine or self_handled):
-                continue
-        elif name == "dispatch":
-            # A village acceptance centre with no department of its own handles or escalates.
-            if not dispatch_targets(case).exists():
-                continue
-        elif name == "decide_extension":
-            regions = platform_region_ids(user)
-            pending = [
-                e
-                for e in case.extensions.all()
-                if e.state == ExtensionState.PENDING
-                and (scope_of(user).is_admin or e.task.dispatch_region_id in regions)
-            ]
-            if not pending:
-                continue
-        result.append(name)
-    return result
 
 
 # ---------------------------------------------------------------------------------------------
@@ -319,12 +209,15 @@ def _attach(
     return store_photos(case, photos, by=_actor(by), event=event, purpose=purpose, task=task)
 
 
-def _pick_task(case: Case, by: Any, task_id: int | None, states: set[str]) -> CaseTask | None:
-    mine = _user_tasks(case, by, states)
-    if task_id is not None:
-        mine = [t for t in mine if t.pk == task_id]
-    if scope_of(by).is_admin and not mine:
-        mine = [t for t in case.tasks.all() if t.state in states and (task_id in (None, t.pk))]
-    if len(mine) > 1:
-        mine.sort(key=lambda t: t.role != TaskRole.LEAD)
-    return mine[0] if mine else None
+def _pick_task(case: Case, by: Any, task_id: int | None, states: Iterable[str]) -> CaseTask | None:
+    """The slip in `states` the user acts for (permissions.acting_tasks), the one named by
+    `task_id` when given: a slip the user does not act for is named in a 404 like any other
+    reference out of scope (issue 8), not a 409 that would list the verb as allowed."""
+    mine = acting_tasks(by, case, states)
+    if task_id is None:
+        return mine[0] if mine else None
+    if not any(t.pk == task_id for t in acting_tasks(by, case, TaskState.values)):
+        raise ReferenceNotFoundError(
+            _("交办单 %(task)s 不存在或不由您的部门承办") % {"task": task_id}, field="task"
+        )
+    return next((t for t in mine if t.pk == task_id), None)

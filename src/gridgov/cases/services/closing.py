@@ -25,9 +25,8 @@ from gridgov.cases.models import (
     TaskState,
 )
 from gridgov.cases.notifications import handlers_of, notify_on_commit, operators_of
-from gridgov.cases.permissions import platform_region_ids, require
+from gridgov.cases.permissions import level_operator, require
 from gridgov.core.errors import ConflictError, DomainError
-from gridgov.core.jurisdiction import scope_of
 from gridgov.core.models import NotificationKind
 from gridgov.core.notify import in_every_language
 
@@ -72,7 +71,7 @@ def verify_case(
         case.verify()
         record(case, EventKind.VERIFY, by=by, from_state=from_state, at=now, note=note)
         if close:
-            if not (scope_of(by).is_admin or case.level_region_id in platform_region_ids(by)):
+            if not level_operator.test(by, case):
                 # A worker verifies; the level's platform closes (supervision and command apart).
                 _save(case, by)
                 return case

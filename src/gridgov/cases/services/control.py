@@ -33,9 +33,8 @@ from gridgov.cases.models import (
     TaskState,
 )
 from gridgov.cases.notifications import handlers_of, notify_on_commit, operators_of
-from gridgov.cases.permissions import platform_region_ids, require
+from gridgov.cases.permissions import acting_tasks, decides, require
 from gridgov.core.errors import ConflictError, DomainError
-from gridgov.core.jurisdiction import scope_of
 from gridgov.core.models import NotificationKind
 from gridgov.core.notify import Text, in_every_language
 
@@ -118,12 +117,15 @@ def request_extension(
         raise DomainError(_("延期须为 1–60 个工作日"), field="days")
     case = lock_case(case, version)
     require(by, "cases.extend_case", case)
-    mine = _pick_task(case, by, task, set(LIVE_TASK_STATES))
+    waiting = {e.task_id for e in case.extensions.all() if e.state == ExtensionState.PENDING}
+    mine = _pick_task(case, by, task, LIVE_TASK_STATES)
+    if task is None and mine is not None and mine.pk in waiting:
+        # Of several slips the user acts for, the first without a request waiting.
+        free = [t for t in acting_tasks(by, case, LIVE_TASK_STATES) if t.pk not in waiting]
+        mine = free[0] if free else mine
     if mine is None or case.state not in {S.DISPATCHED, S.HANDLING}:
         raise _conflict(case, by, _("申请延期"))
-    if any(
-        e.task_id == mine.pk and e.state == ExtensionState.PENDING for e in case.extensions.all()
-    ):
+    if mine.pk in waiting:
         raise ConflictError(
             _("该交办单已有待审批的延期申请"), state=case.state, allowed=allowed_actions(case, by)
         )
@@ -171,7 +173,7 @@ def decide_extension(
         .get(pk=extension.pk)
     )
     require(by, "cases.decide_extension", case)
-    if not (scope_of(by).is_admin or extension.task.dispatch_region_id in platform_region_ids(by)):
+    if not decides(by, extension):
         raise PermissionDenied(_("只有派遣层级可以审批延期"))
     if extension.state != ExtensionState.PENDING:
         raise ConflictError(

@@ -39,9 +39,14 @@ from gridgov.cases.models import (
     TaskState,
 )
 from gridgov.cases.notifications import handlers_of, notify_on_commit, operators_of
-from gridgov.cases.permissions import platform_region_ids, require
-from gridgov.core.errors import DomainError
-from gridgov.core.jurisdiction import scope_of
+from gridgov.cases.permissions import (
+    SELF_HANDLING_STATES,
+    handles_at_level,
+    has_dispatch_targets,
+    level_operator,
+    require,
+)
+from gridgov.core.errors import ConflictError, DomainError
 from gridgov.core.models import NotificationKind
 from gridgov.core.notify import in_every_language
 from gridgov.people.models import Department
@@ -59,6 +64,7 @@ from gridgov.cases.services.base import (
     _require_text,
     _save,
     _set_running_limit,
+    allowed_actions,
     lock_case,
     record,
 )
@@ -254,6 +260,15 @@ def dispatch_case(
     case = lock_case(case, version)
     require(by, "cases.dispatch_case", case)
     _guard(case, by, _("派遣"), case.dispatch, case.register)
+    if not has_dispatch_targets.test(by, case):
+        # The level has no department of its own (a village acceptance centre): it handles
+        # the case or passes it up (seed 002), so dispatch is not among its verbs.
+        raise ConflictError(
+            _("本级平台(%(level)s)没有可派遣的部门,需逐级上报或自行处置")
+            % {"level": case.level_region.name},
+            state=case.state,
+            allowed=allowed_actions(case, by),
+        )
     lead = to or route_department(item=case.item, level=case.level, region=case.level_region)
     if lead is None:
         raise DomainError(_("该事项在本级没有默认处置部门,请指定部门"), field="department")
@@ -379,9 +394,10 @@ def handle_case(
             note=note,
         )
         return case
-    at_level = scope_of(by).is_admin or case.level_region_id in platform_region_ids(by)
-    if not at_level or case.state not in {S.ACCEPTED, S.REGISTERED, S.RETURNED}:
-        if case.state in {S.ACCEPTED, S.REGISTERED, S.RETURNED, S.DISPATCHED}:
+    if not handles_at_level.test(by, case):
+        # Whoever else holds the case (a department's slip, another level) is a who-may rule;
+        # a case that moved on is a conflict.
+        if case.state in SELF_HANDLING_STATES | {S.DISPATCHED}:
             raise PermissionDenied(_("无权执行此操作"))
         raise _conflict(case, by, _("签收"))
     from_state = case.state
@@ -465,7 +481,7 @@ def feedback_case(
     now = clock.now()
     mine = _pick_task(case, by, task, {TaskState.ACCEPTED})
     if mine is None:
-        at_level = scope_of(by).is_admin or case.level_region_id in platform_region_ids(by)
+        at_level = level_operator.test(by, case)
         self_handled = not any(t.is_active for t in case.tasks.all())
         if at_level and not self_handled:
             # A department holds the assignment: only it gives the feedback slip.

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from gridgov.cases import queues as case_queues
 from gridgov.cases import services
-from gridgov.cases.attachments import check_photos
 from gridgov.cases.models import Case, CaseAttachment
+from gridgov.cases.workflow import VERBS
 from gridgov.core.errors import ConflictError as Conflict
 from gridgov.core.errors import DomainError
 from gridgov.core.jurisdiction import get_scoped_or_404, scope_of
@@ -61,7 +61,7 @@ def case_page_context(
     """The case with its timeline, photos, sub-tasks and one form per allowed action."""
     allowed = services.allowed_actions(case, request.user)
     forms = []
-    for action, (form_class, label) in ACTION_FORMS.items():
+    for action, form_class in ACTION_FORMS.items():
         # A refused form stays on the page with its messages, even when the step is no longer
         # open to this user (a stale page, a crafted post): an error nobody sees helps nobody.
         if action not in allowed and (bound is None or bound[0] != action):
@@ -73,7 +73,7 @@ def case_page_context(
         forms.append(
             {
                 "action": action,
-                "label": label,
+                "label": VERBS[action].label,
                 "form": form,
                 "open": bound is not None and bound[0] == action,
             }
@@ -113,11 +113,12 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     case = _case_for(request, pk)
     if action not in ACTION_FORMS:
         raise Http404
-    form_class, label = ACTION_FORMS[action]
-    form = form_class(request.POST, request.FILES, case=case, user=request.user, prefix=action)
-    status = _perform_form(action, case, request.user, form) if form.is_valid() else 400
+    form = ACTION_FORMS[action](
+        request.POST, request.FILES, case=case, user=request.user, prefix=action
+    )
+    status = _submit(form) if form.is_valid() else 400
     if status == 200:
-        messages.success(request, _("已%(action)s") % {"action": label})
+        messages.success(request, _("已%(action)s") % {"action": VERBS[action].label})
         return redirect("case_detail", pk=case.pk)
     if status == 409:
         messages.error(request, _("案件已有新的变化,请查看最新状态后再操作。"))
@@ -125,81 +126,14 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return render(request, "web/case_detail.html", context, status=status)
 
 
-def _perform_form(action: str, case: Case, user: Any, form: ActionForm) -> int:
+def _submit(form: ActionForm) -> int:
     """200 when the service took the action, else the status of the rule it broke (on the form)."""
     try:
-        perform(action, case, user, form.cleaned_data)
+        form.submit()
     except DomainError as exc:
-        add_domain_error(form, exc, aliases=FIELD_ALIASES)
+        add_domain_error(form, exc)
         return 409 if isinstance(exc, Conflict) else 400
     return 200
-
-
-# The services name a few fields differently from the forms.
-FIELD_ALIASES = {"department": "department", "co": "co", "idempotency_key": "description"}
-
-
-def perform(action: str, case: Case, user: Any, data: dict[str, Any]) -> Any:
-    """Call the one service behind an action with the form's cleaned data."""
-    version = data.get("version")
-    common = {"case": case, "by": user, "version": version}
-    note = (data.get("note") or "").strip()
-    task = data.get("task")
-    if action == "accept":
-        return services.accept_case(**common, item=data.get("item"), note=note)
-    if action == "classify":
-        return services.classify_case(**common, item=data["item"], note=note)
-    if action == "register":
-        return services.register_case(**common, note=note)
-    if action == "dispatch":
-        return services.dispatch_case(
-            **common,
-            to=data.get("department"),
-            co=list(data.get("co") or []),
-            days=data.get("days"),
-            due_on=data.get("due_on"),
-            instructions=(data.get("instructions") or "").strip(),
-        )
-    if action == "handle":
-        return services.handle_case(**common, task=task, note=note)
-    if action == "feedback":
-        photos = check_photos(data.get("photos"))
-        return services.feedback_case(**common, result=data["result"], photos=photos, task=task)
-    if action == "verify":
-        return services.verify_case(**common, passed=data["passed"], note=note)
-    if action == "close":
-        return services.close_case(
-            **common, closure_type=data.get("closure_type") or None, note=note
-        )
-    if action == "callback":
-        return services.callback_case(
-            **common, satisfaction=data["satisfaction"], note=note, reopen=data.get("reopen", False)
-        )
-    if action == "return":
-        return services.return_case(**common, reason=data["reason"], note=note, task=task)
-    if action == "extend":
-        return services.request_extension(
-            **common, days=data["days"], reason=data["reason"], task=task
-        )
-    if action == "decide_extension":
-        extension = get_object_or_404(case.extensions.all(), pk=data["extension"])
-        return services.decide_extension(
-            extension=extension, by=user, approve=data["approve"], note=note, version=version
-        )
-    if action == "merge":
-        return services.merge_case(**common, into=data["into"], note=note)
-    if action == "comment":
-        photos = check_photos(data.get("photos"))
-        return services.comment_case(**common, note=note, photos=photos)
-    simple = {
-        "escalate": services.escalate_case,
-        "transfer": services.transfer_case,
-        "reject": services.reject_case,
-        "reopen": services.reopen_case,
-        "urge": services.urge_case,
-        "supervise": services.supervise_case,
-    }
-    return simple[action](**common, note=note)
 
 
 @answers_domain_errors
@@ -222,4 +156,4 @@ def _file_response(item: CaseAttachment) -> FileResponse:
     return response
 
 
-__all__ = ["case_action", "case_detail", "case_photo", "perform", "queue"]
+__all__ = ["case_action", "case_detail", "case_photo", "queue"]
