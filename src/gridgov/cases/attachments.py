@@ -74,23 +74,28 @@ def check_photo(upload: Any, *, position: int = 1) -> CheckedPhoto:
         _("第%(n)s张文件 %(name)s 不是 JPEG、PNG 或 WebP 图片") % {"n": position, "name": name},
         field="photos",
     )
+    too_many_pixels = DomainError(
+        _("第%(n)s张照片 %(name)s 像素过大") % {"n": position, "name": name}, field="photos"
+    )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as probe:
                 fmt = probe.format
                 width, height = probe.size
+                if width * height > MAX_PIXELS:
+                    raise too_many_pixels
                 probe.verify()
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Pillow read the header and found more pixels than it will decode: it is an image,
+        # only too large, so say that rather than "not an image".
+        raise too_many_pixels from None
+    except UnidentifiedImageError:
         raise bad from None
     except (OSError, SyntaxError, ValueError):
         raise bad from None
     if fmt not in FORMATS:
         raise bad
-    if width * height > MAX_PIXELS:
-        raise DomainError(
-            _("第%(n)s张照片 %(name)s 像素过大") % {"n": position, "name": name}, field="photos"
-        )
     try:
         clean, width, height = strip_metadata(data, fmt)
     except (OSError, SyntaxError, ValueError):

@@ -48,6 +48,7 @@ from gridgov.core.errors import ConflictError, DomainError, ImportRejectedError,
 from gridgov.core.inputguard import read_csv_rows
 from gridgov.core.jurisdiction import Role, scope_of
 from gridgov.core.notify import in_every_language
+from gridgov.core.plausible import check_plausible_past
 from gridgov.people.services import normalise_phone
 
 if TYPE_CHECKING:
@@ -350,6 +351,7 @@ def _create(
             raise DomainError(_("来电时间只用于热线转办"), field="received_at")
         if timezone.is_naive(received_at):
             received_at = timezone.make_aware(received_at)
+        check_plausible_past(received_at, field="received_at")
         if received_at > now + RECEIVED_SKEW:
             raise DomainError(_("来电时间晚于当前时间"), field="received_at")
     placement: Placement = place(
