@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.http import FileResponse, Http404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -202,3 +204,30 @@ def scrub_stored_photo(attachment: CaseAttachment) -> bool:
         file=saved, size=len(clean), width=width, height=height
     )
     return True
+
+
+def attachment_url(attachment: CaseAttachment) -> str:
+    """Where the API serves a photo, behind the case's jurisdiction check. Photos are never
+    under /media/: they may show people, and the media folder is not served."""
+    return reverse(
+        "api:case_attachment",
+        kwargs={"case_id": attachment.case_id, "attachment_id": attachment.pk},
+    )
+
+
+def tracking_photo_url(tracking_code: str, index: int) -> str:
+    """Where a resident's report photo is served, reached through the tracking code."""
+    return reverse("api:track_photo", kwargs={"code": tracking_code, "index": index})
+
+
+def attachment_response(attachment: CaseAttachment) -> FileResponse:
+    """The stored photo as a private, cacheable response (404 if its file is gone)."""
+    try:
+        handle = attachment.file.open("rb")
+    except (FileNotFoundError, OSError):
+        raise Http404 from None
+    response = FileResponse(
+        handle, content_type=attachment.content_type or "application/octet-stream"
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
