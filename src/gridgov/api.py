@@ -8,17 +8,17 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import django_auth
 
 from gridgov.cases.api import router as cases_router
 from gridgov.core.api import calendar_router, inbox_router
 from gridgov.core.errors import ConflictError, DomainError, ImportRejectedError, ThrottledError
+from gridgov.core.openapi import DocumentedAPI
 from gridgov.grids.api import router as grids_router
 from gridgov.people.api import router as people_router
 
-api = NinjaAPI(
+api = DocumentedAPI(
     title="gridgov API",
     version="1",
     description="网格化服务管理平台 JSON API",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from ninja.errors import HttpError
 from pydantic import Field
 
 from gridgov.cases import catalogue, intake, queues, services
-from gridgov.cases.attachments import check_photos
+from gridgov.cases.attachments import attachment_response, check_photos
 from gridgov.cases.models import (
     STATE_GROUPS,
     Case,
@@ -248,6 +248,31 @@ def track(request: HttpRequest, code: str) -> Any:
     return view
 
 
+# A photo is a file, not JSON: the document says which image types come back.
+PHOTO_CONTENT = {
+    "content": {
+        kind: {"schema": {"type": "string", "format": "binary"}}
+        for kind in ("image/jpeg", "image/png", "image/webp")
+    }
+}
+
+
+@router.get(
+    "/track/{code}/photos/{int:index}",
+    auth=None,
+    response={200: None, 404: ErrorOut},
+    url_name="track_photo",
+    openapi_extra={"responses": {200: {"description": "OK", **PHOTO_CONTENT}}},
+)
+def track_photo(request: HttpRequest, code: str, index: int) -> Any:
+    """A report photo of the resident's case (the n-th, from 0), by tracking code."""
+    PUBLIC_TRACKING.check(request)
+    photos = queues.tracking_photos(code)
+    if not 0 <= index < len(photos):
+        raise Http404
+    return attachment_response(photos[index])
+
+
 @router.post(
     "/track/{code}/callback",
     auth=None,
@@ -458,6 +483,18 @@ def catalogue_import(request: HttpRequest, file: File[UploadedFile]) -> Any:
 def case_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
     """The case with its assignments, extensions, full timeline, photos and allowed actions."""
     return _detail(request, case_id)
+
+
+@router.get(
+    "/{int:case_id}/attachments/{int:attachment_id}",
+    response={200: None, 404: ErrorOut},
+    url_name="case_attachment",
+    openapi_extra={"responses": {200: {"description": "OK", **PHOTO_CONTENT}}},
+)
+def case_attachment(request: HttpRequest, case_id: int, attachment_id: int) -> Any:
+    """A photo of a case the caller can see (the `url` of an attachment)."""
+    case = _case(request, case_id)
+    return attachment_response(get_object_or_404(case.attachments.all(), pk=attachment_id))
 
 
 @router.post("/{int:case_id}/accept", response=ACTION_RESPONSES)

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.http import FileResponse, Http404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -74,23 +76,28 @@ def check_photo(upload: Any, *, position: int = 1) -> CheckedPhoto:
         _("第%(n)s张文件 %(name)s 不是 JPEG、PNG 或 WebP 图片") % {"n": position, "name": name},
         field="photos",
     )
+    too_many_pixels = DomainError(
+        _("第%(n)s张照片 %(name)s 像素过大") % {"n": position, "name": name}, field="photos"
+    )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as probe:
                 fmt = probe.format
                 width, height = probe.size
+                if width * height > MAX_PIXELS:
+                    raise too_many_pixels
                 probe.verify()
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Pillow read the header and found more pixels than it will decode: it is an image,
+        # only too large, so say that rather than "not an image".
+        raise too_many_pixels from None
+    except UnidentifiedImageError:
         raise bad from None
     except (OSError, SyntaxError, ValueError):
         raise bad from None
     if fmt not in FORMATS:
         raise bad
-    if width * height > MAX_PIXELS:
-        raise DomainError(
-            _("第%(n)s张照片 %(name)s 像素过大") % {"n": position, "name": name}, field="photos"
-        )
     try:
         clean, width, height = strip_metadata(data, fmt)
     except (OSError, SyntaxError, ValueError):
@@ -197,3 +204,30 @@ def scrub_stored_photo(attachment: CaseAttachment) -> bool:
         file=saved, size=len(clean), width=width, height=height
     )
     return True
+
+
+def attachment_url(attachment: CaseAttachment) -> str:
+    """Where the API serves a photo, behind the case's jurisdiction check. Photos are never
+    under /media/: they may show people, and the media folder is not served."""
+    return reverse(
+        "api:case_attachment",
+        kwargs={"case_id": attachment.case_id, "attachment_id": attachment.pk},
+    )
+
+
+def tracking_photo_url(tracking_code: str, index: int) -> str:
+    """Where a resident's report photo is served, reached through the tracking code."""
+    return reverse("api:track_photo", kwargs={"code": tracking_code, "index": index})
+
+
+def attachment_response(attachment: CaseAttachment) -> FileResponse:
+    """The stored photo as a private, cacheable response (404 if its file is gone)."""
+    try:
+        handle = attachment.file.open("rb")
+    except (FileNotFoundError, OSError):
+        raise Http404 from None
+    response = FileResponse(
+        handle, content_type=attachment.content_type or "application/octet-stream"
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

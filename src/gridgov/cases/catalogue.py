@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.cases.models import MatterClass, MatterItem, MatterRoute, PlatformLevel
 from gridgov.core.errors import ImportRejectedError, ImportRowError
+from gridgov.core.inputguard import reject_nul_rows
 from gridgov.grids.models import Region, path_with_ancestors
 from gridgov.people.models import Department, DepartmentKind
 
@@ -206,11 +207,13 @@ def read_sheet_rows(data: bytes, *, filename: str) -> list[list[Any]]:
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet = book.get_sheet_by_index(0)
-        return [list(row) for row in sheet.to_python(skip_empty_area=False)]
+        rows = [list(row) for row in sheet.to_python(skip_empty_area=False)]
     except (CalamineError, ValueError, OSError) as exc:
         raise ImportRejectedError(
             [ImportRowError(_("无法读取 Excel 文件:%(error)s") % {"error": exc}, source=filename)]
         ) from None
+    reject_nul_rows(rows, source=filename, header=rows[0] if rows else ())
+    return rows
 
 
 def _text(value: Any) -> str:

@@ -12,10 +12,8 @@ without an account is shared by everyone, so it must be a long random token (a U
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import json
 import math
 import re
@@ -47,8 +45,10 @@ from gridgov.cases.notifications import notify_on_commit, operators_of
 from gridgov.cases.permissions import require, require_channel
 from gridgov.cases.services import record, sync_step
 from gridgov.core.errors import ConflictError, DomainError, ImportRejectedError, ImportRowError
+from gridgov.core.inputguard import read_csv_rows
 from gridgov.core.jurisdiction import Role, scope_of
 from gridgov.core.notify import in_every_language
+from gridgov.core.plausible import check_plausible_past
 from gridgov.people.services import normalise_phone
 
 if TYPE_CHECKING:
@@ -351,6 +351,7 @@ def _create(
             raise DomainError(_("来电时间只用于热线转办"), field="received_at")
         if timezone.is_naive(received_at):
             received_at = timezone.make_aware(received_at)
+        check_plausible_past(received_at, field="received_at")
         if received_at > now + RECEIVED_SKEW:
             raise DomainError(_("来电时间晚于当前时间"), field="received_at")
     placement: Placement = place(
@@ -481,7 +482,7 @@ def _rows_from_file(data: bytes, filename: str) -> list[list[Any]]:
             raise ImportRejectedError(
                 [ImportRowError(_("CSV 文件须为 UTF-8 或 GB18030 编码"), source=filename)]
             )
-        return list(csv.reader(io.StringIO(text)))
+        return read_csv_rows(text, source=filename)
     if lower.endswith((".xlsx", ".xls", ".xlsm", ".ods")):
         from gridgov.cases.catalogue import read_sheet_rows
 
@@ -552,6 +553,10 @@ def import_hotline_cases(*, data: bytes, filename: str, by: User) -> HotlineImpo
             errors.append(ImportRowError(exc.message, source=filename, location=where))
     if errors:
         raise ImportRejectedError(errors)
+    if not prepared:
+        raise ImportRejectedError(
+            [ImportRowError(_("只有表头,没有数据行"), source=filename, location=_("第1行"))]
+        )
     report = HotlineImport()
     with transaction.atomic():
         for number, row in prepared:

@@ -12,6 +12,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.cases.attachments import tracking_photo_url
 from gridgov.cases.models import (
     CLOSED_STATES,
     Case,
@@ -239,6 +240,19 @@ class TrackingView:
     photos: list[str]
 
 
+def tracking_photos(code: str) -> list[CaseAttachment]:
+    """The report photos of the case with this tracking code, in upload order (as numbered in
+    TrackingView.photos); empty for an unknown code."""
+    code = (code or "").strip().upper()
+    if not code or len(code) > 16:
+        return []
+    return list(
+        CaseAttachment.objects.filter(
+            case__tracking_code=code, purpose=CaseAttachment.Purpose.REPORT
+        ).order_by("uploaded_at", "pk")
+    )
+
+
 def tracking_view(code: str) -> TrackingView | None:
     """The resident's view of the case with this tracking code, or None."""
     code = (code or "").strip().upper()
@@ -250,7 +264,9 @@ def tracking_view(code: str) -> TrackingView | None:
             Prefetch("events", queryset=CaseEvent.objects.order_by("at", "pk")),
             Prefetch(
                 "attachments",
-                queryset=CaseAttachment.objects.filter(purpose=CaseAttachment.Purpose.REPORT),
+                queryset=CaseAttachment.objects.filter(
+                    purpose=CaseAttachment.Purpose.REPORT
+                ).order_by("uploaded_at", "pk"),
             ),
         )
         .filter(tracking_code=code)
@@ -277,5 +293,7 @@ def tracking_view(code: str) -> TrackingView | None:
             for e in case.events.all()
             if e.kind in PUBLIC_KINDS
         ],
-        photos=[a.file.url for a in case.attachments.all()],
+        photos=[
+            tracking_photo_url(case.tracking_code, i) for i in range(len(case.attachments.all()))
+        ],
     )

@@ -13,6 +13,7 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field, create_model
 
+from gridgov.cases.attachments import attachment_url
 from gridgov.cases.models import (
     Case,
     CaseAttachment,
@@ -196,7 +197,7 @@ class CasePage(Schema):
 class AttachmentOut(Schema):
     id: int
     purpose: str
-    url: str
+    url: str = Field(description="GET it with the same session: the same jurisdiction check")
     content_type: str
     size: int
     width: int | None
@@ -207,7 +208,7 @@ class AttachmentOut(Schema):
         return {
             "id": a.pk,
             "purpose": a.purpose,
-            "url": a.file.url,
+            "url": attachment_url(a),
             "content_type": a.content_type,
             "size": a.size,
             "width": a.width,

@@ -6,9 +6,7 @@ row tells whether another process (the admin, `gridgov load-calendar`) changed t
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import threading
 import uuid
 from collections.abc import Sequence
@@ -23,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.core.errors import DomainError, ImportRejectedError, ImportRowError
+from gridgov.core.inputguard import read_csv_rows
 from gridgov.core.models import CalendarRevision, CalendarSource, WorkCalendarDay, WorkCalendarYear
 from gridgov.core.workdays import DEFAULT_SCHEDULE, WorkCalendar, WorkSchedule
 
@@ -160,9 +159,9 @@ def parse_calendar_csv(data: bytes | str, *, year: int, source: str = "CSV") -> 
                 ) from None
     else:
         text = data.lstrip("\ufeff")
-    reader = csv.reader(io.StringIO(text))
+    records = read_csv_rows(text, source=source)
     problems: list[ImportRowError] = []
-    header = next(reader, None)
+    header = records[0] if records else None
     if header is None:
         raise ImportRejectedError([ImportRowError(_("文件为空"), source=source)])
     columns = [h.strip().lower() for h in header]
@@ -179,7 +178,7 @@ def parse_calendar_csv(data: bytes | str, *, year: int, source: str = "CSV") -> 
         )
     rows: list[CalendarRow] = []
     seen: dict[dt.date, int] = {}
-    for line, record in enumerate(reader, start=2):
+    for line, record in enumerate(records[1:], start=2):
         if not any(cell.strip() for cell in record):
             continue
         where = _("第 %(line)d 行") % {"line": line}

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Schema
 from ninja.pagination import PaginationBase
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from gridgov.core.models import Notification
 
@@ -21,6 +21,21 @@ DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
 MAX_PAGE = 1_000_000
 MAX_OFFSET = MAX_PAGE * MAX_PAGE_SIZE
+
+
+class PatchIn(Schema):
+    """Base of every PATCH body. An unknown field is a 422 naming it, and an empty or null body
+    is refused too: either would otherwise answer 200 and change nothing, and a client with a
+    misspelt field would believe its change was saved."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def something_to_change(cls, data: Any) -> Any:
+        if data is None or (isinstance(data, dict) and not data):
+            raise ValueError("the body names no field to change")
+        return data
 
 
 class Pagination(PaginationBase):

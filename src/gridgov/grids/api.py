@@ -77,11 +77,14 @@ def _throttle_anonymous(request: HttpRequest, *, scope: str, per_minute: int) ->
 
 
 def _filter_level(qs: GridQuerySet, level: str | None) -> GridQuerySet:
+    """`level` is a configured level's name or depth; anything else is a 400 naming it, not an
+    empty answer a client would take for "no grids"."""
     if not level:
         return qs
-    if level.isdigit():
-        return qs.filter(level__depth=int(level))
-    return qs.filter(level__name=level)
+    for pk, name, depth in GridLevel.objects.values_list("pk", "name", "depth"):
+        if level in (name, str(depth)):
+            return qs.filter(level_id=pk)
+    raise DomainError(_("没有名为或层级为 %(level)s 的网格层级") % {"level": level}, field="level")
 
 
 # --- point to grid (public) ---------------------------------------------------------------------

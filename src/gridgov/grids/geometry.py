@@ -35,6 +35,7 @@ def to_shape(geojson: Any) -> BaseGeometry:
         raise GeometryError(
             _("边界类型须为 Polygon 或 MultiPolygon,而非 %(type)s") % {"type": geojson["type"]}
         )
+    _check_rings(geojson)
     try:
         geom = shape(geojson)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
@@ -48,6 +49,38 @@ def to_shape(geojson: Any) -> BaseGeometry:
     if (lon < -180).any() or (lon > 180).any() or (lat < -90).any() or (lat > 90).any():
         raise GeometryError(_("坐标超出经纬度范围(经度 -180~180,纬度 -90~90)"))
     return geom
+
+
+def _check_rings(geojson: dict[str, Any]) -> None:
+    """Every position two finite numbers and every ring closed, checked before shapely sees
+    them: shapely would warn on NaN and silently close an open ring, and a ring whose last
+    point is not its first is usually a truncated file, not a shape someone meant."""
+    polygons = geojson.get("coordinates")
+    if geojson["type"] == "Polygon":
+        polygons = [polygons]
+    if not isinstance(polygons, list):
+        raise GeometryError(_("坐标格式错误: coordinates 须为数组"))
+    for polygon in polygons:
+        if not isinstance(polygon, list):
+            raise GeometryError(_("坐标格式错误: 多边形须为环的数组"))
+        for ring in polygon:
+            if not isinstance(ring, list) or not ring:
+                raise GeometryError(_("坐标格式错误: 环须为坐标点的数组"))
+            for point in ring:
+                if (
+                    not isinstance(point, list)
+                    or len(point) < 2
+                    or not all(
+                        isinstance(v, int | float) and not isinstance(v, bool) for v in point
+                    )
+                ):
+                    raise GeometryError(_("坐标格式错误: 坐标点须为 [经度, 纬度] 两个数"))
+                if not all(math.isfinite(v) for v in point):
+                    raise GeometryError(_("坐标含非数值(NaN 或无穷大)"))
+            if len(ring) < 3:
+                raise GeometryError(_("坐标格式错误: 环至少须有 4 个坐标点"))
+            if ring[0][:2] != ring[-1][:2]:
+                raise GeometryError(_("多边形的环未闭合(首尾坐标点须相同)"))
 
 
 def to_geojson(geom: BaseGeometry) -> dict[str, Any]:

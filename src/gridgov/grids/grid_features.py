@@ -38,6 +38,7 @@ class FeatureIn:
     boundary: dict[str, Any] | None | object = KEEP  # normalised GeoJSON
     geometry: BaseGeometry | None = None
     repaired: bool = False
+    geometry_null: bool = False
 
     def where(self) -> str:
         return _("要素 #%(index)d(%(code)s)") % {"index": self.index, "code": self.code}
@@ -154,6 +155,9 @@ def parse_feature_collection(data: bytes, *, source: str) -> list[Any]:
 def _text(value: Any) -> str | None:
     if value is None:
         return None
+    # A list or an object is not a code: str() would store "['x']".
+    if not isinstance(value, str | int | float):
+        raise ValueError
     if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
         raise ValueError
     if isinstance(value, float):
@@ -190,7 +194,8 @@ def read_feature(
     try:
         code = _text(props.get("code"))
     except ValueError:
-        code = None
+        problems.add(None, _("网格编码(properties.code)须为文字或数字"), index=index)
+        return None
     if not code:
         problems.add(None, _("缺少网格编码(properties.code)"), index=index)
         return None
@@ -199,7 +204,7 @@ def read_feature(
         problems.add(feature, _("网格编码须为不含空格和“/”的 1–32 个字符"))
         return None
     if "name" in props and props["name"] is not None:
-        name = str(props["name"]).strip()
+        name = str(props["name"]).strip() if isinstance(props["name"], str | int) else ""
         if not name or len(name) > 100:
             problems.add(feature, _("名称须为 1–100 个字符"))
         feature.name = name
@@ -236,6 +241,7 @@ def read_feature(
         problems.add(feature, _("缺少 geometry"))
         return feature
     if raw["geometry"] is None:
+        feature.geometry_null = True
         return feature
     try:
         geom = to_shape(raw["geometry"])

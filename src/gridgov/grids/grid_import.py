@@ -42,6 +42,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.core.errors import ImportRowError
+from gridgov.core.inputguard import reject_nul_items
 from gridgov.grids.grid_features import (
     KEEP,
     FeatureIn,
@@ -132,6 +133,7 @@ def plan_grid_import(
     if not raw_features:
         problems.add(None, _("FeatureCollection 中没有要素"))
         problems.raise_if_any()
+    reject_nul_items(raw_features, source=source, where=_feature_name)
     by_code: dict[str, FeatureIn] = {}
     for index, raw in enumerate(raw_features):
         feature = read_feature(
@@ -151,6 +153,10 @@ def plan_grid_import(
         plan.features.append(feature)
 
     plan.stored = _load_stored(by_code)
+    for code, feature in by_code.items():
+        # A grid without a boundary cannot be located, drawn or checked for coverage.
+        if code not in plan.stored and feature.geometry_null:
+            problems.add(feature, _("新网格须有边界(geometry 不能为 null)"))
     _resolve_parents(plan, by_code, problems)
     # The tree checks below walk parent links, so they need a tree without cycles; they still
     # run when single features had problems, so one pass lists as much as possible.
@@ -162,6 +168,14 @@ def plan_grid_import(
     _check_codes(plan, by_code)
     _diff(plan)
     return plan
+
+
+def _feature_name(index: int, raw: Any) -> str:
+    props = raw.get("properties") if isinstance(raw, dict) else None
+    code = props.get("code") if isinstance(props, dict) else None
+    if isinstance(code, str) and "\x00" not in code:
+        return _("要素 #%(index)d(%(code)s)") % {"index": index, "code": code}
+    return _("要素 #%(index)d") % {"index": index}
 
 
 def _load_stored(by_code: dict[str, FeatureIn]) -> dict[str, StoredGrid]:

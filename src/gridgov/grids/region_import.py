@@ -21,14 +21,13 @@ file and row, and nothing is written (the issue's "nothing half-imported").
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from django.utils.translation import gettext as _
 
 from gridgov.core.errors import ImportRejectedError, ImportRowError
+from gridgov.core.inputguard import read_csv_rows
 from gridgov.grids.models import SIGNIFICANT_DIGITS, Region, RegionLevel
 from gridgov.grids.textfiles import decode_csv
 from gridgov.grids.treepaths import replace_path_prefix
@@ -121,15 +120,11 @@ def _read_file(
     decoded = decode_csv(data, source=source)
     if decoded.note:
         notes.append(decoded.note)
-    reader = csv.reader(io.StringIO(decoded.text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
+    records = read_csv_rows(decoded.text, source=source)
+    if not records:
         problems.append(ImportRowError(_("文件为空"), source=source))
         return []
-    except csv.Error as exc:
-        problems.append(ImportRowError(_("表头无法解析:%(e)s") % {"e": exc}, source=source))
-        return []
+    header = records[0]
     columns = [HEADER_ALIASES.get(h.strip().lstrip("\ufeff").lower(), h.strip()) for h in header]
     if "code" not in columns or "name" not in columns:
         problems.append(
@@ -152,23 +147,13 @@ def _read_file(
     )
     rows: list[RegionRow] = []
     data_rows = 0
-    try:
-        for line, record in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in record):
-                continue
-            data_rows += 1
-            row = _parse_row(source, line, record, index, parent_columns, problems)
-            if row is not None:
-                rows.append(row)
-    except csv.Error as exc:
-        problems.append(
-            ImportRowError(
-                _("CSV 格式错误:%(e)s") % {"e": exc},
-                source=source,
-                location=_("第 %(line)d 行") % {"line": reader.line_num},
-            )
-        )
-        return rows
+    for line, record in enumerate(records[1:], start=2):
+        if not any(cell.strip() for cell in record):
+            continue
+        data_rows += 1
+        row = _parse_row(source, line, record, index, parent_columns, problems)
+        if row is not None:
+            rows.append(row)
     if not data_rows:
         problems.append(ImportRowError(_("只有表头,没有数据行"), source=source))
     return rows

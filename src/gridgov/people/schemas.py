@@ -7,6 +7,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from gridgov.core.schemas import PatchIn
 from gridgov.people.models import Department, Liaison, Post, Staff
 from gridgov.people.services import display_phone
 
@@ -76,7 +77,7 @@ class DepartmentIn(Schema):
     duties: str = ""
 
 
-class DepartmentPatch(Schema):
+class DepartmentPatch(PatchIn):
     name: str | None = Field(default=None, max_length=100)
     kind: str | None = None
     phone: str | None = None
@@ -126,7 +127,7 @@ class FirstPostIn(Schema):
     started_on: dt.date | None = None
 
 
-class PostPatch(Schema):
+class PostPatch(PatchIn):
     title: str | None = Field(default=None, max_length=60)
     duties: str | None = None
     is_public: bool | None = None
@@ -224,7 +225,7 @@ class StaffIn(Schema):
     post: FirstPostIn | None = None
 
 
-class StaffPatch(Schema):
+class StaffPatch(PatchIn):
     name: str | None = Field(default=None, max_length=50)
     phone: str | None = None
     gender: str | None = None

@@ -419,3 +419,11 @@ def test_hotline_batch_through_the_api(client_for):
         client_for("leader").post("/api/v1/cases/import-hotline", data={"file": upload}).status_code
         == 403
     )
+
+
+def test_a_header_only_hotline_file_is_refused_saying_so(client_for, town):
+    upload = io.BytesIO("工单编号,受理时间,诉求内容,地址\n".encode())
+    upload.name = "hotline.csv"
+    response = client_for("town_office").post("/api/v1/cases/import-hotline", {"file": upload})
+    assert response.status_code == 400
+    assert "只有表头" in response.json()["detail"]

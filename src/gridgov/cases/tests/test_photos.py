@@ -105,3 +105,26 @@ def test_photos_stored_before_cleaning_are_scrubbed_once(town, report):
     again = io.StringIO()
     call_command("scrub_case_photos", stdout=again)
     assert "scrubbed 0 photo" in again.getvalue()
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG that declares its size and nothing else: Pillow reads the size from the header."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize("side", [20_000, 9_000])
+def test_a_huge_png_is_too_many_pixels_not_not_an_image(side):
+    from gridgov.core.errors import DomainError
+
+    with pytest.raises(DomainError) as info:
+        check_photo(Upload(png_header_only(side, side), "huge.png"))
+    assert "像素过大" in info.value.message
+    assert info.value.field == "photos"

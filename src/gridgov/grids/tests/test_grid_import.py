@@ -144,7 +144,14 @@ def test_absent_properties_keep_stored_values(tiled_town):
 
 def test_moving_a_village_rewrites_the_paths_of_its_whole_subtree(tiled_town):
     """Re-parenting in a file moves grids that are not in the file too."""
-    other = tiling.feature("410182101999", "新镇", "镇", None, None, region_code="410182101")
+    other = tiling.feature(
+        "410182101999",
+        "新镇",
+        "镇",
+        None,
+        tiling.rectangle(tiling.WEST - 0.1, tiling.SOUTH, tiling.WEST - 0.05, tiling.SOUTH + 0.05),
+        region_code="410182101",
+    )
     moved = {
         "type": "FeatureCollection",
         "features": [
@@ -458,3 +465,55 @@ def test_delete_grid_refuses_a_grid_with_children(tiled_town):
     services.delete_grid(Grid.objects.get(code=A1))
     assert not Grid.objects.filter(code=A1).exists()
     assert current_grid_revision() == revision + 1
+
+
+# --- hostile files (issue 9, defect 4): each a located error, nothing written ------------------
+
+
+@pytest.mark.parametrize("bad", ["NaN", "Infinity", "-Infinity"])
+def test_nan_or_infinite_coordinates_are_a_located_error(tiled_town, bad, recwarn):
+    ring = find(tiled_town, A1)["geometry"]["coordinates"][0]
+    corrupted = copy.deepcopy(tiled_town)
+    find(corrupted, A1)["geometry"]["coordinates"][0][1] = [ring[1][0], "__BAD__"]
+    data = as_bytes(corrupted).replace(b'"__BAD__"', bad.encode())
+    [problem] = rejected(data)
+    assert f"#2({A1})" in problem
+    assert "NaN" in problem
+    # shapely never saw the NaN (it would have warned about it)
+    assert not [w for w in recwarn if "invalid value" in str(w.message)]
+
+
+def test_a_list_as_code_is_refused_not_stored_as_its_repr(tiled_town):
+    bad = copy.deepcopy(tiled_town)
+    find(bad, A1)["properties"]["code"] = ["x"]
+    [problem] = rejected(bad)
+    assert "#2" in problem
+    assert "properties.code" in problem
+    assert not Grid.objects.filter(code="['x']").exists()
+
+
+def test_a_new_grid_without_geometry_is_refused(tiled_town):
+    run(tiled_town)
+    extra = tiling.feature("410182101201099", "无边界", "单元网格", VILLAGES[0], None)
+    problems = rejected({"type": "FeatureCollection", "features": [extra]})
+    assert problems == [
+        "town.geojson: 要素 #0(410182101201099): 新网格须有边界(geometry 不能为 null)"
+    ]
+
+
+def test_null_geometry_still_keeps_an_existing_grids_boundary(tiled_town):
+    run(tiled_town)
+    keep = {"type": "Feature", "properties": {"code": A1, "name": "改名"}, "geometry": None}
+    run({"type": "FeatureCollection", "features": [keep]})
+    grid = Grid.objects.get(code=A1)
+    assert grid.name == "改名"
+    assert grid.boundary is not None
+
+
+def test_an_unclosed_ring_is_refused_not_silently_closed(tiled_town):
+    bad = copy.deepcopy(tiled_town)
+    ring = find(bad, A1)["geometry"]["coordinates"][0]
+    find(bad, A1)["geometry"]["coordinates"][0] = ring[:-1]
+    [problem] = rejected(bad)
+    assert f"#2({A1})" in problem
+    assert "未闭合" in problem

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.core.errors import DomainError
+from gridgov.core.plausible import check_plausible_date
 
 # --- phones -----------------------------------------------------------------------------------
 
@@ -43,5 +44,6 @@ def today() -> dt.date:
 
 
 def check_dates(started_on: dt.date | None, ended_on: dt.date | None) -> None:
+    check_plausible_date(ended_on, field="ended_on")
     if started_on and ended_on and ended_on < started_on:
         raise DomainError(_("结束日期不能早于开始日期"), field="ended_on")

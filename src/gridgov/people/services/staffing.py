@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.core.errors import DomainError
 from gridgov.core.jurisdiction import Role
+from gridgov.core.plausible import check_plausible_date
 from gridgov.grids.audit import audited
 from gridgov.grids.models import Grid, Region
 from gridgov.people.models import (
@@ -352,6 +353,7 @@ def assign_post(
     by: User | None = None,
 ) -> Post:
     """Bind a person to a post in a grid or a department (定岗)."""
+    check_plausible_date(started_on, field="started_on")
     department = check_post(staff=staff, kind=kind, grid=grid, department=department)
     post = Post(
         staff=staff,
@@ -479,6 +481,7 @@ def add_liaison(
     by: User | None = None,
 ) -> Liaison:
     """Make a leader or officer answerable for a lower unit (分包, seed 002: 五级联动)."""
+    check_plausible_date(started_on, field="started_on")
     check_liaison(staff=staff, kind=kind, grid=grid, region=region)
     liaison = Liaison(
         staff=staff,

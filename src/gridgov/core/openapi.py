@@ -1,0 +1,120 @@
+"""The OpenAPI document says every answer an operation can give (issue 9).
+
+The error answers do not come from the handlers but from the platform around them: the NUL
+guard (400) and the house exception handlers (400 rule, 401, 403, 404, 409, 413, 422, 429). They
+are added here to every operation by one rule each, instead of being restated in sixty
+decorators; a decorator still declares what is particular to its operation (a 409 body with
+`state` and `allowed`, a 400 import report), and that declaration wins.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ninja import NinjaAPI
+
+ERROR = "Error"
+VALIDATION_ERROR = "ValidationError"
+UNSAFE = {"post", "put", "patch", "delete"}
+
+COMPONENTS: dict[str, dict[str, Any]] = {
+    ERROR: {
+        "title": ERROR,
+        "type": "object",
+        "description": "Every error: a translated sentence, and the field at fault when one is.",
+        "properties": {
+            "detail": {"type": "string"},
+            "field": {"type": ["string", "null"]},
+        },
+        "required": ["detail"],
+    },
+    VALIDATION_ERROR: {
+        "title": VALIDATION_ERROR,
+        "type": "object",
+        "description": "Invalid fields: `errors` names each (the first ten), `count` all.",
+        "properties": {
+            "detail": {"type": "string"},
+            "errors": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+                    "required": ["field", "message"],
+                },
+            },
+            "count": {"type": "integer"},
+        },
+        "required": ["detail", "errors", "count"],
+    },
+}
+
+DESCRIPTIONS = {
+    "400": "A rule does not hold (or a NUL character in any input); `field` names it",
+    "401": "Not logged in",
+    "403": "Not allowed (a missing role or permission, or a failed CSRF check)",
+    "404": "Missing, or outside the caller's jurisdiction (the same answer for both)",
+    "409": "The object changed or conflicts with the current state",
+    "413": "The body is over the upload limit",
+    "422": "Invalid fields, each named in `errors`",
+    "429": "Too many requests from this address; see Retry-After",
+}
+
+PAGINATION_RULE = (
+    "Pages: give `page`/`page_size` or `limit`/`offset`, not both (422); `page_size` and "
+    "`limit` are at most 500."
+)
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}}
+
+
+def error_statuses(method: str, operation: dict[str, Any]) -> list[str]:
+    """The error statuses the platform may answer for this operation, by one rule each."""
+    has_input = bool(operation.get("parameters") or operation.get("requestBody"))
+    secured = operation.get("security") is not None and operation.get("security") != []
+    statuses = ["400"]  # the NUL guard answers any request, whatever the operation takes
+    if secured:
+        statuses += ["401", "403"]
+    if has_input:
+        # a path id, a query filter or a body field naming a row outside the scope
+        statuses += ["404", "422"]
+    if method in UNSAFE:
+        statuses.append("409")
+    if operation.get("requestBody"):
+        statuses.append("413")
+    if not secured:
+        statuses.append("429")  # public operations are throttled per address
+    return statuses
+
+
+def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """Add the standard error answers and the server's rules to every operation of `schema`."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for name, component in COMPONENTS.items():
+        components.setdefault(name, component)
+    for item in schema.get("paths", {}).values():
+        for method, operation in item.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status in error_statuses(method, operation):
+                if status in responses or int(status) in responses:
+                    continue
+                body = VALIDATION_ERROR if status == "422" else ERROR
+                responses[status] = {"description": DESCRIPTIONS[status], **_ref(body)}
+            names = {p.get("name") for p in operation.get("parameters", [])}
+            if {"page", "limit"} <= names and PAGINATION_RULE not in operation.get(
+                "description", ""
+            ):
+                operation["description"] = (
+                    operation.get("description", "") + "\n\n" + PAGINATION_RULE
+                ).strip()
+    return schema
+
+
+class DocumentedAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI document carries the platform's error answers (document_errors)."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        return document_errors(super().get_openapi_schema(**kwargs))
