@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -257,3 +258,17 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 SITE_NAME = _("网格化服务管理平台")
+
+# Log-in throttling (django-axes, gridgov/core/lockout.py): failures are counted per user name
+# and per address in the database, so all workers and servers share the count.
+INSTALLED_APPS += ["gridgov.core.vendor_apps.LoginAttemptsAppConfig"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", *AUTHENTICATION_BACKENDS]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("GRIDGOV_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("GRIDGOV_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "gridgov.core.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "gridgov.core.lockout.client_ip"
+AXES_ENABLE_ADMIN = False  # gridgov.core.admin registers it with an audited unlock action
+AXES_VERBOSE = False

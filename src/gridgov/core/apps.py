@@ -6,3 +6,11 @@ class CoreConfig(AppConfig):
     name = "gridgov.core"
     label = "core"
     verbose_name = _("工作日历与通知")
+
+    def ready(self) -> None:
+        # Framework wiring only: every log-in lockout leaves an audit-log row.
+        from axes.signals import user_locked_out
+
+        from gridgov.core.lockout import record_lockout
+
+        user_locked_out.connect(record_lockout, dispatch_uid="gridgov.core.lockout")
