@@ -272,3 +272,27 @@ AXES_LOCKOUT_CALLABLE = "gridgov.core.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "gridgov.core.lockout.client_ip"
 AXES_ENABLE_ADMIN = False  # gridgov.core.admin registers it with an audited unlock action
 AXES_VERBOSE = False
+
+# Shared cache: the per-address throttles (core.throttle) must count across all gunicorn workers
+# and app servers. The database cache by default (its table is created by `migrate`, see
+# core.apps); Redis when GRIDGOV_REDIS_URL is set (redis://host:6379/0).
+GRIDGOV_REDIS_URL = os.environ.get("GRIDGOV_REDIS_URL", "")
+CACHE_TABLE = "gridgov_cache"
+CACHES: dict[str, dict[str, object]]
+if GRIDGOV_REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": GRIDGOV_REDIS_URL,
+            "KEY_PREFIX": "gridgov",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+            # Culling at the default 300 rows would drop live throttle counters under a flood.
+            "OPTIONS": {"MAX_ENTRIES": 200_000, "CULL_FREQUENCY": 4},
+        }
+    }

@@ -192,13 +192,14 @@ def shot() -> Callable[..., Path]:
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache() -> Iterator[None]:
-    """Throttle counters live in the cache: each test starts with none."""
-    from django.core.cache import cache
+def fresh_cache(transactional_db: None) -> Iterator[None]:
+    """Throttle counters live in the cache (the database's, which a flush leaves): each test
+    starts with none."""
+    from gridgov.core.testing.fixtures import clear_cache
 
-    cache.clear()
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()
 
 
 @pytest.fixture
