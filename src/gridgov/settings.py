@@ -278,21 +278,17 @@ AXES_VERBOSE = False
 # core.apps); Redis when GRIDGOV_REDIS_URL is set (redis://host:6379/0).
 GRIDGOV_REDIS_URL = os.environ.get("GRIDGOV_REDIS_URL", "")
 CACHE_TABLE = "gridgov_cache"
-CACHES: dict[str, dict[str, object]]
+DATABASE_CACHE: dict[str, object] = {
+    "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+    "LOCATION": CACHE_TABLE,
+    # Culling at the default 300 rows would drop live throttle counters under a flood.
+    "OPTIONS": {"MAX_ENTRIES": 200_000, "CULL_FREQUENCY": 4},
+}
+# "database" is always configured, so its table exists whichever cache is the default.
+CACHES: dict[str, dict[str, object]] = {"default": DATABASE_CACHE, "database": DATABASE_CACHE}
 if GRIDGOV_REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": GRIDGOV_REDIS_URL,
-            "KEY_PREFIX": "gridgov",
-        }
-    }
-else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": CACHE_TABLE,
-            # Culling at the default 300 rows would drop live throttle counters under a flood.
-            "OPTIONS": {"MAX_ENTRIES": 200_000, "CULL_FREQUENCY": 4},
-        }
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": GRIDGOV_REDIS_URL,
+        "KEY_PREFIX": "gridgov",
     }

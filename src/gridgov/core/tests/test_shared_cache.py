@@ -34,10 +34,7 @@ def redis_answers() -> bool:
 def shared_cache(request: Any) -> Iterator[str]:
     """The default cache as a deployment configures it, emptied before and after."""
     if request.param == "database":
-        config = {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": settings.CACHE_TABLE,
-        }
+        config = dict(settings.DATABASE_CACHE)
     else:
         if not redis_answers():
             pytest.skip("no Redis at 127.0.0.1:6379 (the database cache is tested alone)")
