@@ -315,7 +315,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'", NONCE],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:", "blob:", *tile_origins(GRIDGOV["MAP_TILE_URL"])],
+        "img-src": ["'self'", "data:", "blob:", *tile_origins(str(GRIDGOV["MAP_TILE_URL"]))],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "worker-src": ["'self'"],

@@ -30,7 +30,11 @@ def test_a_task_queue_that_does_not_answer_is_503() -> None:
         cursor.execute(f"ALTER TABLE {table} RENAME TO gone_{table}")
     response = Client().get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable", "database": "ok", "task_queue": "unavailable"}
+    assert response.json() == {
+        "status": "unavailable",
+        "database": "ok",
+        "task_queue": "unavailable",
+    }
 
 
 def test_an_unreachable_database_is_503() -> None:
