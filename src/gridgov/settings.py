@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import xstatic.pkg.leaflet
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -58,6 +60,17 @@ def env_secret(name: str, file_name: str) -> str:
     path.write_text(value)
     path.chmod(0o600)
     return value
+
+
+def tile_origins(url_template: str) -> list[str]:
+    """The CSP source of a Leaflet tile URL template (`https://t{s}.tianditu.gov.cn/...`)."""
+    if not url_template:
+        return []
+    parts = urlsplit(url_template.replace("{s}", "x"))
+    host = url_template.split("//", 1)[-1].split("/", 1)[0]
+    if "{s}" in host:
+        return [f"{parts.scheme}://*.{host.split('.', 1)[1]}"]
+    return [f"{parts.scheme}://{parts.netloc}"]
 
 
 def parse_database_url(url: str) -> dict[str, object]:
@@ -258,3 +271,74 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 SITE_NAME = _("网格化服务管理平台")
+
+# Log-in throttling (django-axes, gridgov/core/lockout.py): failures are counted per user name
+# and per address in the database, so all workers and servers share the count.
+INSTALLED_APPS += ["gridgov.core.vendor_apps.LoginAttemptsAppConfig"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", *AUTHENTICATION_BACKENDS]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("GRIDGOV_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("GRIDGOV_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "gridgov.core.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "gridgov.core.lockout.client_ip"
+AXES_ENABLE_ADMIN = False  # gridgov.core.admin registers it with an audited unlock action
+AXES_VERBOSE = False
+
+# Shared cache: the per-address throttles (core.throttle) must count across all gunicorn workers
+# and app servers. The database cache by default (its table is created by `migrate`, see
+# core.apps); Redis when GRIDGOV_REDIS_URL is set (redis://host:6379/0).
+GRIDGOV_REDIS_URL = os.environ.get("GRIDGOV_REDIS_URL", "")
+CACHE_TABLE = "gridgov_cache"
+DATABASE_CACHE: dict[str, object] = {
+    "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+    "LOCATION": CACHE_TABLE,
+    # Culling at the default 300 rows would drop live throttle counters under a flood.
+    "OPTIONS": {"MAX_ENTRIES": 200_000, "CULL_FREQUENCY": 4},
+}
+# "database" is always configured, so its table exists whichever cache is the default.
+CACHES: dict[str, dict[str, object]] = {"default": DATABASE_CACHE, "database": DATABASE_CACHE}
+if GRIDGOV_REDIS_URL:
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": GRIDGOV_REDIS_URL,
+        "KEY_PREFIX": "gridgov",
+    }
+
+# Security headers. The CSP allows scripts from our own origin only (no inline script: page data
+# travels in json_script blocks and data- attributes; a future inline script takes the nonce,
+# `request.csp_nonce`). Inline styles stay allowed: Leaflet, ECharts and htmx set them.
+INSTALLED_APPS += ["csp", "ninja"]  # ninja: the API docs from its own static files, not a CDN
+MIDDLEWARE += ["csp.middleware.CSPMiddleware"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:", *tile_origins(str(GRIDGOV["MAP_TILE_URL"]))],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Behind TLS (GRIDGOV_HTTPS=1): cookies only over HTTPS, HSTS, and the proxy's
+# X-Forwarded-Proto trusted to say the request came in over HTTPS (the proxy must set it).
+GRIDGOV_HTTPS = env_bool("GRIDGOV_HTTPS", False)
+if GRIDGOV_HTTPS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("GRIDGOV_HTTPS_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("GRIDGOV_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = False
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP

@@ -4,8 +4,9 @@ localhost by pytest-django's live server.
 The live server needs committed data, so every browser test is transactional: the database is
 flushed after it and restored before the next from the content serialized after migrations
 (`django_db_serialized_rollback`: the catalogue, the calendar and the role groups), then the
-named cast is built again. Every page is watched: a console error or an uncaught page error
-fails the test. Screenshots go to test-artifacts/screenshots/.
+named cast is built again. Every page is watched: a console error, an uncaught page error or a
+Content-Security-Policy violation (or a page served without the policy) fails the test.
+Screenshots go to test-artifacts/screenshots/.
 """
 
 from __future__ import annotations
@@ -102,7 +103,29 @@ class Watched:
         self.allowed.append(fragment)
 
     def unexpected(self) -> list[str]:
-        return [e for e in self.errors if not any(a in e for a in self.allowed)]
+        # A Content-Security-Policy violation is never tolerated: the pages must satisfy it.
+        return [
+            e for e in self.errors if CSP_VIOLATION in e or not any(a in e for a in self.allowed)
+        ]
+
+
+CSP_VIOLATION = "CSP violation"
+# Reported into the console from the page itself, so a violation the browser logs only as a
+# warning (or not at all, as for a report-only policy) fails the test too.
+REPORT_CSP_VIOLATIONS = (
+    "document.addEventListener('securitypolicyviolation', function (e) {"
+    f"  console.error('{CSP_VIOLATION}: ' + e.effectiveDirective + ' blocked ' + e.blockedURI"
+    "    + ' at ' + e.sourceFile + ':' + e.lineNumber);"
+    "});"
+)
+
+
+def check_policy_header(watched: Watched, response: Any, site: str) -> None:
+    """Every page of ours is served under the Content-Security-Policy."""
+    if response.request.resource_type != "document" or not response.url.startswith(site):
+        return
+    if "content-security-policy" not in response.headers:
+        watched.errors.append(f"{CSP_VIOLATION}: no Content-Security-Policy on {response.url}")
 
 
 def session_cookie(username: str) -> dict[str, str]:
@@ -146,8 +169,10 @@ def open_page(browser: Any, site: str) -> Iterator[Callable[..., Watched]]:
         if user:
             cookie = session_cookie(user)
             context.add_cookies([{**cookie, "url": site}])
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
         page = context.new_page()
         watched = Watched(page=page, context=context)
+        page.on("response", lambda response: check_policy_header(watched, response, site))
         page.on(
             "console",
             lambda msg: (
@@ -192,13 +217,14 @@ def shot() -> Callable[..., Path]:
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache() -> Iterator[None]:
-    """Throttle counters live in the cache: each test starts with none."""
-    from django.core.cache import cache
+def fresh_cache(transactional_db: None) -> Iterator[None]:
+    """Throttle counters live in the cache (the database's, which a flush leaves): each test
+    starts with none."""
+    from gridgov.core.testing.fixtures import clear_cache
 
-    cache.clear()
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()
 
 
 @pytest.fixture

@@ -66,7 +66,7 @@ def test_filters_redraw_markers_tiles_and_charts_without_reloading(
         page.get_by_label("事项大类", exact=True).select_option(label="城市管理")
     page.wait_for_selector("#cc-map[data-markers='1']")
     page.wait_for_function(
-        "document.querySelector(\"[data-tile='reported']\").textContent.trim() === '1'"
+        "() => document.querySelector(\"[data-tile='reported']\").textContent.trim() === '1'"
     )
     assert page.evaluate("window.__sameDocument") is True  # no page reload
     assert "matter_class=" in page.url
@@ -91,7 +91,9 @@ def test_the_grid_finder_takes_names_and_says_when_nothing_matches(
     finder.fill("王村第2网格")  # a full name, as people say it
     finder.press("Enter")
     card.wait_for()
-    page.wait_for_function("document.querySelector('#grid-card').innerText.includes('王村第2网格')")
+    page.wait_for_function(
+        "() => document.querySelector('#grid-card').innerText.includes('王村第2网格')"
+    )
     assert result.is_hidden()
 
     finder.fill("第1网格")  # part of a name: the matching grids are offered
@@ -102,7 +104,9 @@ def test_the_grid_finder_takes_names_and_says_when_nothing_matches(
     assert {offered.nth(i).get_attribute("data-grid") for i in range(2)} == {UNIT_A1, UNIT_B1}
     shot(page, "command-centre-finder-offers")
     result.get_by_role("button", name="小村第1网格").click()
-    page.wait_for_function("document.querySelector('#grid-card').innerText.includes('小村第1网格')")
+    page.wait_for_function(
+        "() => document.querySelector('#grid-card').innerText.includes('小村第1网格')"
+    )
     assert result.is_hidden()
 
     finder.fill("没有这个网格")

@@ -54,7 +54,7 @@ def test_phone_report_page_in_english(open_page: Any, site: str, shot: Any) -> N
     page.wait_for_selector("#pos-map.leaflet-container")
     assert page.locator("html").get_attribute("lang") == "en"
     page.get_by_role("button", name="Use my location").click()
-    page.wait_for_function("document.body.innerText.indexOf('Located') >= 0")
+    page.wait_for_function("() => document.body.innerText.indexOf('Located') >= 0")
     assert page.get_by_label("Description of the problem").count() == 1
     assert chinese_outside_data(page.locator("body").inner_text()) == []
     shot(page, "phone-report-375-en")

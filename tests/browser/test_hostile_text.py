@@ -97,7 +97,7 @@ def test_hostile_titles_and_grid_names_show_as_text_everywhere(open_page: Any, s
     safe(page, "grid card")
     page.locator("#cc-levels input[type=radio]").last.check()  # the unit grids
     page.wait_for_function(
-        "Array.from(document.querySelectorAll('.grid-label')).some(l => l.textContent.includes('<svg'))"
+        "() => Array.from(document.querySelectorAll('.grid-label')).some(l => l.textContent.includes('<svg'))"
     )
     safe(page, "grid label")
     for chart in ("chart-units", "chart-by-state", "chart-per-day"):

@@ -77,7 +77,7 @@ def test_the_report_page_opens_without_network_once_it_was_visited(
     page = w.page
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     page.wait_for_selector("#report-form[data-has-position='1']")
     w.context.set_offline(True)
     page.goto("/m/report/")

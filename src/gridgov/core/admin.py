@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
@@ -21,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.core import calendar as cal
 from gridgov.core import notify
 from gridgov.core.errors import DomainError, ImportRejectedError
+from gridgov.core.lockout import unlock_logins
 from gridgov.core.models import (
     CalendarSource,
     Notification,
@@ -204,3 +207,19 @@ class OutboundMessageAdmin(admin.ModelAdmin):
         self.message_user(
             request, gettext("重新发送 %(n)d 条,成功 %(sent)d 条") % {"n": len(ids), "sent": sent}
         )
+
+
+class LoginAttemptAdmin(AccessAttemptAdmin):
+    """axes' list of failed log-ins, with an audited `unlock` action (gridgov.core.lockout)."""
+
+    actions = ["unlock", *AccessAttemptAdmin.actions]
+
+    @admin.action(description=_("解锁所选的账号和地址"), permissions=["delete"])
+    def unlock(self, request: HttpRequest, queryset: QuerySet[AccessAttempt]) -> None:
+        removed = unlock_logins(queryset, by=request.user)
+        self.message_user(
+            request, gettext("已解锁,清除了 %(count)s 条失败记录。") % {"count": removed}
+        )
+
+
+admin.site.register(AccessAttempt, LoginAttemptAdmin)

@@ -2,9 +2,11 @@
 (resident reports, point-to-grid lookups): a flood from one address must not fill the
 acceptance queues or the CPU of a town's server.
 
-Counters live in Django's cache. The default cache is per process, so with N gunicorn workers a
-client gets up to N times the limit; a deployment that wants exact limits configures a shared
-cache (Redis) in CACHES and nothing here changes.
+Counters live in Django's default cache, which is shared by every gunicorn worker and app server
+(the database cache, or Redis when GRIDGOV_REDIS_URL is set). Counting uses only `cache.add`,
+which is atomic in both (a primary key in the database, SET NX in Redis), whereas the database
+cache's `incr` is a read then a write that loses counts under concurrency: the n-th request of
+a window claims slot n, and a window whose last slot is taken refuses.
 """
 
 from __future__ import annotations
@@ -24,20 +26,27 @@ def client_address(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR") or "unknown")
 
 
+def _claim_slot(key: str, *, limit: int, timeout: int) -> bool:
+    """Claim the next free slot 1..limit of this window; False when all are taken.
+
+    `key` holds a hint (the highest slot seen claimed) so a busy window costs a few queries, not
+    `limit`; the hint may lag under races, which only costs extra probes, never a miscount."""
+    hint = cache.get(key) or 0
+    for slot in range(int(hint) + 1, limit + 1):
+        if cache.add(f"{key}:{slot}", 1, timeout=timeout):
+            cache.set(key, slot, timeout=timeout)
+            return True
+    return False
+
+
 def throttle(request: HttpRequest, *, scope: str, limit: int, per_seconds: int) -> None:
     """Count one request of this client in `scope`; raise ThrottledError past `limit` per window."""
     window = int(time.time() // per_seconds)
     key = f"throttle:{scope}:{client_address(request)}:{window}"
-    if cache.add(key, 1, timeout=per_seconds + 1):
+    if _claim_slot(key, limit=limit, timeout=per_seconds + 1):
         return
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=per_seconds + 1)
-        return
-    if count > limit:
-        retry_after = per_seconds - int(time.time()) % per_seconds
-        raise ThrottledError(
-            _("请求过于频繁,请 %(seconds)s 秒后再试") % {"seconds": retry_after},
-            retry_after=retry_after,
-        )
+    retry_after = per_seconds - int(time.time()) % per_seconds
+    raise ThrottledError(
+        _("请求过于频繁,请 %(seconds)s 秒后再试") % {"seconds": retry_after},
+        retry_after=retry_after,
+    )

@@ -4,6 +4,7 @@ only ("Audit log", "Tasks Database Backend"), which broke the admin index of a C
 from __future__ import annotations
 
 from auditlog.apps import AuditlogConfig
+from axes.apps import AppConfig as AxesConfig
 from django.utils.translation import gettext_lazy as _
 from django_tasks_db.apps import TasksAppConfig
 
@@ -14,3 +15,7 @@ class AuditLogAppConfig(AuditlogConfig):
 
 class TaskResultsAppConfig(TasksAppConfig):
     verbose_name = _("后台任务")  # type: ignore[assignment]  # lazy, as Django's own are
+
+
+class LoginAttemptsAppConfig(AxesConfig):
+    verbose_name = _("登录失败与锁定")

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.core.cache import cache
 
 from gridgov.cases import intake
 from gridgov.cases.deadlines import forget_step_limits
 from gridgov.cases.models import Case, Channel, MatterItem
+from gridgov.core.testing.fixtures import clear_cache
 from gridgov.core.testing.town import INSIDE, UNIT_A1
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -30,10 +30,10 @@ def api_only_urls(settings):
 def fresh_cache():
     """Throttle counters live in the cache, step limits in a per-process copy: each test starts
     with neither (a test that edits the limits rolls them back, the copy would outlive it)."""
-    cache.clear()
+    clear_cache()
     forget_step_limits()
     yield
-    cache.clear()
+    clear_cache()
     forget_step_limits()
 
 

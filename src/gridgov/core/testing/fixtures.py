@@ -88,3 +88,14 @@ def run_task_queue(settings: Any) -> Callable[[], int]:
         return ran
 
     return run
+
+
+def clear_cache() -> None:
+    """Forget the throttle counters. The default cache is the database's (or Redis): a test
+    without database access counted nothing in it, and a test's counts roll back with it."""
+    import contextlib
+
+    from django.core.cache import cache
+
+    with contextlib.suppress(RuntimeError):  # pytest-django: no database access in this test
+        cache.clear()

@@ -3,10 +3,10 @@
 import json
 
 import pytest
-from django.core.cache import cache
 from django.test import RequestFactory
 
 from gridgov.core.errors import ThrottledError
+from gridgov.core.testing.fixtures import clear_cache
 from gridgov.core.throttle import throttle
 
 
@@ -39,10 +39,10 @@ def test_a_batch_with_thousands_of_bad_points_shows_a_few_and_counts_all(client_
 
 
 @pytest.fixture
-def fresh_cache():
-    cache.clear()
+def fresh_cache(db):
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()
 
 
 def test_throttle_allows_the_limit_then_refuses_with_retry_after(fresh_cache):

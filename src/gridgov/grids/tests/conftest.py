@@ -12,9 +12,9 @@ from gridgov.grids.tests import tiling
 def fresh_throttle_counts() -> None:
     """Public endpoints count anonymous requests per address in the cache: each test starts at
     zero, whatever the tests before it in this process sent."""
-    from django.core.cache import cache
+    from gridgov.core.testing.fixtures import clear_cache
 
-    cache.clear()
+    clear_cache()
 
 
 @pytest.fixture

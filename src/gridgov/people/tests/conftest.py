@@ -7,6 +7,6 @@ import pytest
 def fresh_throttle_counts() -> None:
     """The public board counts anonymous reads per address in the cache: each test starts at
     zero, whatever the tests before it in this process sent."""
-    from django.core.cache import cache
+    from gridgov.core.testing.fixtures import clear_cache
 
-    cache.clear()
+    clear_cache()

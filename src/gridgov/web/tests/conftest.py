@@ -69,8 +69,8 @@ def closed_case(town: Town, report: Callable[..., Case]) -> Case:
 @pytest.fixture(autouse=True)
 def fresh_cache() -> Iterator[None]:
     """Throttle counters live in the cache: each test starts with none."""
-    from django.core.cache import cache
+    from gridgov.core.testing.fixtures import clear_cache
 
-    cache.clear()
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()
