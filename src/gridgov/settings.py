@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "gridgov.cases",
     "gridgov.web",
     "gridgov.demo",
+    "gridgov.open311",
 ]
 
 MIDDLEWARE = [
@@ -257,3 +258,9 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 SITE_NAME = _("网格化服务管理平台")
+
+# Open311 GeoReport v2 (gridgov.open311): the jurisdiction_id clients send (default: the codes
+# of the top regions); POSTs per key and reads per address per minute.
+GRIDGOV_OPEN311_JURISDICTION = os.environ.get("GRIDGOV_OPEN311_JURISDICTION", "")
+GRIDGOV_OPEN311_KEY_LIMIT = env_int("GRIDGOV_OPEN311_KEY_LIMIT", 60)
+GRIDGOV_OPEN311_READ_LIMIT = env_int("GRIDGOV_OPEN311_READ_LIMIT", 300)

@@ -42,7 +42,8 @@ def _answer(attribute: MatterAttribute, values: list[str]) -> Any:
         unknown = [v for v in values if v not in attribute.value_keys]
         if unknown:
             raise DomainError(
-                _("附加信息 %(code)s 的选项 %(value)s 不存在") % {"code": code, "value": unknown[0]},
+                _("附加信息 %(code)s 的选项 %(value)s 不存在")
+                % {"code": code, "value": unknown[0]},
                 field=_field(code),
             )
         return list(dict.fromkeys(values))

@@ -30,8 +30,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from gridgov.cases import clock
-from gridgov.cases.attributes import check_answers
 from gridgov.cases.attachments import CheckedPhoto, store_photos
+from gridgov.cases.attributes import check_answers
 from gridgov.cases.location import Placement, distance_m, intake_level, place
 from gridgov.cases.models import (
     INVALID_STATES,

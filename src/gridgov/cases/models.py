@@ -287,7 +287,10 @@ class MatterAttribute(models.Model):
     )
     code = models.CharField(_("编码"), max_length=50)
     datatype = models.CharField(
-        _("类型"), max_length=16, choices=AttributeDatatype.choices, default=AttributeDatatype.STRING
+        _("类型"),
+        max_length=16,
+        choices=AttributeDatatype.choices,
+        default=AttributeDatatype.STRING,
     )
     description = models.CharField(_("问题"), max_length=200)
     datatype_description = models.CharField(_("填写说明"), max_length=200, blank=True)

@@ -5,41 +5,87 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0003_step_clocks_task_flags_received_at'),
+        ("cases", "0003_step_clocks_task_flags_received_at"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='attributes',
-            field=models.JSONField(blank=True, default=dict, verbose_name='附加信息'),
+            model_name="case",
+            name="attributes",
+            field=models.JSONField(blank=True, default=dict, verbose_name="附加信息"),
         ),
         migrations.AlterField(
-            model_name='case',
-            name='channel',
-            field=models.CharField(choices=[('patrol', '网格员巡查上报'), ('resident', '群众反映'), ('hotline', '热线转办'), ('department', '部门移交'), ('offsite', '非现场检查'), ('party_member', '党员报告'), ('open311', 'Open311 应用')], max_length=16, verbose_name='来源渠道'),
+            model_name="case",
+            name="channel",
+            field=models.CharField(
+                choices=[
+                    ("patrol", "网格员巡查上报"),
+                    ("resident", "群众反映"),
+                    ("hotline", "热线转办"),
+                    ("department", "部门移交"),
+                    ("offsite", "非现场检查"),
+                    ("party_member", "党员报告"),
+                    ("open311", "Open311 应用"),
+                ],
+                max_length=16,
+                verbose_name="来源渠道",
+            ),
         ),
         migrations.CreateModel(
-            name='MatterAttribute',
+            name="MatterAttribute",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=50, verbose_name='编码')),
-                ('datatype', models.CharField(choices=[('string', '短文本'), ('number', '数字'), ('datetime', '日期时间'), ('text', '长文本'), ('singlevaluelist', '单选'), ('multivaluelist', '多选')], default='string', max_length=16, verbose_name='类型')),
-                ('description', models.CharField(max_length=200, verbose_name='问题')),
-                ('datatype_description', models.CharField(blank=True, max_length=200, verbose_name='填写说明')),
-                ('required', models.BooleanField(default=False, verbose_name='必填')),
-                ('variable', models.BooleanField(default=True, verbose_name='需填写')),
-                ('order', models.PositiveSmallIntegerField(default=1, verbose_name='排序')),
-                ('values', models.JSONField(blank=True, default=list, verbose_name='选项')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attributes', to='cases.matteritem', verbose_name='事项')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=50, verbose_name="编码")),
+                (
+                    "datatype",
+                    models.CharField(
+                        choices=[
+                            ("string", "短文本"),
+                            ("number", "数字"),
+                            ("datetime", "日期时间"),
+                            ("text", "长文本"),
+                            ("singlevaluelist", "单选"),
+                            ("multivaluelist", "多选"),
+                        ],
+                        default="string",
+                        max_length=16,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("description", models.CharField(max_length=200, verbose_name="问题")),
+                (
+                    "datatype_description",
+                    models.CharField(blank=True, max_length=200, verbose_name="填写说明"),
+                ),
+                ("required", models.BooleanField(default=False, verbose_name="必填")),
+                ("variable", models.BooleanField(default=True, verbose_name="需填写")),
+                ("order", models.PositiveSmallIntegerField(default=1, verbose_name="排序")),
+                ("values", models.JSONField(blank=True, default=list, verbose_name="选项")),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attributes",
+                        to="cases.matteritem",
+                        verbose_name="事项",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '事项附加信息',
-                'verbose_name_plural': '事项附加信息',
-                'ordering': ['item', 'order', 'pk'],
-                'constraints': [models.UniqueConstraint(fields=('item', 'code'), name='matter_attribute_code_unique')],
+                "verbose_name": "事项附加信息",
+                "verbose_name_plural": "事项附加信息",
+                "ordering": ["item", "order", "pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("item", "code"), name="matter_attribute_code_unique"
+                    )
+                ],
             },
         ),
     ]
