@@ -114,10 +114,9 @@ def _published(case: Case) -> bool:
 
 
 def status_notes(case: Case) -> str:
-    """The public progress: the last public step, with the result once closed."""
-    steps = [e for e in case.events.all() if e.kind in PUBLIC_KINDS]
-    label = str(EventKind(steps[-1].kind).label) if steps else str(CaseState(case.state).label)
-    note = f"{CaseState(case.state).label}({label})" if steps else label
+    """The public progress: the state as the tracking page names it, with the result once
+    closed (for cases published through Open311)."""
+    note = str(CaseState(case.state).label)
     if case.state in CLOSED_STATES and case.result and _published(case):
         note = f"{note}:{case.result}"
     return note
