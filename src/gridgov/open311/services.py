@@ -3,7 +3,7 @@ enter the platform through cases' own intake (cases.intake.report_case) as the O
 
 A POST is checked at once (service code, attributes, location, the key's scope), stored as a
 Submission and handed to the task queue. When the queue runs it within the request (an
-in-process backend) the answer names the case; otherwise the answer is the submission's token,
+in-process backend, GRIDGOV_TASKS_BACKEND) the answer names the case; otherwise the answer is the submission's token,
 which GET tokens/{token} turns into the case once the worker has run it (GeoReport v2: "token"
 when the request is not created synchronously)."""
 
@@ -153,12 +153,14 @@ def _check(key: ApiKey, data: RequestIn) -> dict[str, Any]:
 
 @transaction.atomic
 def submit_request(*, key: ApiKey, data: RequestIn) -> Submission:
-    """Store a checked service request and queue its intake (on commit)."""
+    """Store a checked service request and queue its intake. Enqueued inside the transaction:
+    the database queue's row commits with the submission (a worker never sees one without the
+    other), and an in-process backend makes the case before the answer is written."""
     from gridgov.open311.tasks import process_submission
 
     payload = _check(key, data)
     submission = Submission.objects.create(api_key=key, payload=payload)
-    transaction.on_commit(lambda: process_submission.enqueue(submission.pk))
+    process_submission.enqueue(submission.pk)
     return submission
 
 
