@@ -74,6 +74,9 @@ class Submission(models.Model):
     )
     # What the intake needs, kept until the queue has run it (no contact details once done).
     payload = models.JSONField(default=dict, blank=True)
+    # The request's photo (`media`), already checked and stripped of its metadata, until the
+    # queue has given it to the case.
+    photo = models.FileField(upload_to="open311/queue/", blank=True)
     error = models.TextField(_("未受理原因"), blank=True)
     created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
     processed_at = models.DateTimeField(_("处理时间"), null=True, blank=True)

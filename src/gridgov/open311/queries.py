@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Prefetch, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -91,6 +92,13 @@ def listed() -> CaseQuerySet:
     )
 
 
+def first_photo(case: Case) -> CaseAttachment | None:
+    """The photo media_url points at, or None when the case does not publish one."""
+    if not _published(case):
+        return None
+    return next(iter(case.attachments.all()), None)
+
+
 def by_number(number: str) -> Case | None:
     """A listed case by its number (report date + row id, cases.models.Case.number)."""
     number = (number or "").strip()
@@ -123,10 +131,11 @@ def status_notes(case: Case) -> str:
 
 
 def media_url(case: Case, base_url: str) -> str | None:
-    if not _published(case):
+    """The first report photo, for cases published through Open311 (served by the media view;
+    the platform's own /media/ is not public)."""
+    if not _published(case) or not list(case.attachments.all()):
         return None
-    photos = list(case.attachments.all())
-    return base_url + photos[0].file.url if photos else None
+    return base_url + reverse("open311-media", kwargs={"number": case.number})
 
 
 def service_notice(item: MatterItem | None) -> str | None:

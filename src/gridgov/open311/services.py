@@ -12,15 +12,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.cases import intake
+from gridgov.cases.attachments import CheckedPhoto
 from gridgov.cases.attributes import check_answers
 from gridgov.cases.location import place
 from gridgov.cases.models import Case, Channel
@@ -152,14 +155,28 @@ def _check(key: ApiKey, data: RequestIn) -> dict[str, Any]:
 
 
 @transaction.atomic
-def submit_request(*, key: ApiKey, data: RequestIn) -> Submission:
+def submit_request(
+    *, key: ApiKey, data: RequestIn, photos: Sequence[CheckedPhoto] = ()
+) -> Submission:
     """Store a checked service request and queue its intake. Enqueued inside the transaction:
     the database queue's row commits with the submission (a worker never sees one without the
     other), and an in-process backend makes the case before the answer is written."""
     from gridgov.open311.tasks import process_submission
 
     payload = _check(key, data)
-    submission = Submission.objects.create(api_key=key, payload=payload)
+    if len(photos) > 1:
+        raise DomainError(_("每个请求只能附一张照片(media)"), field="media")
+    submission = Submission(api_key=key, payload=payload)
+    for photo in photos:
+        submission.payload["photo"] = {
+            "name": photo.name,
+            "content_type": photo.content_type,
+            "suffix": photo.suffix,
+            "width": photo.width,
+            "height": photo.height,
+        }
+        submission.photo.save(f"photo{photo.suffix}", ContentFile(photo.data), save=False)
+    submission.save()
     process_submission.enqueue(submission.pk)
     return submission
 
@@ -173,6 +190,11 @@ def process(submission_id: int, *, at: dt.datetime | None = None) -> Submission 
         return submission
     data = dict(submission.payload)
     client_key = data.pop("client_key", "")
+    photo = data.pop("photo", None)
+    photos = []
+    if photo and submission.photo:
+        with submission.photo.open("rb") as handle:
+            photos.append(CheckedPhoto(data=handle.read(), **photo))
     # The intake's idempotency key: per app when the app sends its own key, else per token.
     idempotency = (
         f"o311-{submission.api_key_id}-{client_key}" if client_key else f"o311-{submission.token}"
@@ -186,6 +208,7 @@ def process(submission_id: int, *, at: dt.datetime | None = None) -> Submission 
                 channel=Channel.OPEN311,
                 item=intake.resolve_item(data.pop("item")),
                 idempotency_key=idempotency,
+                photos=photos,
                 **data,
             )
             case = result.case
@@ -197,4 +220,8 @@ def process(submission_id: int, *, at: dt.datetime | None = None) -> Submission 
     if not claimed:
         return Submission.objects.filter(pk=submission.pk).first()
     submission.refresh_from_db()
+    if submission.photo:
+        # The case keeps its own copy; the queue's is not needed any more.
+        submission.photo.delete(save=False)
+        Submission.objects.filter(pk=submission.pk).update(photo="")
     return submission

@@ -16,5 +16,6 @@ urlpatterns: list[URLPattern] = [
     re_path(
         r"^v2/servicerequestupdates" + F, views.request_updates, name="open311-request-updates"
     ),
+    re_path(r"^v2/media/(?P<number>\d+)$", views.media, name="open311-media"),
     re_path(r"^(?P<rest>.*)$", views.not_found, name="open311-not-found"),
 ]

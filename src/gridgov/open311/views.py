@@ -16,12 +16,14 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from gridgov.cases.attachments import check_photos
 from gridgov.cases.models import MatterItem
 from gridgov.core.errors import DomainError, ThrottledError
 from gridgov.core.throttle import throttle
@@ -55,13 +57,15 @@ def error_response(request: HttpRequest, status: int, description: str = "") -> 
     return errors(fmt_of_path(request.path), status, text)
 
 
-def open311(*methods: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def open311(
+    *methods: str,
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """Method check, jurisdiction check, and every failure turned into the error list."""
 
-    def wrap(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def wrap(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @csrf_exempt
         @functools.wraps(view)
-        def run(request: HttpRequest, fmt: str = "xml", **kwargs: Any) -> HttpResponse:
+        def run(request: HttpRequest, fmt: str = "xml", **kwargs: Any) -> HttpResponseBase:
             try:
                 if request.method not in methods:
                     raise Open311Error(
@@ -316,7 +320,8 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         idempotency_key=request.headers.get("Idempotency-Key")
         or _param(request, "idempotency_key"),
     )
-    submission = services.submit_request(key=key, data=data)
+    photos = check_photos(request.FILES.getlist("media"))
+    submission = services.submit_request(key=key, data=data, photos=photos)
     submission.refresh_from_db()
     if submission.error:
         raise Open311Error(400, submission.error)
@@ -369,6 +374,23 @@ def request_updates(request: HttpRequest, fmt: str) -> HttpResponse:
     window = _window(request)
     rows = [queries.update_out(e, c) for e, c in queries.updates_since(window)]
     return respond(fmt, "service_request_updates", rows)
+
+
+@open311("GET")
+def media(request: HttpRequest, fmt: str, number: str) -> HttpResponseBase:
+    """The first report photo of a case published through Open311 (its media_url)."""
+    throttle(request, scope="open311.read", limit=_read_limit(), per_seconds=60)
+    case = queries.by_number(number)
+    photo = queries.first_photo(case) if case is not None else None
+    if photo is None:
+        raise Open311Error(404, _("没有照片"))
+    try:
+        handle = photo.file.open("rb")
+    except OSError:
+        raise Open311Error(404, _("没有照片")) from None
+    response = FileResponse(handle, content_type=photo.content_type or "image/jpeg")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 @csrf_exempt

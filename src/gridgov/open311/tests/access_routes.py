@@ -12,3 +12,6 @@ PUBLIC_VIEWS = {
     "open311-request-updates": "FixMyStreet's updates feed: public steps only",
     "open311-not-found": "error list for unknown Open311 paths",
 }
+PUBLIC_VIEWS["open311-media"] = (
+    "the first photo of a case its reporter published through Open311 (its media_url)"
+)
