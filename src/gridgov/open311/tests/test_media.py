@@ -46,7 +46,9 @@ def form(raw: str, **extra):
     return data
 
 
-def test_the_photo_reaches_the_case_and_media_url_serves_it(client, key, attributes, run_task_queue):
+def test_the_photo_reaches_the_case_and_media_url_serves_it(
+    client, key, attributes, run_task_queue
+):
     _row, raw = key
     photo = SimpleUploadedFile("river.jpg", jpeg_with_gps(), content_type="image/jpeg")
     response = client.post("/open311/v2/requests.json", form(raw, media=photo))
@@ -97,7 +99,9 @@ def test_other_cases_publish_no_photo(client, town, settings):
 def test_bad_media_is_400(client, key, attributes, files):
     _row, raw = key
     uploads = [
-        SimpleUploadedFile(name, jpeg_with_gps() if kind == "jpeg" else b"hello", content_type="x/y")
+        SimpleUploadedFile(
+            name, jpeg_with_gps() if kind == "jpeg" else b"hello", content_type="x/y"
+        )
         for name, kind in files
     ]
     response = client.post("/open311/v2/requests.json", form(raw, media=uploads))
