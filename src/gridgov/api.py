@@ -115,13 +115,26 @@ def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
+def _open311_error(request: HttpRequest, status: int) -> HttpResponse | None:
+    """Under /open311/ every error is the GeoReport v2 error list, never a page."""
+    if not request.path.startswith("/open311/"):
+        return None
+    from gridgov.open311.views import error_response
+
+    return error_response(request, status)
+
+
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if (answer := _open311_error(request, 404)) is not None:
+        return answer
     if _is_api(request):
         return JsonResponse({"detail": _("未找到")}, status=404)
     return defaults.page_not_found(request, exception)  # type: ignore[arg-type]
 
 
 def page_bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if (answer := _open311_error(request, 400)) is not None:
+        return answer
     if _is_api(request):
         if isinstance(exception, RequestDataTooBig):
             limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
@@ -133,6 +146,8 @@ def page_bad_request(request: HttpRequest, exception: Exception | None = None) -
 
 
 def page_server_error(request: HttpRequest) -> HttpResponse:
+    if (answer := _open311_error(request, 500)) is not None:
+        return answer
     if _is_api(request):
         return JsonResponse({"detail": _("服务器内部错误,已记录")}, status=500)
     return defaults.server_error(request)

@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "gridgov.cases",
     "gridgov.web",
     "gridgov.demo",
+    "gridgov.open311",
 ]
 
 MIDDLEWARE = [
@@ -342,3 +343,8 @@ if GRIDGOV_HTTPS:
     SECURE_HSTS_SECONDS = env_int("GRIDGOV_HSTS_SECONDS", 365 * 24 * 3600)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = False
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+# Open311 GeoReport v2 (gridgov.open311): the jurisdiction_id clients send (default: the codes
+# of the top regions); POSTs per key and reads per address per minute.
+GRIDGOV_OPEN311_JURISDICTION = os.environ.get("GRIDGOV_OPEN311_JURISDICTION", "")
+GRIDGOV_OPEN311_KEY_LIMIT = env_int("GRIDGOV_OPEN311_KEY_LIMIT", 60)
+GRIDGOV_OPEN311_READ_LIMIT = env_int("GRIDGOV_OPEN311_READ_LIMIT", 300)

@@ -22,6 +22,7 @@ from gridgov.cases.models import (
     CaseEvent,
     CaseTask,
     ExtensionRequest,
+    MatterAttribute,
     MatterClass,
     MatterItem,
     MatterRoute,
@@ -34,6 +35,19 @@ class MatterRouteInline(admin.TabularInline):
     model = MatterRoute
     extra = 1
     autocomplete_fields = ["department"]
+
+
+class MatterAttributeInline(admin.StackedInline):
+    """An item's extra questions (served as its Open311 service definition)."""
+
+    model = MatterAttribute
+    extra = 0
+    fields = [
+        ("code", "datatype", "required", "variable", "order"),
+        "description",
+        "datatype_description",
+        "values",
+    ]
 
 
 class MatterItemInline(admin.TabularInline):
@@ -102,7 +116,7 @@ class MatterItemAdmin(admin.ModelAdmin):
     ]
     list_filter = ["matter_class", "on_spot_allowed", "is_active"]
     search_fields = ["code", "name"]
-    inlines = [MatterRouteInline]
+    inlines = [MatterRouteInline, MatterAttributeInline]
     change_list_template = "admin/cases/matteritem/change_list.html"
 
     def get_urls(self) -> list[URLPattern]:

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_noop
 
 from gridgov.cases import clock
 from gridgov.cases.attachments import CheckedPhoto, store_photos
+from gridgov.cases.attributes import check_answers
 from gridgov.cases.location import Placement, distance_m, intake_level, place
 from gridgov.cases.models import (
     INVALID_STATES,
@@ -64,6 +65,9 @@ ANONYMOUS_KEY = re.compile(r"[A-Za-z0-9_-]{16,100}")
 RECEIVED_SKEW = dt.timedelta(minutes=10)
 # Metres per degree of latitude (and of longitude at the equator).
 METRES_PER_DEGREE = 111_320.0
+# Channels that report without an account: residents, and outside apps (Open311, whose API key
+# is checked by the open311 app before it calls report_case).
+ANONYMOUS_CHANNELS = frozenset({Channel.RESIDENT, Channel.OPEN311})
 
 
 class IdempotencyKeyReusedError(DomainError):
@@ -201,13 +205,14 @@ def report_case(
     external_number: str = "",
     idempotency_key: str | None = None,
     received_at: dt.datetime | None = None,
+    attributes: dict[str, Any] | None = None,
 ) -> Intake:
     """Take a report in (申报单). Returns the existing case for a repeated idempotency key or
     hotline number. Photos must already be checked (attachments.check_photos)."""
     if channel not in Channel.values:
         raise DomainError(_("来源渠道无效"), field="channel")
     if by is None or not getattr(by, "is_authenticated", False):
-        if channel != Channel.RESIDENT:
+        if channel not in ANONYMOUS_CHANNELS:
             raise DomainError(_("匿名只能以群众反映渠道上报"), field="channel")
     else:
         require(by, "cases.report_case")
@@ -233,6 +238,7 @@ def report_case(
             external_number=(external_number or "").strip(),
             received_at=received_at.isoformat() if received_at else "",
             photos=[hashlib.sha256(p.data).hexdigest() for p in photos],
+            **({"attributes": attributes} if attributes else {}),
         )
     external_number = (external_number or "").strip()
     if channel == Channel.HOTLINE and not external_number:
@@ -269,6 +275,7 @@ def report_case(
                 stored_key=stored_key,
                 key_fingerprint=print_,
                 received_at=received_at,
+                attributes=attributes,
             )
     except IntegrityError:
         # The same key or hotline number committed by a concurrent request (or earlier): that
@@ -305,6 +312,7 @@ def _create(
     stored_key: str | None,
     key_fingerprint: str,
     received_at: dt.datetime | None,
+    attributes: dict[str, Any] | None = None,
 ) -> Case:
     description = (description or "").strip()
     if not description:
@@ -345,6 +353,7 @@ def _create(
                 field="mode",
             )
     phone = normalise_phone(contact_phone, field="contact_phone")
+    answers = check_answers(item, attributes)
     now = clock.now()
     if received_at is not None:
         if channel != Channel.HOTLINE:
@@ -380,6 +389,7 @@ def _create(
         reporter=by if by is not None and getattr(by, "is_authenticated", False) else None,
         contact_name=(contact_name or "").strip()[:50],
         contact_phone=phone,
+        attributes=answers,
         created_at=now,
     )
     case.duplicate_of_id = find_duplicate_id(case)

@@ -61,6 +61,9 @@ class Channel(models.TextChoices):
     DEPARTMENT = "department", _("部门移交")
     OFFSITE = "offsite", _("非现场检查")
     PARTY_MEMBER = "party_member", _("党员报告")
+    # Outside reporting apps through Open311 GeoReport v2; the app's name is kept by the open311
+    # app's submission row.
+    OPEN311 = "open311", _("Open311 应用")
 
 
 class Urgency(models.TextChoices):
@@ -264,6 +267,72 @@ class MatterItem(models.Model):
         return f"{self.code} {self.name}"
 
 
+class AttributeDatatype(models.TextChoices):
+    """The kinds of answer an item's extra question takes (Open311 GeoReport v2 datatypes)."""
+
+    STRING = "string", _("短文本")
+    NUMBER = "number", _("数字")
+    DATETIME = "datetime", _("日期时间")
+    TEXT = "text", _("长文本")
+    SINGLE = "singlevaluelist", _("单选")
+    MULTI = "multivaluelist", _("多选")
+
+
+class MatterAttribute(models.Model):
+    """An extra question a catalogue item asks when it is reported (事项附加信息), e.g. the
+    size of a pothole; served as the item's Open311 service definition."""
+
+    item = models.ForeignKey(
+        MatterItem, on_delete=models.CASCADE, related_name="attributes", verbose_name=_("事项")
+    )
+    code = models.CharField(_("编码"), max_length=50)
+    datatype = models.CharField(
+        _("类型"),
+        max_length=16,
+        choices=AttributeDatatype.choices,
+        default=AttributeDatatype.STRING,
+    )
+    description = models.CharField(_("问题"), max_length=200)
+    datatype_description = models.CharField(_("填写说明"), max_length=200, blank=True)
+    required = models.BooleanField(_("必填"), default=False)
+    # False: a notice shown to the reporter, not a question (Open311's `variable`).
+    variable = models.BooleanField(_("需填写"), default=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=1)
+    # Options of the list types: [{"key": "...", "name": "..."}, ...]
+    values = models.JSONField(_("选项"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["item", "order", "pk"]
+        verbose_name = _("事项附加信息")
+        verbose_name_plural = _("事项附加信息")
+        constraints = [
+            models.UniqueConstraint(fields=["item", "code"], name="matter_attribute_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} · {self.code}"
+
+    def clean(self) -> None:
+        """The admin's check: list types need options, each a {"key", "name"} pair."""
+        from django.core.exceptions import ValidationError
+
+        values = self.values if isinstance(self.values, list) else None
+        if values is None or not all(
+            isinstance(v, dict) and str(v.get("key", "")).strip() and str(v.get("name", "")).strip()
+            for v in values
+        ):
+            raise ValidationError({"values": _('选项须为 [{"key": "…", "name": "…"}, …]')})
+        lists = {AttributeDatatype.SINGLE, AttributeDatatype.MULTI}
+        if self.datatype in lists and not values:
+            raise ValidationError({"values": _("单选、多选须填写选项")})
+        if self.datatype not in lists and values:
+            raise ValidationError({"values": _("只有单选、多选有选项")})
+
+    @property
+    def value_keys(self) -> list[str]:
+        return [str(v.get("key", "")) for v in self.values if isinstance(v, dict)]
+
+
 class MatterRoute(models.Model):
     """Who handles a matter at a platform level: routing is data (FixMyStreet: category × body).
 
@@ -427,6 +496,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
     # Contact of a resident or hotline caller: optional, shown only to staff in scope.
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
     contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    # Answers to the item's extra questions (MatterAttribute), by attribute code.
+    attributes = models.JSONField(_("附加信息"), default=dict, blank=True)
     duplicate_of = models.ForeignKey(
         "self",
         null=True,
@@ -1043,6 +1114,7 @@ class CaseAttachment(models.Model):
 
 
 __all__ = [
+    "AttributeDatatype",
     "CLOSED_STATES",
     "HANDLING_STATES",
     "LIVE_TASK_STATES",
@@ -1057,6 +1129,7 @@ __all__ = [
     "EventKind",
     "ExtensionRequest",
     "HandlingMode",
+    "MatterAttribute",
     "MatterClass",
     "MatterItem",
     "MatterRoute",

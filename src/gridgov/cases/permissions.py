@@ -55,6 +55,8 @@ CHANNEL_ROLES: dict[str, frozenset[str]] = {
     Channel.OFFSITE: frozenset({Role.OFFICE}),
     Channel.DEPARTMENT: frozenset({Role.HANDLER, Role.OFFICE}),
     Channel.RESIDENT: frozenset(),
+    # Outside apps only, through /open311/ with an API key (gridgov.open311).
+    Channel.OPEN311: frozenset(),
 }
 
 

@@ -23,6 +23,7 @@ ALLOWED = {
     Channel.OFFSITE: {"admin", "town_office", "village_a"},
     Channel.DEPARTMENT: {"admin", "town_office", "village_a", "env_handler"},
     Channel.RESIDENT: set(),
+    Channel.OPEN311: set(),
 }
 STAFF = ("admin", "town_office", "village_a", "worker_a1", "env_handler", "leader")
 

@@ -40,6 +40,10 @@ class Command(BaseCommand):
             )
         except DomainError as exc:
             raise CommandError(exc.message) from None
+        from gridgov.open311.demo import build_demo_attributes, build_demo_key
+
+        build_demo_attributes()
+        build_demo_key()
         self.report(summary)
         if options["no_serve"]:
             return
@@ -85,4 +89,9 @@ class Command(BaseCommand):
             shown = ", ".join(usernames[:4]) + (" …" if len(usernames) > 4 else "")
             more = _("  另有%(role)s %(n)s 个:%(names)s")
             out.write(more % {"role": label, "n": len(usernames), "names": shown})
+        from gridgov.open311.demo import DEMO_KEY, DEMO_KEY_NAME
+
+        out.write(
+            _("Open311 演示密钥(应用 %(name)s):%(key)s") % {"name": DEMO_KEY_NAME, "key": DEMO_KEY}
+        )
         out.write("")
