@@ -17,6 +17,7 @@ from gridgov.core.errors import ConflictError, DomainError, ImportRejectedError,
 from gridgov.core.openapi import DocumentedAPI
 from gridgov.grids.api import router as grids_router
 from gridgov.people.api import router as people_router
+from gridgov.registry.api import router as registry_router
 
 api = DocumentedAPI(
     title="gridgov API",
@@ -106,6 +107,7 @@ api.add_router("/people", people_router)
 api.add_router("/cases", cases_router)
 api.add_router("/inbox", inbox_router)
 api.add_router("/calendar", calendar_router)
+api.add_router("/registry", registry_router)
 
 
 # Django answers some requests before any API route runs: a path that matches no route (an id

@@ -131,6 +131,7 @@ INSTALLED_APPS = [
     "gridgov.grids",
     "gridgov.people",
     "gridgov.cases",
+    "gridgov.registry",
     "gridgov.web",
     "gridgov.demo",
     "gridgov.open311",

@@ -32,6 +32,10 @@ class Role(models.TextChoices):
     WORKER = "worker", _("网格员")
     HANDLER = "handler", _("部门处置人员")
     LEADER = "leader", _("领导(只读)")
+    # issue 10: special-group records are read only by this role within its scope; the
+    # discipline office reads the personal-data access log.
+    SPECIAL = "special", _("综治专干")
+    DISCIPLINE = "discipline", _("纪检监察")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,372 @@
+"""Every write of the registry that matters, with the actor passed explicitly (STYLE), and the one
+path that reads a clear personal value (`reveal_value`, which writes an access-log row)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridgov.core.errors import DomainError
+from gridgov.core.masking import (
+    id_birth_date,
+    id_gender,
+    id_number_problem,
+    normalise_id_number,
+    normalise_phone,
+)
+from gridgov.grids.models import Grid
+from gridgov.registry import permissions
+from gridgov.registry.models import (
+    SPECIAL_GROUP_MODELS,
+    AccessAction,
+    AccessLog,
+    Building,
+    CloseReason,
+    CodeItem,
+    Household,
+    HouseholdTag,
+    KeyHouseholdKind,
+    Person,
+    SpecialGroupRecord,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    AnyUser = AbstractBaseUser | AnonymousUser | None
+
+ID_PROBLEMS = {
+    "format": "公民身份号码应为18位(末位可为X)",
+    "birth_date": "公民身份号码中的出生日期无效",
+    "checksum": "公民身份号码校验位错误",
+}
+
+PERSON_CODE_FIELDS = {
+    "ethnicity": "ethnicity",
+    "marital_status": "marital",
+    "political_status": "political",
+    "education": "education",
+    "religion": "religion",
+    "relation_to_head": "relation",
+    "nationality": "nationality",
+}
+
+
+def id_number_error(value: str) -> str | None:
+    problem = id_number_problem(value)
+    return _(ID_PROBLEMS[problem]) if problem else None
+
+
+def code_value(table: str, value: str) -> str | None:
+    """A code-table value given by code or by name → its code; None when unknown."""
+    value = value.strip()
+    if not value:
+        return ""
+    item = CodeItem.objects.filter(Q(code=value) | Q(name=value), table=table).first()
+    return item.code if item else None
+
+
+def log_access(
+    *,
+    by: AnyUser,
+    action: str,
+    target: str,
+    object_id: Any = "",
+    field: str = "",
+    rows: int = 1,
+    reason: str,
+) -> AccessLog:
+    return AccessLog.objects.create(
+        user_id=by.pk if by is not None and by.is_authenticated else None,
+        username=getattr(by, "username", "") or "system",
+        at=timezone.now(),
+        action=action,
+        target=target,
+        object_id=str(object_id),
+        field=field,
+        rows=rows,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def reveal_value(obj: Any, field: str, *, by: AnyUser, reason: str) -> str:
+    """The clear value of one encrypted field of one visible row, for a reason that is logged.
+
+    The caller fetched `obj` through `visible_to(by)`; the role decides whether the field may be
+    revealed at all (403 otherwise)."""
+    reason = reason.strip()
+    if not permissions.can_reveal(by, field):
+        raise PermissionDenied(_("您的角色不能查看该字段明文"))
+    if len(reason) < 2:
+        raise DomainError(_("请填写查看事由"), field="reason")
+    value = getattr(obj, field, None)
+    if not isinstance(value, str):
+        raise DomainError(_("该字段不能查看明文"), field="field")
+    log_access(
+        by=by,
+        action=AccessAction.REVEAL,
+        target=permissions.object_label(obj),
+        object_id=obj.pk,
+        field=field,
+        reason=reason,
+    )
+    return value
+
+
+def read_special_record(
+    model: type[SpecialGroupRecord], pk: int, *, by: AnyUser, reason: str = ""
+) -> SpecialGroupRecord:
+    """A special-group record for its officer (综治专干) in scope; every read is logged."""
+    from django.shortcuts import get_object_or_404
+
+    record = get_object_or_404(model.objects.visible_to(by), pk=pk)  # type: ignore[attr-defined]
+    log_access(
+        by=by,
+        action=AccessAction.SPECIAL_READ,
+        target=model._meta.label_lower,
+        object_id=pk,
+        reason=reason or _("查阅"),
+    )
+    return record  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class VisitDuty:
+    """What a grid worker may know of a special-group person: the name and that a visit is due."""
+
+    person_id: int
+    name: str
+
+
+def visit_duties(worker_grid: Grid) -> list[VisitDuty]:
+    ids: set[int] = set()
+    for model in SPECIAL_GROUP_MODELS:
+        ids.update(
+            model.objects.filter(  # type: ignore[misc]
+                ended_on__isnull=True, person__grid__path__startswith=worker_grid.path
+            ).values_list("person_id", flat=True)
+        )
+    return [
+        VisitDuty(person_id=p.pk, name=p.name)
+        for p in Person.objects.filter(pk__in=ids).current().order_by("name")
+    ]
+
+
+def clean_person_fields(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Normalise person fields as services and ledgers both need: (clean values, field errors)."""
+    clean: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for key, value in data.items():
+        clean[key] = value.strip() if isinstance(value, str) else value
+    if "name" in clean and not clean["name"]:
+        errors["name"] = _("姓名必填")
+    number = clean.get("id_number")
+    if number:
+        problem = id_number_error(number)
+        if problem:
+            errors["id_number"] = problem
+        else:
+            number = normalise_id_number(number)
+            clean["id_number"] = number
+            born = id_birth_date(number)
+            if clean.get("birth_date") and clean["birth_date"] != born:
+                errors["birth_date"] = _("出生日期与公民身份号码不符")
+            clean["birth_date"] = born
+            gender = id_gender(number)
+            if clean.get("gender") and clean["gender"] not in {gender, "0", "9"}:
+                errors["gender"] = _("性别与公民身份号码不符")
+            clean["gender"] = gender
+    phone = clean.get("phone")
+    if phone:
+        try:
+            clean["phone"] = normalise_phone(phone)
+        except ValueError:
+            errors["phone"] = _("联系电话无效")
+    for field, table in PERSON_CODE_FIELDS.items():
+        if clean.get(field):
+            code = code_value(table, clean[field])
+            if code is None:
+                errors[field] = _("代码表中没有该值:%(value)s") % {"value": clean[field]}
+            else:
+                clean[field] = code
+    return clean, errors
+
+
+def _raise_first(errors: dict[str, str]) -> None:
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise DomainError(message, field=field)
+
+
+def _require_edit(by: AnyUser, grid: Grid) -> None:
+    if not permissions.can_edit_registry(by):
+        raise PermissionDenied(_("您的角色不能修改基础信息"))
+    if not Grid.objects.visible_to(by).filter(pk=grid.pk).exists():  # type: ignore[attr-defined]
+        raise DomainError(_("网格不在您的辖区"), field="grid")
+
+
+@transaction.atomic
+def create_person(*, by: AnyUser, grid: Grid, name: str, **fields: Any) -> Person:
+    """Register a resident. A person is unique by ID number: one already registered (in any
+    grid) is refused with the grid that holds them, never created twice."""
+    _require_edit(by, grid)
+    clean, errors = clean_person_fields({"name": name, **fields})
+    _raise_first(errors)
+    if clean.get("id_number"):
+        existing = Person.objects.by_id_number(clean["id_number"]).select_related("grid").first()
+        if existing is not None:
+            raise DomainError(
+                _("该公民身份号码已在网格 %(grid)s 登记") % {"grid": existing.grid.code},
+                field="id_number",
+            )
+    try:
+        with transaction.atomic():
+            return Person.objects.create(grid=grid, **clean)
+    except IntegrityError:
+        raise DomainError(_("该公民身份号码已登记"), field="id_number") from None
+
+
+@transaction.atomic
+def update_person(person: Person, *, by: AnyUser, **changes: Any) -> Person:
+    """Correct a resident's record (fields given are replaced)."""
+    _require_edit(by, person.grid)
+    clean, errors = clean_person_fields(changes)
+    _raise_first(errors)
+    if clean.get("id_number"):
+        clash = Person.objects.by_id_number(clean["id_number"]).exclude(pk=person.pk).first()
+        if clash is not None:
+            raise DomainError(_("该公民身份号码已登记"), field="id_number")
+    for key, value in clean.items():
+        setattr(person, key, value)
+    person.save()
+    return person
+
+
+@transaction.atomic
+def close_person(
+    person: Person, *, by: AnyUser, on: dt.date, reason: str = CloseReason.MOVED_OUT
+) -> Person:
+    """Close a record when the resident moves out or dies: it leaves the lists, stays in history."""
+    _require_edit(by, person.grid)
+    if reason not in CloseReason.values:
+        raise DomainError(_("注销原因无效"), field="reason")
+    if person.closed_on is not None:
+        raise DomainError(_("该人员已注销"), field="closed_on")
+    if person.birth_date and on < person.birth_date:
+        raise DomainError(_("注销日期早于出生日期"), field="on")
+    if on > timezone.localdate():
+        raise DomainError(_("注销日期不能晚于今天"), field="on")
+    person.closed_on = on
+    person.closed_reason = reason
+    person.save(update_fields=["closed_on", "closed_reason", "updated_at"])
+    return person
+
+
+@transaction.atomic
+def create_building(
+    *,
+    by: AnyUser,
+    grid: Grid,
+    address: str,
+    use: str,
+    floors: int = 1,
+    lon: float | None = None,
+    lat: float | None = None,
+) -> Building:
+    """A new building gets the next number of its community (DB6101/T 3185-2024: 00001–99999,
+    appended in time order)."""
+    _require_edit(by, grid)
+    community = grid.region
+    last = (
+        Building.objects.select_for_update()
+        .filter(community=community)
+        .aggregate(m=Max("number"))["m"]
+    )
+    number = int(last or 0) + 1
+    if number > 99999:
+        raise DomainError(_("该社区楼栋编号已用尽(00001–99999)"), field="number")
+    return Building.objects.create(
+        grid=grid,
+        community=community,
+        number=f"{number:05d}",
+        address=address,
+        use=use,
+        floors=floors,
+        lon=lon,
+        lat=lat,
+    )
+
+
+@transaction.atomic
+def set_household_tags(
+    household: Household, *, by: AnyUser, kinds: set[str], on: dt.date | None = None
+) -> Household:
+    """Make the household's key-household kinds exactly `kinds` from `on`: new kinds open a tag,
+    dropped kinds close theirs (history kept with since/until)."""
+    _require_edit(by, household.grid)
+    on = on or timezone.localdate()
+    unknown = kinds - set(KeyHouseholdKind.values)
+    if unknown:
+        raise DomainError(_("重点户类型无效"), field="kinds")
+    open_tags = {t.kind: t for t in household.tags.filter(until__isnull=True)}
+    for kind, tag in open_tags.items():
+        if kind not in kinds:
+            tag.until = on
+            tag.save(update_fields=["until"])
+    for kind in kinds - set(open_tags):
+        HouseholdTag.objects.create(household=household, kind=kind, since=on)
+    return household
+
+
+@dataclass(frozen=True)
+class Completion:
+    """Households registered against the grid's declared households (seed 004 入户录入 90 %)."""
+
+    grid: Grid
+    declared: int
+    registered: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.registered / self.declared if self.declared else None
+
+
+def completion(grids: list[Grid]) -> list[Completion]:
+    """For each grid: open households registered in its subtree against its declared count."""
+    result = []
+    for grid in grids:
+        registered = Household.objects.filter(
+            grid__path__startswith=grid.path, closed_on__isnull=True
+        ).count()
+        result.append(Completion(grid=grid, declared=grid.households, registered=registered))
+    return result
+
+
+def unit_grids_without_worker(root: Grid) -> list[Grid]:
+    """一格一员 (seed 001): unit grids (leaves) of the subtree with no active worker post."""
+    from gridgov.people.models import PostKind
+
+    worker_kinds = [PostKind.WORKER_FULL, PostKind.WORKER_PART]
+    leaves = Grid.objects.filter(path__startswith=root.path, is_active=True).annotate(
+        n_children=Count("children")
+    )
+    return list(
+        leaves.filter(n_children=0)
+        .exclude(posts__kind__in=worker_kinds, posts__ended_on__isnull=True)
+        .order_by("code")
+    )
+
+
+def households_without_contact(root: Grid) -> Any:
+    """Seed 003: every household has a named contact worker; these have none."""
+    return Household.objects.filter(
+        grid__path__startswith=root.path, closed_on__isnull=True, contact_worker__isnull=True
+    ).select_related("grid")
