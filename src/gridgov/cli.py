@@ -28,6 +28,11 @@ Operator commands (all honour DATABASE_URL; SQLite file under var/ by default):
   scheduler [--once|--list]             enqueue the periodic jobs (deadline sweeps, retries)
   run-tasks                             run the background task worker
   scrub-case-photos                     strip EXIF (GPS, device) from photos stored earlier
+  import-hotline FILE --source NAME [--mapping M.toml] [--dry-run] [--strict] [--json]
+  import-hotline FILE --write-mapping M.toml
+                                        import a hotline/inspection export by mapping
+  hotline-kpis --source NAME --month YYYY-MM [--json]
+                                        hotline KPIs of the records received in a month
   check                                 Django's system checks
   help [COMMAND]                        this text, or a command's own options
 

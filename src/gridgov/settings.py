@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "gridgov.grids",
     "gridgov.people",
     "gridgov.cases",
+    "gridgov.hotline",
     "gridgov.web",
     "gridgov.demo",
 ]
