@@ -33,6 +33,8 @@ Operator commands (all honour DATABASE_URL; SQLite file under var/ by default):
                                         import a hotline/inspection export by mapping
   hotline-kpis --source NAME --month YYYY-MM [--json]
                                         hotline KPIs of the records received in a month
+  crosscheck --from YYYY-MM-DD --to YYYY-MM-DD [--source NAME] [--json]
+                                        run a numbered back-tracing round (倒查)
   check                                 Django's system checks
   help [COMMAND]                        this text, or a command's own options
 

@@ -145,3 +145,162 @@ class HotlineImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source.name} {self.filename} {self.at:%Y-%m-%d %H:%M}"
+
+
+class CrosscheckRule(models.Model):
+    """The matching rule of back-tracing (倒查规则; STANDARDS defaults: same unit grid or within
+    50 m, same item or class, grid case reported at most 72 h before the record). One row."""
+
+    distance_m = models.PositiveIntegerField(_("匹配距离(米)"), default=50)
+    window_hours = models.PositiveIntegerField(_("提前上报时段(小时)"), default=72)
+    # Case channels that count as grid-reported (网格主动发现): patrol reports by default.
+    channels = models.JSONField(_("网格上报渠道"), default=list, blank=True)
+    task_days = models.PositiveSmallIntegerField(_("倒查说明时限(工作日)"), default=3)
+
+    class Meta:
+        verbose_name = _("倒查规则")
+        verbose_name_plural = _("倒查规则")
+
+    def __str__(self) -> str:
+        return f"{self.distance_m} m / {self.window_hours} h"
+
+
+class CrosscheckRound(models.Model):
+    """One back-tracing round (倒查一期; seed 001: 共开展问题倒查33期) over a period."""
+
+    number = models.PositiveIntegerField(_("期数"), unique=True)
+    period_start = models.DateField(_("起始日"))
+    period_end = models.DateField(_("截止日"))  # inclusive
+    source = models.ForeignKey(
+        HotlineSource, on_delete=models.PROTECT, null=True, blank=True, related_name="rounds"
+    )
+    # A round the scheduler ran for a calendar week: one per week, so a missed run catches up
+    # and a repeated run does nothing.
+    weekly = models.BooleanField(_("每周例行"), default=False)
+    records = models.PositiveIntegerField(_("工单数"), default=0)
+    matched = models.PositiveIntegerField(_("主动发现数"), default=0)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-number"]
+        verbose_name = _("倒查轮次")
+        verbose_name_plural = _("倒查轮次")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period_start", "period_end"],
+                condition=Q(weekly=True),
+                name="hotline_one_weekly_round_per_week",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return _("第 %(n)d 期") % {"n": self.number}
+
+    @property
+    def discovery_rate(self) -> float | None:
+        return self.matched / self.records if self.records else None
+
+
+class CrosscheckResult(models.Model):
+    """A record's outcome in a round: the grid case that found it first, with the evidence, or
+    none (未主动发现)."""
+
+    round = models.ForeignKey(CrosscheckRound, on_delete=models.CASCADE, related_name="results")
+    record = models.ForeignKey(HotlineRecord, on_delete=models.CASCADE, related_name="results")
+    grid = models.ForeignKey(
+        Grid, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    matched = models.BooleanField(_("主动发现"), default=False)
+    same_grid = models.BooleanField(default=False)
+    same_item = models.BooleanField(default=False)
+    distance_m = models.FloatField(null=True, blank=True)
+    minutes_before = models.PositiveIntegerField(null=True, blank=True)
+    # A later round over the same record replaces this one in the discovery rate.
+    superseded = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["round", "record"]
+        verbose_name = _("倒查结果")
+        verbose_name_plural = _("倒查结果")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "record"], name="hotline_result_once_per_round"
+            )
+        ]
+        indexes = [models.Index(fields=["record", "superseded"], name="hotline_result_current")]
+
+    def __str__(self) -> str:
+        return f"{self.round} {self.record}"
+
+
+class BacktraceState(models.TextChoices):
+    """Where a back-tracing task stands (倒查任务)."""
+
+    OPEN = "open", _("待说明")
+    EXPLAINED = "explained", _("已说明")
+    CORRECTED = "corrected", _("已整改")
+    ACCEPTED = "accepted", _("已认定")
+
+
+class BacktraceTaskQuerySet(models.QuerySet["BacktraceTask"]):
+    def visible_to(self, user: object) -> BacktraceTaskQuerySet:
+        return self.filter(scope_q(user, grid_field="grid"))  # type: ignore[arg-type]
+
+    def open(self) -> BacktraceTaskQuerySet:
+        return self.filter(state=BacktraceState.OPEN)
+
+    def overdue(self, at: object) -> BacktraceTaskQuerySet:
+        return self.open().filter(due_at__lt=at)
+
+
+class BacktraceTask(models.Model):
+    """A back-tracing task (倒查任务): the unit grid's worker, seen by its station, explains or
+    corrects a record the grid did not find itself (seed 001: 市民热线诉求未主动发现)."""
+
+    result = models.OneToOneField(
+        CrosscheckResult, on_delete=models.CASCADE, related_name="task", verbose_name=_("倒查结果")
+    )
+    grid = models.ForeignKey(
+        Grid, on_delete=models.PROTECT, related_name="+", verbose_name=_("网格")
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("网格员"),
+    )
+    state = models.CharField(
+        _("状态"), max_length=16, choices=BacktraceState.choices, default=BacktraceState.OPEN
+    )
+    due_at = models.DateTimeField(_("说明期限"), db_index=True)
+    answer = models.TextField(_("说明或整改情况"), blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = BacktraceTaskQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        verbose_name = _("倒查任务")
+        verbose_name_plural = _("倒查任务")
+
+    def __str__(self) -> str:
+        return f"{self.result} ({self.get_state_display()})"
+
+    def late(self, at: object) -> bool:
+        return self.state == BacktraceState.OPEN and self.due_at < at  # type: ignore[operator]
