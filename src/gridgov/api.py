@@ -16,6 +16,7 @@ from gridgov.cases.api import router as cases_router
 from gridgov.core.api import calendar_router, inbox_router
 from gridgov.core.errors import ConflictError, DomainError, ImportRejectedError, ThrottledError
 from gridgov.grids.api import router as grids_router
+from gridgov.hotline.api import router as hotline_router
 from gridgov.people.api import router as people_router
 
 api = NinjaAPI(
@@ -106,6 +107,7 @@ api.add_router("/people", people_router)
 api.add_router("/cases", cases_router)
 api.add_router("/inbox", inbox_router)
 api.add_router("/calendar", calendar_router)
+api.add_router("/hotline", hotline_router)
 
 
 # Django answers some requests before any API route runs: a path that matches no route (an id

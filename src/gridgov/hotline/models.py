@@ -94,6 +94,16 @@ class HotlineRecord(models.Model):
         related_name="+",
         verbose_name=_("网格"),
     )
+    # The classifier's suggestion for an operator (never applied by itself) and its confidence.
+    suggested_item = models.ForeignKey(
+        MatterItem,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("建议事项"),
+    )
+    suggestion_confidence = models.FloatField(_("建议置信度"), null=True, blank=True)
     # The record entered the platform's own intake (an open record taken in as a case).
     case = models.ForeignKey(
         Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -304,3 +314,25 @@ class BacktraceTask(models.Model):
 
     def late(self, at: object) -> bool:
         return self.state == BacktraceState.OPEN and self.due_at < at  # type: ignore[operator]
+
+
+class TextModel(models.Model):
+    """A trained text classifier (文本分类模型): jieba words and a linear model over the
+    platform's own closed, classified cases. Stored as plain arrays (numpy .npz, no pickle) and a
+    vocabulary, so loading it never runs code."""
+
+    created_at = models.DateTimeField(default=timezone.now)
+    samples = models.PositiveIntegerField(_("训练样本数"))
+    labels = models.JSONField(_("类别"), default=list)  # catalogue item codes, model order
+    vocabulary = models.JSONField(default=list)  # terms in feature order
+    weights = models.BinaryField()  # .npz: idf, coef, intercept
+    cv_accuracy = models.FloatField(_("交叉验证准确率"), null=True, blank=True)
+    baseline_accuracy = models.FloatField(_("多数类基线"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("文本分类模型")
+        verbose_name_plural = _("文本分类模型")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} ({self.samples})"

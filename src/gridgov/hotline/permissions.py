@@ -54,3 +54,12 @@ def require(user: Any, perm: str, obj: Any = None) -> None:
         return  # the operator's command line and the scheduler act as the system
     if not user.has_perm(perm, obj):
         raise PermissionDenied(_("无权执行此操作"))
+
+
+@rules.predicate
+def is_staff_member(user: Any) -> bool:
+    return scope_of(user).has_role(Role.OFFICE, Role.WORKER, Role.HANDLER)
+
+
+rules.add_perm("hotline.train_classifier", is_admin | is_operator)
+rules.add_perm("hotline.suggest_item", is_admin | is_staff_member)

@@ -426,6 +426,16 @@ def import_hotline(
             problems=[[p.location, p.message] for p in problems[:STORED_PROBLEMS]],
         )
         result.run_id = run.pk
+        from gridgov.hotline.services.suggest import suggest_for_records
+
+        # Unclassified records get the classifier's suggestion for the operator (never applied).
+        numbers = [r.values["external_number"] for r in good if r.values["item"] is None]
+        unclassified: list[HotlineRecord] = []
+        for start in range(0, len(numbers), BATCH):
+            unclassified += HotlineRecord.objects.filter(
+                source=src, external_number__in=numbers[start : start + BATCH]
+            )
+        suggest_for_records(unclassified)
     return result
 
 

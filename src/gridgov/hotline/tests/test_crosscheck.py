@@ -245,3 +245,19 @@ def test_an_operator_runs_a_round_and_a_worker_may_not(town):
         run_crosscheck(by=town.user("worker_a1"), **week())
     made = run_crosscheck(by=town.user("village_a"), **week())
     assert made.records == 1
+
+
+def test_the_scheduler_enqueues_the_weekly_round_and_the_worker_runs_it(town, run_task_queue):
+    import time_machine
+
+    from gridgov.core.management.commands import scheduler
+    from gridgov.hotline.tasks import weekly_crosscheck
+
+    assert "gridgov.hotline.tasks.weekly_crosscheck" in {e.path for e in scheduler.load_schedule()}
+    record("R1")
+    with time_machine.travel(dt.datetime(2026, 3, 10, 9, 0, tzinfo=SHANGHAI), tick=False):
+        weekly_crosscheck.enqueue()
+        weekly_crosscheck.enqueue()
+        assert run_task_queue() == 2
+    made = CrosscheckRound.objects.get()
+    assert (made.period_start, made.records) == (MONDAY, 1)
