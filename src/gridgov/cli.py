@@ -30,6 +30,13 @@ Operator commands (all honour DATABASE_URL; SQLite file under var/ by default):
   scrub-case-photos                     strip EXIF (GPS, device) from photos stored earlier
   open311-key create NAME [--scope GRID_CODE] | list | revoke NAME
                                         API keys of outside Open311 apps
+  import-hotline FILE --source NAME [--mapping M.toml] [--dry-run] [--strict] [--json]
+  import-hotline FILE --write-mapping M.toml
+                                        import a hotline/inspection export by mapping
+  hotline-kpis --source NAME --month YYYY-MM [--json]
+                                        hotline KPIs of the records received in a month
+  crosscheck --from YYYY-MM-DD --to YYYY-MM-DD [--source NAME] [--json]
+                                        run a numbered back-tracing round (倒查)
   check                                 Django's system checks
   help [COMMAND]                        this text, or a command's own options
 

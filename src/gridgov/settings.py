@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "gridgov.people",
     "gridgov.cases",
     "gridgov.registry",
+    "gridgov.hotline",
     "gridgov.web",
     "gridgov.demo",
     "gridgov.open311",
@@ -242,6 +243,8 @@ GRIDGOV_SCHEDULE: list[dict[str, object]] = [
     {"task": "gridgov.core.tasks.retry_outbound", "minutes": 5},
     {"task": "gridgov.core.tasks.check_calendar_coverage", "minutes": 24 * 60},
     {"task": "gridgov.cases.tasks.sweep_deadlines", "minutes": 5},
+    # Idempotent: makes last calendar week's back-tracing round once (hotline/tasks.py).
+    {"task": "gridgov.hotline.tasks.weekly_crosscheck", "minutes": 60},
 ]
 
 # Working periods of a working day, for limits in working hours (STANDARDS.md).
