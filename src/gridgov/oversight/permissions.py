@@ -1,0 +1,88 @@
+"""Who may publish assessments and handle appeals (`rules` predicates), and which results a user
+sees. Results outside a user's scope are 404 before any rule is asked.
+
+- office operators (网格办) publish runs and review appeals of results inside their scope, but
+  never an appeal they raised themselves;
+- the assessed person raises an appeal on their own result; an office operator raises one for a
+  unit in their scope; a department handler for their department's result;
+- leaders read; admins do everything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rules
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from gridgov.core.jurisdiction import NOTHING, Role, scope_of
+
+
+def results_q(user: Any) -> Q:
+    """The twin of the predicates below: results a user may see."""
+    scope = scope_of(user)
+    if scope.is_admin:
+        return Q()
+    q = NOTHING
+    for path in sorted(scope.all_grid_paths()):
+        q |= Q(path__startswith=path)
+    departments = scope.all_department_ids()
+    if departments:
+        q |= Q(department_id_ref__in=sorted(departments))
+    if user is not None and user.is_authenticated:
+        q |= Q(user_id_ref=user.pk)
+    return q
+
+
+def _in_office_scope(user: Any, path: str) -> bool:
+    return bool(path) and any(
+        path.startswith(root) for root in scope_of(user).all_grid_paths(Role.OFFICE)
+    )
+
+
+@rules.predicate
+def is_admin(user: Any) -> bool:
+    return scope_of(user).is_admin
+
+
+@rules.predicate
+def is_operator(user: Any) -> bool:
+    return scope_of(user).has_role(Role.OFFICE)
+
+
+@rules.predicate
+def may_raise_for(user: Any, result: Any) -> bool:
+    if result is None:
+        return False
+    if result.user_id_ref is not None and result.user_id_ref == user.pk:
+        return True
+    if result.department_id_ref is not None:
+        return result.department_id_ref in scope_of(user).all_department_ids(Role.HANDLER)
+    return _in_office_scope(user, result.path)
+
+
+@rules.predicate
+def may_review(user: Any, appeal: Any) -> bool:
+    if appeal is None or appeal.raised_by_id == user.pk:
+        return False
+    result = appeal.result
+    if result.department_id_ref is not None and not result.path:
+        return scope_of(user).has_role(Role.OFFICE)
+    return _in_office_scope(user, result.path)
+
+
+rules.add_perm("oversight.publish_run", is_admin | is_operator)
+rules.add_perm("oversight.enter_score", is_admin | is_operator)
+rules.add_perm("oversight.raise_appeal", is_admin | may_raise_for)
+rules.add_perm(
+    "oversight.review_appeal",
+    (is_admin & ~rules.predicate(lambda u, a: a is not None and a.raised_by_id == u.pk))
+    | may_review,
+)
+
+
+def require(user: Any, perm: str, obj: Any = None) -> None:
+    if not rules.has_perm(perm, user, obj):
+        raise PermissionDenied(_("无权执行此操作"))

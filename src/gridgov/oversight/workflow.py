@@ -1,0 +1,43 @@
+"""The appeal lifecycle as a table (STYLE "Lifecycles": one verb, one row).
+
+core/workflow.py (the shared Verb dataclass) is being written on another branch; until it lands
+this module keeps a local Verb of the same shape so the table can move onto core's unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.oversight.models import Appeal, AppealState
+
+
+@dataclass(frozen=True)
+class Verb:
+    label: str | Promise
+    perm: str
+    states: frozenset[str]
+    target: str
+
+
+A = AppealState
+# seed 000/002: 月底依据日常记录进行公开公平考核; an appeal is raised by the assessed unit, then
+# reviewed and decided by the office, and accepted corrections are published again.
+APPEAL_VERBS: dict[str, Verb] = {
+    "review": Verb(_("受理审核"), "oversight.review_appeal", frozenset({A.RAISED}), A.REVIEWING),
+    "accept": Verb(_("采纳更正"), "oversight.review_appeal", frozenset({A.REVIEWING}), A.ACCEPTED),
+    "refuse": Verb(_("驳回"), "oversight.review_appeal", frozenset({A.REVIEWING}), A.REFUSED),
+}
+RAISE_PERM = "oversight.raise_appeal"
+PUBLISH_PERM = "oversight.publish_run"
+
+
+def allowed_actions(appeal: Appeal, user: Any) -> list[str]:
+    return [
+        name
+        for name, verb in APPEAL_VERBS.items()
+        if appeal.state in verb.states and user.has_perm(verb.perm, appeal)
+    ]
