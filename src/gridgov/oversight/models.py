@@ -71,7 +71,7 @@ class Scheme(models.Model):
 
     @property
     def total_weight(self) -> float:
-        return float(sum(i.weight for i in self.items.all() if i.kind != ItemKind.DEDUCTION))
+        return float(sum(i.weight for i in self.items.all()))
 
 
 class SchemeItem(models.Model):

@@ -64,8 +64,13 @@ def may_raise_for(user: Any, result: Any) -> bool:
 
 
 @rules.predicate
+def raised_it(user: Any, appeal: Any) -> bool:
+    return appeal is not None and appeal.raised_by_id == user.pk
+
+
+@rules.predicate
 def may_review(user: Any, appeal: Any) -> bool:
-    if appeal is None or appeal.raised_by_id == user.pk:
+    if appeal is None:
         return False
     result = appeal.result
     if result.department_id_ref is not None and not result.path:
@@ -76,11 +81,8 @@ def may_review(user: Any, appeal: Any) -> bool:
 rules.add_perm("oversight.publish_run", is_admin | is_operator)
 rules.add_perm("oversight.enter_score", is_admin | is_operator)
 rules.add_perm("oversight.raise_appeal", is_admin | may_raise_for)
-rules.add_perm(
-    "oversight.review_appeal",
-    (is_admin & ~rules.predicate(lambda u, a: a is not None and a.raised_by_id == u.pk))
-    | may_review,
-)
+# Nobody decides their own appeal, not even an administrator.
+rules.add_perm("oversight.review_appeal", ~raised_it & (is_admin | may_review))
 
 
 def require(user: Any, perm: str, obj: Any = None) -> None:
