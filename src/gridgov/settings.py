@@ -227,6 +227,7 @@ GRIDGOV_SCHEDULE: list[dict[str, object]] = [
     {"task": "gridgov.core.tasks.retry_outbound", "minutes": 5},
     {"task": "gridgov.core.tasks.check_calendar_coverage", "minutes": 24 * 60},
     {"task": "gridgov.cases.tasks.sweep_deadlines", "minutes": 5},
+    {"task": "gridgov.oversight.tasks.evaluate_warning_rules", "minutes": 10},
 ]
 
 # Working periods of a working day, for limits in working hours (STANDARDS.md).

@@ -307,3 +307,186 @@ class AppealEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appeal_id} {self.verb}"
+
+
+# -- four-colour warnings (蓝黄橙红四级预警, seed 000) -------------------------------------------
+
+
+class WarningLevel(models.TextChoices):
+    """STANDARDS: levels one to four shown as red (highest), orange, yellow and blue."""
+
+    BLUE = "blue", _("蓝色预警")
+    YELLOW = "yellow", _("黄色预警")
+    ORANGE = "orange", _("橙色预警")
+    RED = "red", _("红色预警")
+
+
+LEVEL_RANK = {"blue": 1, "yellow": 2, "orange": 3, "red": 4}
+
+
+class RuleKind(models.TextChoices):
+    CLUSTER = "cluster", _("同类案件集中发生")
+    OVERDUE = "overdue", _("超期案件积压")
+    SURGE = "surge", _("热线诉求激增")
+
+
+class WarningRule(models.Model):
+    """A warning rule the office configures (预警规则), one version of it; thresholds per level
+    live in `params` (checked by services.validate_rule_params)."""
+
+    code = models.CharField(_("编码"), max_length=32)
+    version = models.PositiveSmallIntegerField(_("版本"), default=1)
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=16, choices=RuleKind.choices)
+    params = models.JSONField(_("参数"), default=dict)
+    is_current = models.BooleanField(_("现行版本"), default=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    change_note = models.CharField(_("修改说明"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["code", "-version"]
+        verbose_name = _("预警规则")
+        verbose_name_plural = _("预警规则")
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="warning_rule_version"),
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(is_current=True), name="warning_rule_one_current"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
+class EarlyWarningQuerySet(models.QuerySet["EarlyWarning"]):
+    def active(self) -> EarlyWarningQuerySet:
+        return self.filter(lifted_at__isnull=True)
+
+    def visible_to(self, user: object) -> EarlyWarningQuerySet:
+        from gridgov.core.jurisdiction import scope_of, scope_q
+
+        if scope_of(user).is_admin:  # type: ignore[arg-type]
+            return self
+        return self.filter(scope_q(user, grid_field="grid"))  # type: ignore[arg-type]
+
+
+class EarlyWarning(models.Model):
+    """A four-colour warning raised by a rule on one grid (预警), with its reason and facts; it
+    lifts itself when the condition clears or is lifted by hand with a note."""
+
+    rule = models.ForeignKey(WarningRule, on_delete=models.PROTECT, related_name="warnings")
+    rule_code = models.CharField(max_length=32, db_index=True)
+    key = models.CharField(max_length=120, db_index=True)
+    grid = models.ForeignKey(
+        "grids.Grid", on_delete=models.CASCADE, related_name="+", verbose_name=_("网格")
+    )
+    level = models.CharField(_("等级"), max_length=8, choices=WarningLevel.choices)
+    reason = models.CharField(_("原因"), max_length=300)
+    facts = models.JSONField(_("依据"), default=dict)
+    raised_at = models.DateTimeField(_("发布时间"), default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    lifted_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lift_note = models.CharField(_("解除说明"), max_length=300, blank=True)
+    # A warning lifted by hand stays quiet while its condition persists at the same level; it
+    # may be raised again once the condition has cleared or grown.
+    quiet_until_clear = models.BooleanField(default=False)
+
+    objects = EarlyWarningQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+        verbose_name = _("预警")
+        verbose_name_plural = _("预警")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key"], condition=Q(lifted_at__isnull=True), name="warning_one_active"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} {self.reason}"
+
+
+class BulletinState(models.TextChoices):
+    ISSUED = "issued", _("已发布")
+    CLOSED = "closed", _("已办结")
+
+
+class WarningBulletin(models.Model):
+    """A warning bulletin issued by hand (预警通报, seed 000: 发布预警6期), numbered per year."""
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    number = models.PositiveSmallIntegerField(_("期号"))
+    title = models.CharField(_("标题"), max_length=120)
+    level = models.CharField(_("等级"), max_length=8, choices=WarningLevel.choices)
+    grid = models.ForeignKey(
+        "grids.Grid", on_delete=models.PROTECT, related_name="+", verbose_name=_("范围")
+    )
+    situation = models.TextField(_("预警情况"))
+    measures = models.TextField(_("工作要求"))
+    deadline = models.DateField(_("办理时限"))
+    state = models.CharField(
+        _("状态"), max_length=8, choices=BulletinState.choices, default=BulletinState.ISSUED
+    )
+    issued_at = models.DateTimeField(_("发布时间"), default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-year", "-number"]
+        verbose_name = _("预警通报")
+        verbose_name_plural = _("预警通报")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "number"], name="bulletin_number_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}年第{self.number}期 {self.title}"
+
+
+class RecipientState(models.TextChoices):
+    SENT = "sent", _("待签收")
+    ACKNOWLEDGED = "acknowledged", _("已签收")
+    REPORTED = "reported", _("已反馈")
+
+
+class BulletinRecipient(models.Model):
+    """One department a bulletin concerns: it acknowledges, then reports back."""
+
+    bulletin = models.ForeignKey(
+        WarningBulletin, on_delete=models.CASCADE, related_name="recipients"
+    )
+    department = models.ForeignKey("people.Department", on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(
+        _("状态"), max_length=16, choices=RecipientState.choices, default=RecipientState.SENT
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    report = models.TextField(_("落实情况"), blank=True)
+    reported_at = models.DateTimeField(null=True, blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["bulletin", "department__code"]
+        verbose_name = _("通报接收部门")
+        verbose_name_plural = _("通报接收部门")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bulletin", "department"], name="bulletin_department_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bulletin} → {self.department_id}"

@@ -85,6 +85,26 @@ rules.add_perm("oversight.raise_appeal", is_admin | may_raise_for)
 rules.add_perm("oversight.review_appeal", ~raised_it & (is_admin | may_review))
 
 
+@rules.predicate
+def office_over_grid(user: Any, obj: Any) -> bool:
+    """An office operator whose scope holds the grid (a Grid, or a row with a grid)."""
+    grid = getattr(obj, "grid", obj)
+    return grid is not None and _in_office_scope(user, getattr(grid, "path", ""))
+
+
+@rules.predicate
+def handler_of_recipient(user: Any, recipient: Any) -> bool:
+    return recipient is not None and recipient.department_id in scope_of(user).all_department_ids(
+        Role.HANDLER
+    )
+
+
+rules.add_perm("oversight.lift_warning", is_admin | office_over_grid)
+rules.add_perm("oversight.change_rule", is_admin | is_operator)
+rules.add_perm("oversight.issue_bulletin", is_admin | office_over_grid)
+rules.add_perm("oversight.act_on_bulletin", is_admin | handler_of_recipient)
+
+
 def require(user: Any, perm: str, obj: Any = None) -> None:
     if not rules.has_perm(perm, user, obj):
         raise PermissionDenied(_("无权执行此操作"))

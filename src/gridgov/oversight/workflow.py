@@ -12,7 +12,7 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.oversight.models import Appeal, AppealState
+from gridgov.oversight.models import Appeal, AppealState, RecipientState
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,16 @@ APPEAL_VERBS: dict[str, Verb] = {
     "accept": Verb(_("采纳更正"), "oversight.review_appeal", frozenset({A.REVIEWING}), A.ACCEPTED),
     "refuse": Verb(_("驳回"), "oversight.review_appeal", frozenset({A.REVIEWING}), A.REFUSED),
 }
+R = RecipientState
+# seed 000: a bulletin names the departments concerned; each signs for it, then reports back.
+BULLETIN_VERBS: dict[str, Verb] = {
+    "acknowledge": Verb(
+        _("签收"), "oversight.act_on_bulletin", frozenset({R.SENT}), R.ACKNOWLEDGED
+    ),
+    "report": Verb(
+        _("反馈落实情况"), "oversight.act_on_bulletin", frozenset({R.ACKNOWLEDGED}), R.REPORTED
+    ),
+}
 RAISE_PERM = "oversight.raise_appeal"
 PUBLISH_PERM = "oversight.publish_run"
 
@@ -40,4 +50,12 @@ def allowed_actions(appeal: Appeal, user: Any) -> list[str]:
         name
         for name, verb in APPEAL_VERBS.items()
         if appeal.state in verb.states and user.has_perm(verb.perm, appeal)
+    ]
+
+
+def bulletin_actions(recipient: Any, user: Any) -> list[str]:
+    return [
+        name
+        for name, verb in BULLETIN_VERBS.items()
+        if recipient.state in verb.states and user.has_perm(verb.perm, recipient)
     ]
