@@ -432,3 +432,22 @@ def act_on_bulletin(
         bulletin.state = BulletinState.CLOSED
         bulletin.save(update_fields=["state"])
     return recipient
+
+
+def bulletins_visible_to(user: Any) -> Any:
+    """Bulletins whose scope lies inside the user's, or above it (a town's bulletin concerns
+    its villages and workers), and those sent to the user's departments."""
+    from gridgov.core.jurisdiction import scope_of, scope_q
+
+    scope = scope_of(user)
+    qs = WarningBulletin.objects.all()
+    if scope.is_admin:
+        return qs
+    q = scope_q(user, grid_field="grid")
+    above = {p for path in scope.all_grid_paths() for p in path_with_ancestors(path)}
+    if above:
+        q |= Q(grid__path__in=sorted(above))
+    departments = scope.all_department_ids()
+    if departments:
+        q |= Q(recipients__department_id__in=sorted(departments))
+    return qs.filter(q).distinct()

@@ -1,0 +1,19 @@
+// A unit's published score and rank over the months (ECharts, loaded like the command centre).
+(function () {
+  "use strict";
+  var el = document.getElementById("trend-chart");
+  var data = JSON.parse(document.getElementById("trend-data").textContent);
+  if (!el || !window.echarts) { return; }
+  var chart = window.echarts.init(el);
+  chart.setOption({
+    tooltip: { trigger: "axis" },
+    legend: { data: [data.labels.score, data.labels.rank] },
+    xAxis: { type: "category", data: data.months },
+    yAxis: [{ type: "value", name: data.labels.score }, { type: "value", name: data.labels.rank, inverse: true, minInterval: 1 }],
+    series: [
+      { name: data.labels.score, type: "line", data: data.scores, smooth: true },
+      { name: data.labels.rank, type: "bar", yAxisIndex: 1, data: data.ranks, barMaxWidth: 24, itemStyle: { opacity: 0.4 } }
+    ]
+  });
+  window.addEventListener("resize", function () { chart.resize(); });
+})();
