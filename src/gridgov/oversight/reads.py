@@ -64,6 +64,7 @@ def ranking(user: Any, *, scheme_code: str, month: str, unit_kind: str) -> list[
 
 @dataclass(frozen=True)
 class TrendPoint:
+    name: str
     month: str
     score: float
     rank: int
@@ -85,7 +86,9 @@ def trend(user: Any, *, scheme_code: str, unit_kind: str, code: str) -> list[Tre
     )
     points = []
     for r in results:
-        points.append(TrendPoint(r.run.month, float(r.score), r.rank, r.run.results.count()))
+        points.append(
+            TrendPoint(r.name, r.run.month, float(r.score), r.rank, r.run.results.count())
+        )
     return points
 
 

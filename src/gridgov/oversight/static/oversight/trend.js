@@ -6,13 +6,14 @@
   if (!el || !window.echarts) { return; }
   var chart = window.echarts.init(el);
   chart.setOption({
+    animation: false,
     tooltip: { trigger: "axis" },
     legend: { data: [data.labels.score, data.labels.rank] },
     xAxis: { type: "category", data: data.months },
-    yAxis: [{ type: "value", name: data.labels.score }, { type: "value", name: data.labels.rank, inverse: true, minInterval: 1 }],
+    yAxis: [{ type: "value", name: data.labels.score }, { type: "value", name: data.labels.rank, inverse: true, min: 1, minInterval: 1 }],
     series: [
       { name: data.labels.score, type: "line", data: data.scores, smooth: true },
-      { name: data.labels.rank, type: "bar", yAxisIndex: 1, data: data.ranks, barMaxWidth: 24, itemStyle: { opacity: 0.4 } }
+      { name: data.labels.rank, type: "line", yAxisIndex: 1, data: data.ranks, lineStyle: { type: "dashed" } }
     ]
   });
   window.addEventListener("resize", function () { chart.resize(); });
