@@ -105,6 +105,45 @@ rules.add_perm("oversight.issue_bulletin", is_admin | office_over_grid)
 rules.add_perm("oversight.act_on_bulletin", is_admin | handler_of_recipient)
 
 
+@rules.predicate
+def office_over_staff(user: Any, staff: Any) -> bool:
+    """An office operator whose scope holds one of the person's grid posts or departments."""
+    if staff is None:
+        return False
+    paths = [p.grid.path for p in staff.posts.select_related("grid") if p.grid_id]
+    if any(_in_office_scope(user, path) for path in paths):
+        return True
+    dept = getattr(staff, "department", None)
+    return dept is not None and any(
+        dept.region.path.startswith(root) for root in scope_of(user).all_region_paths(Role.OFFICE)
+    )
+
+
+@rules.predicate
+def requested_it(user: Any, action: Any) -> bool:
+    return action is not None and action.requested_by_id == user.pk
+
+
+@rules.predicate
+def office_above_grid(user: Any, action: Any) -> bool:
+    """An office whose scope holds the action's territory and reaches above it (the county
+    platform decides on a town's request, seed 002)."""
+    if action is None:
+        return False
+    path = action.grid.path
+    return any(
+        path.startswith(root) and root != path
+        for root in scope_of(user).all_grid_paths(Role.OFFICE)
+    )
+
+
+rules.add_perm("oversight.record_reward_sanction", is_admin | office_over_staff)
+rules.add_perm("oversight.sign_contract", is_admin | office_over_grid)
+rules.add_perm("oversight.coordinate", is_admin | office_over_grid)
+rules.add_perm("oversight.decide_joint_action", ~requested_it & (is_admin | office_above_grid))
+rules.add_perm("oversight.run_joint_action", is_admin | office_over_grid)
+
+
 def require(user: Any, perm: str, obj: Any = None) -> None:
     if not rules.has_perm(perm, user, obj):
         raise PermissionDenied(_("无权执行此操作"))

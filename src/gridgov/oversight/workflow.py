@@ -12,7 +12,7 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.oversight.models import Appeal, AppealState, RecipientState
+from gridgov.oversight.models import Appeal, AppealState, JointActionState, RecipientState
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,19 @@ BULLETIN_VERBS: dict[str, Verb] = {
     "report": Verb(
         _("反馈落实情况"), "oversight.act_on_bulletin", frozenset({R.ACKNOWLEDGED}), R.REPORTED
     ),
+}
+J = JointActionState
+# seed 002: a town applies to the county platform for concentrated enforcement; the county
+# approves, plans (date, place, departments, people) and records the result.
+JOINT_ACTION_VERBS: dict[str, Verb] = {
+    "approve": Verb(
+        _("批准"), "oversight.decide_joint_action", frozenset({J.REQUESTED}), J.APPROVED
+    ),
+    "refuse": Verb(
+        _("不予批准"), "oversight.decide_joint_action", frozenset({J.REQUESTED}), J.REFUSED
+    ),
+    "plan": Verb(_("部署"), "oversight.run_joint_action", frozenset({J.APPROVED}), J.PLANNED),
+    "complete": Verb(_("登记结果"), "oversight.run_joint_action", frozenset({J.PLANNED}), J.DONE),
 }
 RAISE_PERM = "oversight.raise_appeal"
 PUBLISH_PERM = "oversight.publish_run"
