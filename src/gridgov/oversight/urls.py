@@ -18,4 +18,5 @@ urlpatterns = [
     path("rankings/", views.rankings, name="rankings"),
     path("units/<slug:unit>/<str:code>/", views.unit_trend, name="unit_trend"),
     path("pay.xlsx", views.pay_sheet, name="pay_sheet"),
+    path("people/<int:pk>/", views.person_page, name="person"),
 ]

@@ -22,6 +22,7 @@ from gridgov.core.errors import DomainError
 from gridgov.core.jurisdiction import Role, scope_of
 from gridgov.grids.models import Grid
 from gridgov.oversight import reads
+from gridgov.oversight.files import person_file
 from gridgov.oversight.indicators import Period, UnitKind
 from gridgov.oversight.models import BulletinRecipient, EarlyWarning, WarningLevel
 from gridgov.oversight.warnings import (
@@ -31,7 +32,7 @@ from gridgov.oversight.warnings import (
     lift_warning,
 )
 from gridgov.oversight.workflow import BULLETIN_VERBS, bulletin_actions
-from gridgov.people.models import Department
+from gridgov.people.models import Department, Staff
 
 READERS = (Role.OFFICE, Role.LEADER, Role.WORKER, Role.HANDLER)
 
@@ -264,3 +265,19 @@ def pay_sheet(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="pay-{scheme}-{month}.xlsx"'
     return response
+
+
+@require_GET
+@role_required(Role.OFFICE, Role.LEADER, Role.HANDLER, Role.WORKER)
+def person_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """一人一档: one person's file (as a page, or printable with ?format=pdf)."""
+    staff = get_object_or_404(Staff.objects.visible_to(request.user), pk=pk)
+    file = person_file(staff)
+    if request.GET.get("format") == "pdf":
+        from weasyprint import HTML
+
+        html = render_to_string("oversight/person_sheet.html", {"file": file})
+        response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="person-{staff.pk}.pdf"'
+        return response
+    return render(request, "oversight/person.html", {"file": file})

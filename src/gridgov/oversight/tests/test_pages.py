@@ -169,3 +169,17 @@ def test_pay_sheet_is_base_plus_performance_share(town, make_case, client_for):
     assert client_for("worker_a1").get("/oversight/pay.xlsx?month=2026-03").status_code == 403
     bad = client_for("town_office").get("/oversight/pay.xlsx?month=2026-03&base=x")
     assert bad.status_code == 400
+
+
+def test_person_file_page_and_pdf_are_scoped(town, client_for):
+    from gridgov.people.models import Staff
+
+    a1 = Staff.objects.get(user__username="worker_a1")
+    office = client_for("town_office")
+    page = office.get(f"/oversight/people/{a1.pk}/")
+    assert page.status_code == 200
+    assert page.context["file"].staff == a1
+    pdf = office.get(f"/oversight/people/{a1.pk}/?format=pdf")
+    assert pdf.content.startswith(b"%PDF")
+    assert client_for("worker_b1").get(f"/oversight/people/{a1.pk}/").status_code == 404
+    assert client_for("worker_a1").get(f"/oversight/people/{a1.pk}/").status_code == 200
