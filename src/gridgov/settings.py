@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "gridgov.cases",
     "gridgov.registry",
     "gridgov.hotline",
+    "gridgov.oversight",
     "gridgov.web",
     "gridgov.demo",
     "gridgov.open311",
@@ -245,6 +246,7 @@ GRIDGOV_SCHEDULE: list[dict[str, object]] = [
     {"task": "gridgov.cases.tasks.sweep_deadlines", "minutes": 5},
     # Idempotent: makes last calendar week's back-tracing round once (hotline/tasks.py).
     {"task": "gridgov.hotline.tasks.weekly_crosscheck", "minutes": 60},
+    {"task": "gridgov.oversight.tasks.evaluate_warning_rules", "minutes": 10},
 ]
 
 # Working periods of a working day, for limits in working hours (STANDARDS.md).

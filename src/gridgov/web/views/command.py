@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from gridgov.cases.models import CaseState
 from gridgov.core.jurisdiction import Role, get_scoped_or_404
 from gridgov.grids.models import Grid
+from gridgov.oversight.reads import warning_colours
 from gridgov.web import queries
 from gridgov.web.forms import CommandFilterForm
 from gridgov.web.mapdata import grids_document
@@ -101,6 +102,7 @@ def command_figures(request: HttpRequest) -> JsonResponse:
     form = _filter_form(request)
     figures = queries.command_figures(request.user, form.filters())
     body = figures_body(figures, errors=form.errors.get_json_data() if form.errors else {})
+    body["warnings"] = warning_colours(request.user)
     return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
 
 
@@ -117,7 +119,7 @@ def figures_body(figures: queries.CommandFigures, *, errors: dict[str, Any]) -> 
         },
         "grids": {g.code: [g.open, g.overdue] for g in figures.grid_counts},
         # Four-colour warnings by grid code ("blue" … "red"), drawn over the open-case colours
-        # by map.js; filled once early warnings (oversight) exist.
+        # by map.js; command_figures fills them from oversight.reads.warning_colours.
         "warnings": {},
         "markers": [
             [m.pk, m.lon, m.lat, m.state, int(m.overdue), m.title] for m in figures.markers

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OversightConfig(AppConfig):
+    name = "gridgov.oversight"
+    label = "oversight"
+    verbose_name = _("督查考核")
+
+    def ready(self) -> None:
+        from gridgov.oversight.audit import register_oversight_models
+
+        register_oversight_models()

@@ -1,0 +1,321 @@
+"""Coordination services: 条块融合 groups, joint enforcement actions through their lifecycle,
+meetings with decisions that become tasks, training records, notices with read receipts and
+reminders for the unread."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from gridgov.cases.models import Case
+from gridgov.core.errors import ConflictError, DomainError
+from gridgov.core.jurisdiction import Role
+from gridgov.core.notify import in_every_language, notify
+from gridgov.grids.models import Grid
+from gridgov.oversight.models import (
+    CoordinationGroup,
+    JointAction,
+    JointActionState,
+    Meeting,
+    MeetingDecision,
+    Notice,
+    NoticeReceipt,
+    Training,
+)
+from gridgov.oversight.permissions import require
+from gridgov.oversight.workflow import JOINT_ACTION_VERBS
+from gridgov.people.models import Department, Jurisdiction, Staff
+
+
+def _text(value: str, field: str) -> str:
+    if not (value or "").strip():
+        raise DomainError(_("此项必填"), field=field)
+    return value.strip()
+
+
+@transaction.atomic
+def create_group(
+    *,
+    name: str,
+    grid: Grid,
+    supervised_objects: str,
+    duties: str,
+    patrol_content: str = "",
+    departments: list[Department],
+    members: list[Staff],
+    by: User,
+) -> CoordinationGroup:
+    """A standing 条块融合 group (seed 000: 14 个工作组)."""
+    require(by, "oversight.coordinate", grid)
+    if not departments:
+        raise DomainError(_("请选择成员部门"), field="departments")
+    group = CoordinationGroup.objects.create(
+        name=_text(name, "name"),
+        grid=grid,
+        supervised_objects=_text(supervised_objects, "supervised_objects"),
+        duties=_text(duties, "duties"),
+        patrol_content=patrol_content.strip(),
+    )
+    group.departments.set(departments)
+    group.members.set(members)
+    return group
+
+
+def groups_of(user: Any) -> QuerySet[CoordinationGroup]:
+    """The groups a user belongs to (as a member or through a member department)."""
+    from gridgov.core.jurisdiction import scope_of
+
+    departments = scope_of(user).all_department_ids()
+    return CoordinationGroup.objects.filter(
+        Q(members__user_id=getattr(user, "pk", None)) | Q(departments__in=sorted(departments)),
+        is_active=True,
+    ).distinct()
+
+
+def group_cases(group: CoordinationGroup) -> QuerySet[Case]:
+    """The cases a group's members see: those in its territory led by or assigned to one of
+    its member departments."""
+    departments = list(group.departments.values_list("pk", flat=True))
+    return (
+        Case.objects.filter(grid__path__startswith=group.grid.path)
+        .filter(Q(department_id__in=departments) | Q(tasks__department_id__in=departments))
+        .distinct()
+    )
+
+
+# -- joint enforcement (联合执法) ----------------------------------------------------------------
+
+
+@transaction.atomic
+def request_joint_action(
+    *, title: str, grid: Grid, reason: str, by: User, cases: list[Case] | None = None
+) -> JointAction:
+    """A town applies for concentrated enforcement (seed 002)."""
+    require(by, "oversight.coordinate", grid)
+    action = JointAction.objects.create(
+        title=_text(title, "title"), grid=grid, reason=_text(reason, "reason"), requested_by=by
+    )
+    if cases:
+        outside = [c.pk for c in cases if not c.grid.path.startswith(grid.path)]
+        if outside:
+            raise DomainError(_("关联案件须在执法范围内"), field="cases")
+        action.cases.set(cases)
+    return action
+
+
+@transaction.atomic
+def act_on_joint_action(
+    *,
+    action: JointAction,
+    verb: str,
+    by: User,
+    note: str = "",
+    planned_on: dt.date | None = None,
+    place: str = "",
+    departments: list[Department] | None = None,
+    people: list[Staff] | None = None,
+    result: str = "",
+) -> JointAction:
+    """approve / refuse (with the reason), plan (date, place, departments, people), complete
+    (with the result)."""
+    spec = JOINT_ACTION_VERBS.get(verb)
+    if spec is None:
+        raise DomainError(_("未知操作"), field="verb")
+    action = JointAction.objects.select_for_update().get(pk=action.pk)
+    require(by, spec.perm, action)
+    if action.state not in spec.states:
+        raise ConflictError(_("当前状态不允许此操作"), state=action.state)
+    if verb in ("approve", "refuse"):
+        if verb == "refuse":
+            _text(note, "note")
+        action.decided_by, action.decision_note = by, note.strip()
+    elif verb == "plan":
+        if planned_on is None:
+            raise DomainError(_("请填写执法日期"), field="planned_on")
+        if not departments:
+            raise DomainError(_("请选择参加部门"), field="departments")
+        action.planned_on, action.place = planned_on, _text(place, "place")
+        action.departments.set(departments)
+        action.people.set(people or [])
+    else:
+        action.result, action.done_at = _text(result, "result"), timezone.now()
+    action.state = spec.target
+    action.save()
+    return action
+
+
+def joint_actions_done(grid: Grid, start: dt.datetime, end: dt.datetime) -> int:
+    """Joint actions completed in a period within a territory (seed 000 counts 20 a year)."""
+    return JointAction.objects.filter(
+        grid__path__startswith=grid.path,
+        state=JointActionState.DONE,
+        done_at__gte=start,
+        done_at__lt=end,
+    ).count()
+
+
+# -- meetings and training -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_meeting(
+    *,
+    kind: str,
+    grid: Grid,
+    held_at: dt.datetime,
+    agenda: str,
+    minutes: str,
+    attendees: list[Staff],
+    decisions: list[dict[str, Any]],
+    by: User,
+) -> Meeting:
+    """A meeting with its minutes; each decision becomes a task with an owner and a deadline
+    (`{"text", "deadline", "owner_department"?, "owner"?, "case"?}`), and the owners are told."""
+    from gridgov.oversight.models import MeetingKind
+
+    require(by, "oversight.coordinate", grid)
+    if kind not in MeetingKind.values:
+        raise DomainError(_("会议类型无效"), field="kind")
+    meeting = Meeting.objects.create(
+        kind=kind,
+        grid=grid,
+        held_at=held_at,
+        agenda=_text(agenda, "agenda"),
+        minutes=minutes.strip(),
+        recorded_by=by,
+    )
+    meeting.attendees.set(attendees)
+    for index, spec in enumerate(decisions):
+        field = f"decisions[{index}]"
+        if not (spec.get("text") or "").strip():
+            raise DomainError(_("议定事项不能为空"), field=f"{field}.text")
+        if not isinstance(spec.get("deadline"), dt.date):
+            raise DomainError(_("请填写完成时限"), field=f"{field}.deadline")
+        owner_department, owner = spec.get("owner_department"), spec.get("owner")
+        if owner_department is None and owner is None:
+            raise DomainError(_("请指定责任部门或责任人"), field=f"{field}.owner")
+        decision = MeetingDecision.objects.create(
+            meeting=meeting,
+            text=spec["text"].strip(),
+            deadline=spec["deadline"],
+            owner_department=owner_department,
+            owner=owner,
+            case=spec.get("case"),
+        )
+        users = []
+        if owner is not None and owner.user_id:
+            users.append(owner.user)
+        if owner_department is not None:
+            users += [
+                j.user
+                for j in Jurisdiction.objects.filter(
+                    department=owner_department, role=Role.HANDLER, active=True
+                ).select_related("user")
+            ]
+        for user in {u.pk: u for u in users}.values():
+            notify(
+                user=user,
+                kind="meeting_decision",
+                title=in_every_language(
+                    gettext_noop("会议议定事项(%(deadline)s前完成):%(text)s"),
+                    deadline=decision.deadline.isoformat(),
+                    text=decision.text[:60],
+                ),
+                target=decision,
+                by=by,
+            )
+    return meeting
+
+
+@transaction.atomic
+def record_training(
+    *,
+    topic: str,
+    grid: Grid,
+    held_on: dt.date,
+    hours: Any,
+    attendees: list[Staff],
+    by: User,
+) -> Training:
+    require(by, "oversight.coordinate", grid)
+    if not attendees:
+        raise DomainError(_("请选择参训人员"), field="attendees")
+    training = Training.objects.create(
+        topic=_text(topic, "topic"), grid=grid, held_on=held_on, hours=hours, recorded_by=by
+    )
+    training.attendees.set(attendees)
+    return training
+
+
+# -- notices (通知公告) ----------------------------------------------------------------------------
+
+
+def _readers(grid: Grid) -> list[Any]:
+    """Everyone with a scope inside the grid's subtree (or a department of its regions)."""
+    rows = Jurisdiction.objects.filter(active=True).filter(
+        Q(grid__path__startswith=grid.path)
+        | Q(region__path__startswith=grid.region.path)
+        | Q(department__region__path__startswith=grid.region.path)
+    )
+    return list({j.user_id: j.user for j in rows.select_related("user")}.values())
+
+
+@transaction.atomic
+def issue_notice(*, title: str, body: str, grid: Grid, by: User) -> Notice:
+    """A notice to everyone in the office's scope; each reader gets a receipt row."""
+    require(by, "oversight.coordinate", grid)
+    notice = Notice.objects.create(
+        title=_text(title, "title"), body=_text(body, "body"), grid=grid, issued_by=by
+    )
+    readers = [u for u in _readers(grid) if u.pk != by.pk]
+    NoticeReceipt.objects.bulk_create([NoticeReceipt(notice=notice, user=u) for u in readers])
+    for user in readers:
+        notify(
+            user=user,
+            kind="notice",
+            title=in_every_language(gettext_noop("通知公告:%(title)s"), title=notice.title),
+            body=notice.body[:200],
+            target=notice,
+            by=by,
+        )
+    return notice
+
+
+def read_notice(*, notice: Notice, by: User) -> NoticeReceipt | None:
+    """Mark the reader's receipt (compare-and-set: the first read time stays)."""
+    NoticeReceipt.objects.filter(notice=notice, user=by, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    return NoticeReceipt.objects.filter(notice=notice, user=by).first()
+
+
+@transaction.atomic
+def remind_unread(*, notice: Notice, by: User) -> int:
+    """Remind every reader who has not opened the notice; returns how many were reminded."""
+    require(by, "oversight.coordinate", notice.grid)
+    unread = list(
+        NoticeReceipt.objects.select_for_update()
+        .filter(notice=notice, read_at__isnull=True)
+        .select_related("user")
+    )
+    now = timezone.now()
+    for receipt in unread:
+        receipt.reminders += 1
+        receipt.reminded_at = now
+        receipt.save(update_fields=["reminders", "reminded_at"])
+        notify(
+            user=receipt.user,
+            kind="notice",
+            title=in_every_language(gettext_noop("请阅读通知公告:%(title)s"), title=notice.title),
+            target=notice,
+            by=by,
+            dedupe_key=f"notice-remind:{notice.pk}:{receipt.user_id}:{receipt.reminders}",
+        )
+    return len(unread)

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from gridgov.oversight import views
+
+app_name = "oversight"
+
+urlpatterns = [
+    path("warnings/", views.warnings_page, name="warnings"),
+    path("warnings/<int:pk>/lift/", views.warning_lift, name="warning_lift"),
+    path("bulletins/new/", views.bulletin_new, name="bulletin_new"),
+    path("bulletins/<int:pk>/", views.bulletin_page, name="bulletin"),
+    path("bulletins/<int:pk>.pdf", views.bulletin_pdf, name="bulletin_pdf"),
+    path(
+        "bulletins/<int:pk>/recipients/<int:recipient>/<slug:verb>/",
+        views.bulletin_act,
+        name="bulletin_act",
+    ),
+    path("rankings/", views.rankings, name="rankings"),
+    path("units/<slug:unit>/<str:code>/", views.unit_trend, name="unit_trend"),
+    path("pay.xlsx", views.pay_sheet, name="pay_sheet"),
+    path("people/<int:pk>/", views.person_page, name="person"),
+]

@@ -1,0 +1,74 @@
+"""The appeal lifecycle as a table (STYLE "Lifecycles": one verb, one row).
+
+core/workflow.py (the shared Verb dataclass) is being written on another branch; until it lands
+this module keeps a local Verb of the same shape so the table can move onto core's unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.oversight.models import Appeal, AppealState, JointActionState, RecipientState
+
+
+@dataclass(frozen=True)
+class Verb:
+    label: str | Promise
+    perm: str
+    states: frozenset[str]
+    target: str
+
+
+A = AppealState
+# seed 000/002: 月底依据日常记录进行公开公平考核; an appeal is raised by the assessed unit, then
+# reviewed and decided by the office, and accepted corrections are published again.
+APPEAL_VERBS: dict[str, Verb] = {
+    "review": Verb(_("受理审核"), "oversight.review_appeal", frozenset({A.RAISED}), A.REVIEWING),
+    "accept": Verb(_("采纳更正"), "oversight.review_appeal", frozenset({A.REVIEWING}), A.ACCEPTED),
+    "refuse": Verb(_("驳回"), "oversight.review_appeal", frozenset({A.REVIEWING}), A.REFUSED),
+}
+R = RecipientState
+# seed 000: a bulletin names the departments concerned; each signs for it, then reports back.
+BULLETIN_VERBS: dict[str, Verb] = {
+    "acknowledge": Verb(
+        _("签收"), "oversight.act_on_bulletin", frozenset({R.SENT}), R.ACKNOWLEDGED
+    ),
+    "report": Verb(
+        _("反馈落实情况"), "oversight.act_on_bulletin", frozenset({R.ACKNOWLEDGED}), R.REPORTED
+    ),
+}
+J = JointActionState
+# seed 002: a town applies to the county platform for concentrated enforcement; the county
+# approves, plans (date, place, departments, people) and records the result.
+JOINT_ACTION_VERBS: dict[str, Verb] = {
+    "approve": Verb(
+        _("批准"), "oversight.decide_joint_action", frozenset({J.REQUESTED}), J.APPROVED
+    ),
+    "refuse": Verb(
+        _("不予批准"), "oversight.decide_joint_action", frozenset({J.REQUESTED}), J.REFUSED
+    ),
+    "plan": Verb(_("部署"), "oversight.run_joint_action", frozenset({J.APPROVED}), J.PLANNED),
+    "complete": Verb(_("登记结果"), "oversight.run_joint_action", frozenset({J.PLANNED}), J.DONE),
+}
+RAISE_PERM = "oversight.raise_appeal"
+PUBLISH_PERM = "oversight.publish_run"
+
+
+def allowed_actions(appeal: Appeal, user: Any) -> list[str]:
+    return [
+        name
+        for name, verb in APPEAL_VERBS.items()
+        if appeal.state in verb.states and user.has_perm(verb.perm, appeal)
+    ]
+
+
+def bulletin_actions(recipient: Any, user: Any) -> list[str]:
+    return [
+        name
+        for name, verb in BULLETIN_VERBS.items()
+        if recipient.state in verb.states and user.has_perm(verb.perm, recipient)
+    ]
