@@ -15,6 +15,7 @@ from ninja.security import django_auth
 from gridgov.cases.api import router as cases_router
 from gridgov.core.api import calendar_router, inbox_router
 from gridgov.core.errors import ConflictError, DomainError, ImportRejectedError, ThrottledError
+from gridgov.fieldwork.api import router as fieldwork_router
 from gridgov.grids.api import router as grids_router
 from gridgov.people.api import router as people_router
 
@@ -106,6 +107,7 @@ api.add_router("/people", people_router)
 api.add_router("/cases", cases_router)
 api.add_router("/inbox", inbox_router)
 api.add_router("/calendar", calendar_router)
+api.add_router("/fieldwork", fieldwork_router)
 
 
 # Django answers some requests before any API route runs: a path that matches no route (an id

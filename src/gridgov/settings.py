@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "gridgov.grids",
     "gridgov.people",
     "gridgov.cases",
+    "gridgov.fieldwork",
     "gridgov.web",
     "gridgov.demo",
 ]
