@@ -39,7 +39,7 @@ def phone_patrol(request: HttpRequest) -> HttpResponse:
     """Start and end a patrol; fixes are buffered on the phone and sent in batches (patrol.js)."""
     if not scope_of(request.user).has_role(Role.WORKER):
         raise PermissionDenied
-    open_patrol = Patrol.objects.filter(user_id=request.user.pk, ended_at__isnull=True).first()
+    open_patrol = Patrol.objects.filter(user_id=request.user.pk or 0, ended_at__isnull=True).first()
     config = {
         "user": request.user.pk,
         "api": "/api/v1/fieldwork",
