@@ -6,20 +6,35 @@ like a missing one; recording to or ending a visible patrol of someone else is a
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from gridgov.core.coords import to_wgs84_array
-from gridgov.core.jurisdiction import get_scoped_or_404
-from gridgov.fieldwork import services, tracks
+from gridgov.core.errors import DomainError
+from gridgov.core.jurisdiction import Role, get_scoped_or_404, scope_of
+from gridgov.fieldwork import daily, records, services, tracks
 from gridgov.fieldwork.models import Patrol
 from gridgov.fieldwork.schemas import (
+    CheckInIn,
+    CheckInOut,
+    ComplianceOut,
+    DiaryCountOut,
+    DiaryIn,
+    DiaryOut,
+    DutyIn,
+    DutyOut,
     FixBatchIn,
     FixBatchOut,
+    LeaveIn,
+    LeaveOut,
+    LedgerOut,
+    MonitoringOut,
     PatrolDetailOut,
     PatrolEndIn,
     PatrolOut,
@@ -132,3 +147,163 @@ def end_patrol(request: HttpRequest, uid: str, payload: PatrolEndIn) -> dict[str
         patrol=_patrol(request, uid), by=request.user, ended_at=_aware(payload.ended_at)
     )
     return _out(patrol)
+
+
+# --- days, compliance, monitoring ---------------------------------------------------------------
+
+
+def _office(request: HttpRequest) -> None:
+    if not scope_of(request.user).has_role(Role.ADMIN, Role.OFFICE, Role.LEADER):
+        raise PermissionDenied
+
+
+@router.get("/days/{username}/{day}", response=dict[str, Any])
+def day_detail(request: HttpRequest, username: str, day: str) -> dict[str, Any]:
+    """One person's day for the replay map: the kept fixes, the walked pieces, the summary."""
+    user = daily.visible_worker(request.user, username)
+    if user is None:
+        raise Http404
+    return daily.replay_json(user, services.parse_day(day, field="day"))
+
+
+class PeriodQuery(Schema):
+    start: date
+    end: date
+
+
+@router.get("/compliance", response=list[ComplianceOut])
+def compliance(request: HttpRequest, period: Query[PeriodQuery]) -> list[dict[str, Any]]:
+    _office(request)
+    rows = daily.compliance(request.user, period.start, period.end)
+    return [{**vars(r), "rate": r.rate} for r in rows]
+
+
+class DayQuery(Schema):
+    date: date
+
+
+@router.get("/monitoring", response=list[MonitoringOut])
+def monitoring(request: HttpRequest, query: Query[DayQuery]) -> list[dict[str, Any]]:
+    _office(request)
+    return [{**vars(r), "flags": r.flags} for r in daily.monitoring(request.user, query.date)]
+
+
+# --- diaries, attendance, leave, duty -----------------------------------------------------------
+
+
+def _diary_out(diary: Any) -> dict[str, Any]:
+    return {
+        "id": diary.pk,
+        "kind": diary.kind,
+        "day": diary.day,
+        "text": diary.text,
+        "tags": diary.tags,
+        "grid": diary.grid.code if diary.grid else None,
+        "cases": [c.pk for c in diary.cases.all()],
+    }
+
+
+@router.post("/diaries", response={201: DiaryOut})
+def write_diary(request: HttpRequest, payload: DiaryIn) -> Status:
+    diary = records.write_diary(
+        by=request.user,
+        kind=payload.kind,
+        day=payload.day,
+        text=payload.text,
+        tags=payload.tags,
+        grid_code=payload.grid,
+        case_ids=payload.cases,
+    )
+    return Status(201, _diary_out(diary))
+
+
+@router.get("/diaries/counts", response=list[DiaryCountOut])
+def diary_counts(request: HttpRequest, period: Query[PeriodQuery]) -> list[dict[str, Any]]:
+    rows = records.diary_counts(request.user, period.start, period.end)
+    return [{**vars(r), "total": r.total} for r in rows]
+
+
+@router.post("/check-ins", response={201: CheckInOut})
+def check_in(request: HttpRequest, payload: CheckInIn) -> Status:
+    record = records.check_in(by=request.user, **payload.dict())
+    grid = record.grid.code if record.grid else None
+    body = {
+        "id": record.pk,
+        "kind": record.kind,
+        "at": record.at,
+        "lon": record.lon,
+        "lat": record.lat,
+        "grid": grid,
+    }
+    return Status(201, body)
+
+
+@router.get("/attendance/{username}/{month}", response=LedgerOut)
+def attendance(request: HttpRequest, username: str, month: str) -> dict[str, Any]:
+    """A person's attendance ledger for a month (YYYY-MM)."""
+    user = daily.visible_worker(request.user, username)
+    if user is None:
+        raise Http404
+    try:
+        year, number = (int(part) for part in month.split("-"))
+    except ValueError:
+        raise DomainError(_("月份格式应为 YYYY-MM"), field="month") from None
+    ledger = records.attendance_ledger(user, year, number)
+    return {
+        "username": ledger.username,
+        "year": ledger.year,
+        "month": ledger.month,
+        "present_days": ledger.present_days,
+        "complete_days": ledger.complete_days,
+        "leave_days": ledger.leave_days,
+        "days": [{**vars(d), "present": d.present} for d in ledger.days],
+    }
+
+
+@router.post("/leaves", response={201: LeaveOut})
+def record_leave(request: HttpRequest, payload: LeaveIn) -> Status:
+    leave = records.record_leave(
+        by=request.user,
+        username=payload.user,
+        kind=payload.kind,
+        starts_on=payload.starts_on,
+        ends_on=payload.ends_on,
+        reason=payload.reason,
+    )
+    body = {
+        "id": leave.pk,
+        "user": payload.user,
+        "kind": leave.kind,
+        "starts_on": leave.starts_on,
+        "ends_on": leave.ends_on,
+    }
+    return Status(201, body)
+
+
+def _duty_out(shift: Any) -> dict[str, Any]:
+    return {
+        "id": shift.pk,
+        "user": shift.user.get_username(),
+        "grid": shift.grid.code,
+        "starts_at": shift.starts_at,
+        "ends_at": shift.ends_at,
+        "note": shift.note,
+    }
+
+
+@router.post("/duty", response={201: DutyOut})
+def add_duty_shift(request: HttpRequest, payload: DutyIn) -> Status:
+    shift = records.add_duty_shift(
+        by=request.user,
+        username=payload.user,
+        grid_code=payload.grid,
+        starts_at=_aware(payload.starts_at),  # type: ignore[arg-type]
+        ends_at=_aware(payload.ends_at),  # type: ignore[arg-type]
+        note=payload.note,
+    )
+    return Status(201, _duty_out(shift))
+
+
+@router.get("/duty/now", response=list[DutyOut])
+def on_duty(request: HttpRequest) -> list[dict[str, Any]]:
+    return [_duty_out(s) for s in records.on_duty(request.user)]

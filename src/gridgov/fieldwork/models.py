@@ -188,3 +188,223 @@ class PatrolReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patrol_id} → {self.case_id}"
+
+
+class PatrolPeriod(models.TextChoices):
+    DAILY = "daily", _("每日")
+    WEEKLY = "weekly", _("每周")
+    MONTHLY = "monthly", _("每月")
+
+
+class PatrolStandard(models.Model):
+    """How often and how much a post must patrol (巡查标准): grid workers daily (seed 001, by
+    tier), embedded officers weekly in their community (seed 002), environment grids monthly at
+    level 2 and weekly at level 3 (seed 003). The most specific active row applies."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    # Blank matches every post kind; values are people.PostKind codes.
+    post_kind = models.CharField(_("岗位类型"), max_length=32, blank=True)
+    # Depth of the grid's level (GridLevel.depth); null matches every level.
+    level_depth = models.PositiveSmallIntegerField(_("网格层次"), null=True, blank=True)
+    # Grid management tier (GridTier); null matches every tier.
+    tier = models.PositiveSmallIntegerField(_("管理等级"), null=True, blank=True)
+    period = models.CharField(_("周期"), max_length=16, choices=PatrolPeriod.choices)
+    min_days = models.PositiveSmallIntegerField(
+        _("每周期最少巡查天数"), default=1, help_text=_("达标的巡查日数")
+    )
+    min_duration_s = models.PositiveIntegerField(_("每日最短时长(秒)"), default=0)
+    min_mileage_m = models.PositiveIntegerField(_("每日最短里程(米)"), default=0)
+    min_coverage = models.FloatField(_("每日最低覆盖率"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["post_kind", "level_depth", "tier", "pk"]
+        verbose_name = _("巡查标准")
+        verbose_name_plural = _("巡查标准")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_coverage__gte=0, min_coverage__lte=1),
+                name="patrolstandard_coverage_0_1",
+            ),
+            models.CheckConstraint(condition=Q(min_days__gte=1), name="patrolstandard_min_days"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def specificity(self) -> int:
+        return sum(
+            value not in (None, "") for value in (self.post_kind, self.level_depth, self.tier)
+        )
+
+
+class PatrolDay(models.Model):
+    """One person's patrol day (Asia/Shanghai) summarised by the track rules, kept so that the
+    office's daily monitoring and the compliance table read one row per person and day instead
+    of every fix (issue 11: a day's summary for every worker is fast)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="patrol_days"
+    )
+    day = models.DateField(_("日期"))
+    fixes = models.PositiveIntegerField(default=0)
+    kept = models.PositiveIntegerField(default=0)
+    mileage_m = models.FloatField(default=0)
+    duration_s = models.FloatField(default=0)
+    stay_points = models.PositiveIntegerField(default=0)
+    # {unit grid code: share 0-1} for each of the person's unit grids that day.
+    coverage = models.JSONField(default=dict)
+    key_points_visited = models.PositiveIntegerField(default=0)
+    # Share of kept fixes farther than the buffer from every one of the person's unit grids.
+    outside_share = models.FloatField(default=0)
+    first_fix_at = models.DateTimeField(null=True, blank=True)
+    last_fix_at = models.DateTimeField(null=True, blank=True)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-day", "user_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day"], name="patrolday_user_day"),
+        ]
+        indexes = [models.Index(fields=["day", "user"], name="patrolday_day_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.day}"
+
+
+class DiaryKind(models.TextChoices):
+    PEOPLE = "people", _("民情日志")
+    WORK = "work", _("工作日志")
+
+
+class DiaryQuerySet(models.QuerySet["Diary"]):
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser | None) -> DiaryQuerySet:
+        if user is None or not user.is_authenticated:
+            return self.none()
+        if scope_of(user).is_admin:
+            return self
+        return self.filter(Q(user_id=user.pk) | scope_q(user, grid_field="grid"))
+
+
+class Diary(models.Model):
+    """A diary entry: a worker's daily 民情日志 or an embedded officer's weekly 工作日志
+    (seed 002); counted per person and period (seed 000: 8,530 entries a year)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="diaries"
+    )
+    kind = models.CharField(_("类别"), max_length=16, choices=DiaryKind.choices)
+    day = models.DateField(_("日期"))
+    grid = models.ForeignKey(
+        Grid, null=True, blank=True, on_delete=models.PROTECT, related_name="diaries"
+    )
+    text = models.TextField(_("内容"))
+    tags = models.CharField(_("标签"), max_length=200, blank=True)
+    cases = models.ManyToManyField("cases.Case", blank=True, related_name="diaries")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DiaryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-day", "-pk"]
+        verbose_name = _("日志")
+        verbose_name_plural = _("日志")
+        indexes = [models.Index(fields=["user", "day"], name="diary_user_day")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.day}"
+
+
+class CheckKind(models.TextChoices):
+    IN = "in", _("签到")
+    OUT = "out", _("签退")
+
+
+class CheckIn(models.Model):
+    """A check-in or check-out on the phone with its position (打卡; 出勤 of seed 002's sheet)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="check_ins"
+    )
+    kind = models.CharField(_("类别"), max_length=8, choices=CheckKind.choices)
+    at = models.DateTimeField(_("时间"))
+    lon = models.FloatField(_("经度"), null=True, blank=True)
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+    accuracy = models.FloatField(_("精度(米)"), null=True, blank=True)
+    # The unit grid the position falls in, if any (located when recorded).
+    grid = models.ForeignKey(
+        Grid, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("打卡")
+        verbose_name_plural = _("打卡")
+        indexes = [models.Index(fields=["user", "at"], name="checkin_user_at")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class LeaveKind(models.TextChoices):
+    PERSONAL = "personal", _("事假")
+    SICK = "sick", _("病假")
+    ANNUAL = "annual", _("年休假")
+    OTHER = "other", _("其他")
+
+
+class Leave(models.Model):
+    """A leave record (请假): days a person is excused from attendance and patrols."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="leaves"
+    )
+    kind = models.CharField(_("类别"), max_length=16, choices=LeaveKind.choices)
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"))
+    reason = models.CharField(_("事由"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_on", "-pk"]
+        verbose_name = _("请假")
+        verbose_name_plural = _("请假")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")), name="leave_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.starts_on}–{self.ends_on}"
+
+
+class DutyShift(models.Model):
+    """A duty shift of the office (值班, seed 000): who is on duty, for which grid subtree."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="duty_shifts"
+    )
+    grid = models.ForeignKey(Grid, on_delete=models.CASCADE, related_name="duty_shifts")
+    starts_at = models.DateTimeField(_("开始"))
+    ends_at = models.DateTimeField(_("结束"))
+    note = models.CharField(_("说明"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        verbose_name = _("值班")
+        verbose_name_plural = _("值班")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="dutyshift_ends_after_start"
+            ),
+        ]
+        indexes = [models.Index(fields=["grid", "starts_at"], name="dutyshift_grid_start")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.starts_at:%Y-%m-%d %H:%M}"

@@ -252,6 +252,9 @@ def summarise_patrol(*, patrol: Patrol, rules: TrackRules = DEFAULT_RULES) -> Pa
     patrol.summary_at = timezone.now()
     patrol.save(update_fields=["fix_count", "kept_count", "mileage_m", "duration_s", "summary_at"])
     link_reports(patrol)
+    from gridgov.fieldwork.daily import refresh_days_of_patrol
+
+    refresh_days_of_patrol(patrol)
     return patrol
 
 
