@@ -15,6 +15,7 @@ from gridgov.cases.api import router as cases_router
 from gridgov.core.api import calendar_router, inbox_router
 from gridgov.core.errors import ConflictError, DomainError, ImportRejectedError, ThrottledError
 from gridgov.core.openapi import DocumentedAPI
+from gridgov.fieldwork.api import router as fieldwork_router
 from gridgov.grids.api import router as grids_router
 from gridgov.hotline.api import router as hotline_router
 from gridgov.people.api import router as people_router
@@ -110,6 +111,7 @@ api.add_router("/inbox", inbox_router)
 api.add_router("/calendar", calendar_router)
 api.add_router("/registry", registry_router)
 api.add_router("/hotline", hotline_router)
+api.add_router("/fieldwork", fieldwork_router)
 
 
 # Django answers some requests before any API route runs: a path that matches no route (an id

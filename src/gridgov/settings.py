@@ -132,11 +132,12 @@ INSTALLED_APPS = [
     "gridgov.people",
     "gridgov.cases",
     "gridgov.registry",
+    "gridgov.fieldwork",
     "gridgov.hotline",
+    "gridgov.open311",
     "gridgov.oversight",
     "gridgov.web",
     "gridgov.demo",
-    "gridgov.open311",
 ]
 
 MIDDLEWARE = [

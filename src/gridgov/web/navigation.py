@@ -132,6 +132,9 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
     if Role.WORKER in roles:
         add("phone_verify", _("待核查"), reverse("phone_verify"), count=counts.get("to_verify"))
         add("phone_map", _("我的网格"), reverse("phone_map"))
+        add("phone_patrol", _("巡查"), reverse("phone_patrol"))
+    if Role.ADMIN in roles or Role.OFFICE in roles or Role.LEADER in roles:
+        add("fieldwork_monitoring", _("巡查监测"), reverse("fieldwork_monitoring"))
     if roles:
         add("boards", _("公示牌"), reverse("boards"))
     if Role.ADMIN in roles or Role.OFFICE in roles or Role.LEADER in roles:

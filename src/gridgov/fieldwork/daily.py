@@ -1,0 +1,423 @@
+"""Patrol days, compliance with the patrol standards, and the office's daily monitoring.
+
+`refresh_patrol_day` turns one person's Asia/Shanghai day of fixes into a `PatrolDay` row (the
+track rules of STANDARDS.md via `fieldwork.tracks`); the compliance table and the monitoring page
+read those rows, one per person and day, never the fixes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import shapely
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Count, Max, Min, Q
+from django.utils.translation import gettext as _
+
+from gridgov.core.errors import DomainError
+from gridgov.fieldwork import tracks
+from gridgov.fieldwork.models import (
+    CheckIn,
+    Diary,
+    KeyPoint,
+    Leave,
+    Patrol,
+    PatrolDay,
+    PatrolPeriod,
+    PatrolStandard,
+    TrackChunk,
+)
+from gridgov.fieldwork.services import (
+    LOCAL_TZ,
+    day_bounds,
+    day_track,
+    summarise_track_for_grids,
+)
+from gridgov.fieldwork.tracks import DEFAULT_RULES, Track, TrackRules
+from gridgov.grids.models import Grid
+from gridgov.people.models import GRID_POST_KINDS, Post, PostKind
+
+# A day is flagged "track outside the grid" when more than this share of its kept fixes lies
+# farther than the buffer (30 m) from every grid of the person's posts.
+OUTSIDE_FLAG_SHARE = 0.1
+# Longest period the compliance table computes in one request (a year and a bit).
+MAX_PERIOD_DAYS = 400
+
+
+def posted_grids_of(user: Any) -> list[Grid]:
+    """Grids (any level) where the user holds a current post: where they are meant to patrol."""
+    return list(
+        Grid.objects.filter(posts__staff__user=user, posts__ended_on__isnull=True)
+        .distinct()
+        .order_by("code")
+    )
+
+
+def outside_share(kept: Track, grids: Sequence[Grid], rules: TrackRules = DEFAULT_RULES) -> float:
+    """Share of kept fixes farther than the buffer from every one of the grids."""
+    polygons = [shapely.geometry.shape(g.boundary) for g in grids if g.boundary]
+    if len(kept) == 0 or not polygons:
+        return 0.0
+    area = shapely.union_all(polygons)
+    centre = area.centroid
+    project = tracks.laea_projector(centre.x, centre.y)
+    projected = shapely.transform(area, lambda xy: np.column_stack(project(xy[:, 0], xy[:, 1])))  # type: ignore[operator]
+    x, y = project(kept.lon, kept.lat)  # type: ignore[operator]
+    inside = shapely.contains_xy(projected.buffer(rules.buffer_m), x, y)
+    return float(1.0 - inside.mean())
+
+
+@transaction.atomic
+def refresh_patrol_day(user: Any, day: date, rules: TrackRules = DEFAULT_RULES) -> PatrolDay:
+    """Compute (again) one person's patrol day from their fixes and store it."""
+    grids = posted_grids_of(user)
+    key_points = list(KeyPoint.objects.active().filter(grid__in=grids).select_related("grid"))
+    track = day_track(user, day)
+    summary = summarise_track_for_grids(
+        track, day=day, grids=grids, key_points=key_points, rules=rules
+    )
+    kept = tracks.filter_track(track, rules)
+    values = {
+        "fixes": summary.fixes,
+        "kept": summary.kept,
+        "mileage_m": summary.mileage_m,
+        "duration_s": summary.duration_s,
+        "stay_points": len(summary.stay_points),
+        "coverage": {code: round(share, 4) for code, share in summary.coverage.items()},
+        "key_points_visited": len(summary.key_points_visited),
+        "outside_share": outside_share(kept, grids, rules),
+        "first_fix_at": datetime.fromtimestamp(float(kept.t[0]), tz=UTC) if len(kept) else None,
+        "last_fix_at": datetime.fromtimestamp(float(kept.t[-1]), tz=UTC) if len(kept) else None,
+    }
+    row, _created = PatrolDay.objects.update_or_create(user=user, day=day, defaults=values)
+    return row
+
+
+def days_of_patrol(patrol: Patrol) -> list[date]:
+    """The Asia/Shanghai days a patrol's fixes fall on."""
+    span = patrol.chunks.aggregate(first=Min("starts_at"), last=Max("ends_at"))
+    if span["first"] is None:
+        return []
+    first = span["first"].astimezone(LOCAL_TZ).date()
+    last = span["last"].astimezone(LOCAL_TZ).date()
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def refresh_days_of_patrol(patrol: Patrol) -> list[PatrolDay]:
+    return [refresh_patrol_day(patrol.user, day) for day in days_of_patrol(patrol)]
+
+
+def refresh_all_days(day: date, rules: TrackRules = DEFAULT_RULES) -> int:
+    """Summarise the day of everyone with fixes on it (the nightly job, and the bench)."""
+    start, end = day_bounds(day)
+    user_ids = (
+        TrackChunk.objects.filter(starts_at__lt=end, ends_at__gte=start)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    users = get_user_model().objects.filter(pk__in=list(user_ids))
+    count = 0
+    for user in users:
+        refresh_patrol_day(user, day, rules)
+        count += 1
+    return count
+
+
+# --- compliance ---------------------------------------------------------------------------------
+
+
+def standard_for(post: Post, standards: Sequence[PatrolStandard]) -> PatrolStandard | None:
+    """The most specific active standard matching the post's kind and its grid's level and tier."""
+    grid = post.grid
+    matching = [
+        s
+        for s in standards
+        if s.is_active
+        and s.post_kind in ("", post.kind)
+        and (s.level_depth is None or (grid is not None and grid.level.depth == s.level_depth))
+        and (s.tier is None or (grid is not None and grid.tier == s.tier))
+    ]
+    if not matching:
+        return None
+    return max(matching, key=lambda s: (s.specificity(), -s.pk))
+
+
+def periods(start: date, end: date, period: str) -> list[tuple[date, date]]:
+    """The periods (inclusive date ranges, clipped to [start, end]) of a kind within the range:
+    days, ISO weeks (Monday to Sunday) or calendar months."""
+    out = []
+    day = start
+    while day <= end:
+        if period == PatrolPeriod.DAILY:
+            last = day
+        elif period == PatrolPeriod.WEEKLY:
+            last = day + timedelta(days=6 - day.weekday())
+        else:
+            following = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+            last = following - timedelta(days=1)
+        last = min(last, end)
+        out.append((day, last))
+        day = last + timedelta(days=1)
+    return out
+
+
+def qualifies(row: PatrolDay, standard: PatrolStandard, grid_code: str) -> bool:
+    """A patrol day that meets a standard's daily minimums for the grid."""
+    return (
+        row.kept >= 2
+        and row.duration_s >= standard.min_duration_s
+        and row.mileage_m >= standard.min_mileage_m
+        and float(row.coverage.get(grid_code, 0.0)) >= standard.min_coverage
+    )
+
+
+@dataclass
+class ComplianceRow:
+    user_id: int
+    username: str
+    name: str
+    post_kind: str
+    grid_code: str
+    grid_name: str
+    standard: str
+    period: str
+    periods_due: int
+    periods_met: int
+    days_patrolled: int
+    mileage_m: float
+    excused: int = 0  # periods entirely on leave, not counted as due
+
+    @property
+    def rate(self) -> float | None:
+        return self.periods_met / self.periods_due if self.periods_due else None
+
+
+def leave_days(user_ids: Iterable[int], start: date, end: date) -> dict[int, set[date]]:
+    days: dict[int, set[date]] = defaultdict(set)
+    for leave in Leave.objects.filter(
+        user_id__in=list(user_ids), starts_on__lte=end, ends_on__gte=start
+    ):
+        day = max(leave.starts_on, start)
+        while day <= min(leave.ends_on, end):
+            days[leave.user_id].add(day)
+            day += timedelta(days=1)
+    return days
+
+
+def _check_range(start: date, end: date) -> None:
+    if end < start:
+        raise DomainError(_("结束日期不能早于开始日期"), field="end")
+    if (end - start).days + 1 > MAX_PERIOD_DAYS:
+        raise DomainError(_("期间最长 %(n)s 天") % {"n": MAX_PERIOD_DAYS}, field="end")
+
+
+def compliance(viewer: Any, start: date, end: date) -> list[ComplianceRow]:
+    """Per person and grid (current posts in grids the viewer sees): periods of the applicable
+    standard due in [start, end], those met (enough qualifying patrol days), and the totals."""
+    _check_range(start, end)
+    standards = list(PatrolStandard.objects.filter(is_active=True))
+    posts = list(
+        Post.objects.current()
+        .filter(grid__in=Grid.objects.visible_to(viewer), staff__user__isnull=False)
+        .select_related("staff__user", "grid__level")
+        .order_by("grid__code", "kind", "pk")
+    )
+    user_ids = {p.staff.user_id for p in posts if p.staff.user_id is not None}
+    by_user: dict[int, list[PatrolDay]] = defaultdict(list)
+    for row in PatrolDay.objects.filter(user_id__in=user_ids, day__gte=start, day__lte=end):
+        by_user[row.user_id].append(row)
+    leaves = leave_days(user_ids, start, end)
+    rows = []
+    for post in posts:
+        standard = standard_for(post, standards)
+        if standard is None or post.grid is None:
+            continue
+        user = post.staff.user
+        assert user is not None  # noqa: S101 - filtered above
+        good_days = {d.day for d in by_user[user.pk] if qualifies(d, standard, post.grid.code)}
+        due = met = excused = 0
+        for first, last in periods(start, end, standard.period):
+            span = {first + timedelta(days=i) for i in range((last - first).days + 1)}
+            if span <= leaves.get(user.pk, set()):
+                excused += 1
+                continue
+            due += 1
+            met += len(span & good_days) >= standard.min_days
+        patrolled = [d for d in by_user[user.pk] if d.kept >= 2]
+        rows.append(
+            ComplianceRow(
+                user_id=user.pk,
+                username=user.get_username(),
+                name=post.staff.name,
+                post_kind=str(PostKind(post.kind).label),
+                grid_code=post.grid.code,
+                grid_name=post.grid.name,
+                standard=standard.name,
+                period=str(PatrolPeriod(standard.period).label),
+                periods_due=due,
+                periods_met=met,
+                days_patrolled=len(patrolled),
+                mileage_m=sum(d.mileage_m for d in patrolled),
+                excused=excused,
+            )
+        )
+    return rows
+
+
+# --- daily monitoring ---------------------------------------------------------------------------
+
+
+@dataclass
+class MonitoringRow:
+    user_id: int
+    username: str
+    name: str
+    grid_codes: list[str]
+    reports: int = 0
+    patrols: int = 0
+    mileage_m: float = 0.0
+    coverage: dict[str, float] = field(default_factory=dict)
+    diaries: int = 0
+    last_seen: datetime | None = None
+    outside_share: float = 0.0
+    on_leave: bool = False
+
+    @property
+    def flags(self) -> list[str]:
+        if self.on_leave:
+            return []
+        out = []
+        if self.patrols == 0 and self.mileage_m == 0:
+            out.append("no_patrol")
+        if self.reports == 0:
+            out.append("no_report")
+        if self.outside_share > OUTSIDE_FLAG_SHARE:
+            out.append("outside")
+        return out
+
+    @property
+    def km(self) -> float:
+        return self.mileage_m / 1000
+
+    @property
+    def mean_coverage(self) -> float | None:
+        return sum(self.coverage.values()) / len(self.coverage) if self.coverage else None
+
+
+FLAG_LABELS = {
+    "no_patrol": _("无巡查"),
+    "no_report": _("无上报"),
+    "outside": _("轨迹出网格"),
+}
+
+
+def monitoring(viewer: Any, day: date) -> list[MonitoringRow]:
+    """The office's view of one day: every grid worker with a current post in a grid the viewer
+    sees, with reports, patrols, kilometres, coverage, diary entries, last seen and flags."""
+    from gridgov.cases.models import Case
+
+    posts = list(
+        Post.objects.current()
+        .filter(
+            grid__in=Grid.objects.visible_to(viewer),
+            staff__user__isnull=False,
+            kind__in=[*GRID_POST_KINDS, PostKind.EMBEDDED_OFFICER],
+        )
+        .exclude(kind__in=[PostKind.VOLUNTEER, PostKind.INFORMANT])
+        .select_related("staff__user", "grid")
+        .order_by("grid__code", "pk")
+    )
+    rows: dict[int, MonitoringRow] = {}
+    for post in posts:
+        user = post.staff.user
+        if user is None or post.grid is None:
+            continue
+        row = rows.setdefault(
+            user.pk,
+            MonitoringRow(
+                user_id=user.pk, username=user.get_username(), name=post.staff.name, grid_codes=[]
+            ),
+        )
+        if post.grid.code not in row.grid_codes:
+            row.grid_codes.append(post.grid.code)
+    ids = list(rows)
+    start, end = day_bounds(day)
+    for user_id, n in (
+        Case.objects.filter(reporter_id__in=ids, created_at__gte=start, created_at__lt=end)
+        .values_list("reporter_id")
+        .annotate(n=Count("pk"))
+    ):
+        rows[user_id].reports = n
+    for user_id, n in (
+        Patrol.objects.filter(user_id__in=ids, started_at__gte=start, started_at__lt=end)
+        .values_list("user_id")
+        .annotate(n=Count("pk"))
+    ):
+        rows[user_id].patrols = n
+    for pday in PatrolDay.objects.filter(user_id__in=ids, day=day):
+        row = rows[pday.user_id]
+        row.mileage_m = pday.mileage_m
+        row.coverage = {c: float(v) for c, v in pday.coverage.items() if c in row.grid_codes}
+        row.outside_share = pday.outside_share
+        row.last_seen = pday.last_fix_at
+    for user_id, n in (
+        Diary.objects.filter(user_id__in=ids, day=day)
+        .values_list("user_id")
+        .annotate(n=Count("pk"))
+    ):
+        rows[user_id].diaries = n
+    for user_id, at in (
+        CheckIn.objects.filter(user_id__in=ids, at__gte=start, at__lt=end)
+        .values_list("user_id")
+        .annotate(at=Max("at"))
+    ):
+        row = rows[user_id]
+        if row.last_seen is None or at > row.last_seen:
+            row.last_seen = at
+    for user_id in Leave.objects.filter(
+        user_id__in=ids, starts_on__lte=day, ends_on__gte=day
+    ).values_list("user_id", flat=True):
+        rows[user_id].on_leave = True
+    return list(rows.values())
+
+
+def visible_worker(viewer: Any, username: str) -> Any:
+    """The person named, if the viewer may see their day: themselves, or someone with a current
+    post in a grid the viewer sees. Otherwise None (the caller answers 404)."""
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        return None
+    if user.pk == viewer.pk:
+        return user
+    visible = Grid.objects.visible_to(viewer).filter(
+        Q(posts__staff__user=user) & Q(posts__ended_on__isnull=True)
+    )
+    return user if visible.exists() else None
+
+
+def replay_json(user: Any, day: date) -> dict[str, Any]:
+    """One person's day for the replay map: kept fixes as [lon, lat, epoch seconds], walked
+    pieces, stay points, and the summary."""
+    from gridgov.fieldwork.services import day_summary, stay_points_json
+
+    track = day_track(user, day)
+    kept = tracks.filter_track(track)
+    summary = day_summary(user, day)
+    points = [
+        [round(float(lon), 7), round(float(lat), 7), math.floor(float(t))]
+        for lon, lat, t in zip(kept.lon, kept.lat, kept.t, strict=True)
+    ]
+    return {
+        **summary.as_json(),
+        "user": user.get_username(),
+        "points": points,
+        "runs": tracks.kept_segment_runs(kept),
+        "stay_points": stay_points_json(summary.stay_points),
+    }

@@ -1,0 +1,278 @@
+"""Diaries, attendance (check-in/out and the monthly ledger), leave and the duty roster.
+
+Writes take the actor as `by=`; everything a body names (grids, cases, people) is looked up
+through the actor's scope, so what lies outside it reads as missing (404 naming the field).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridgov.core.errors import DomainError, ReferenceNotFoundError
+from gridgov.core.jurisdiction import Role, get_referenced, scope_of
+from gridgov.fieldwork.daily import visible_worker
+from gridgov.fieldwork.models import CheckIn, CheckKind, Diary, DiaryKind, DutyShift, Leave
+from gridgov.fieldwork.services import LOCAL_TZ, day_bounds
+from gridgov.grids.models import Grid, path_with_ancestors
+
+MAX_DIARY_CHARS = 5000
+OFFICE_ROLES = (Role.ADMIN, Role.OFFICE)
+
+
+def _require_office(by: Any) -> None:
+    if not scope_of(by).has_role(*OFFICE_ROLES):
+        raise PermissionDenied(_("只有网格办操作员可以执行此操作"))
+
+
+def _worker(by: Any, username: str, *, field_name: str = "user") -> Any:
+    user = visible_worker(by, username)
+    if user is None:
+        raise ReferenceNotFoundError(
+            _("%(field)s:%(value)s 不存在或不在您的辖区")
+            % {"field": field_name, "value": username},
+            field=field_name,
+        )
+    return user
+
+
+# --- diaries ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def write_diary(
+    *,
+    by: Any,
+    kind: str,
+    day: date,
+    text: str,
+    tags: str = "",
+    grid_code: str | None = None,
+    case_ids: Sequence[int] = (),
+) -> Diary:
+    """A diary entry by the worker themselves (民情日志 daily, 工作日志 weekly; seed 002)."""
+    from gridgov.cases.models import Case
+
+    if kind not in DiaryKind.values:
+        raise DomainError(_("日志类别无效"), field="kind")
+    text = text.strip()
+    if not text:
+        raise DomainError(_("请填写日志内容"), field="text")
+    if len(text) > MAX_DIARY_CHARS:
+        raise DomainError(_("日志最多 %(n)s 字") % {"n": MAX_DIARY_CHARS}, field="text")
+    if day > timezone.localdate() + timedelta(days=1):
+        raise DomainError(_("日志日期不能晚于今天"), field="day")
+    grid = (
+        get_referenced(Grid.objects.visible_to(by), field="grid", code=grid_code)
+        if grid_code
+        else None
+    )
+    cases = [
+        get_referenced(Case.objects.visible_to(by), field="cases", pk=pk)
+        for pk in dict.fromkeys(case_ids)
+    ]
+    diary = Diary.objects.create(
+        user=by, kind=kind, day=day, text=text, tags=tags.strip()[:200], grid=grid
+    )
+    diary.cases.set(cases)
+    return diary
+
+
+@dataclass
+class DiaryCount:
+    username: str
+    people: int = 0
+    work: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.people + self.work
+
+
+def diary_counts(viewer: Any, start: date, end: date) -> list[DiaryCount]:
+    """Diary entries per person and kind in [start, end] (seed 000 counts them per year)."""
+    counts: dict[str, DiaryCount] = {}
+    rows = (
+        Diary.objects.visible_to(viewer)
+        .filter(day__gte=start, day__lte=end)
+        .values_list("user__username", "kind")
+        .annotate(n=Count("pk"))
+        .order_by("user__username")
+    )
+    for username, kind, n in rows:
+        entry = counts.setdefault(username, DiaryCount(username=username))
+        setattr(entry, kind, n)
+    return list(counts.values())
+
+
+# --- attendance ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def check_in(
+    *,
+    by: Any,
+    kind: str,
+    lon: float | None,
+    lat: float | None,
+    accuracy: float | None = None,
+    crs: str = "wgs84",
+) -> CheckIn:
+    """A check-in or check-out now, with the position the phone gave (打卡)."""
+    from gridgov.core.coords import to_wgs84
+    from gridgov.grids.index import locate
+
+    if kind not in CheckKind.values:
+        raise DomainError(_("打卡类别无效"), field="kind")
+    if (lon is None) != (lat is None):
+        raise DomainError(_("经纬度须同时提供"), field="lat" if lat is None else "lon")
+    grid_id = None
+    if lon is not None and lat is not None:
+        if not (math.isfinite(lon) and -180 <= lon <= 180):
+            raise DomainError(_("经度超出范围"), field="lon")
+        if not (math.isfinite(lat) and -90 <= lat <= 90):
+            raise DomainError(_("纬度超出范围"), field="lat")
+        lon, lat = to_wgs84(lon, lat, crs)
+        found = locate(lon, lat)
+        grid_id = found.grid_id if found is not None else None
+    return CheckIn.objects.create(
+        user=by, kind=kind, at=timezone.now(), lon=lon, lat=lat, accuracy=accuracy, grid_id=grid_id
+    )
+
+
+@dataclass
+class LedgerDay:
+    day: date
+    first_in: datetime | None = None
+    last_out: datetime | None = None
+    on_leave: bool = False
+
+    @property
+    def present(self) -> bool:
+        return self.first_in is not None
+
+
+@dataclass
+class Ledger:
+    """One person's attendance for a month (出勤, seed 002's assessment sheet)."""
+
+    username: str
+    year: int
+    month: int
+    days: list[LedgerDay] = field(default_factory=list)
+
+    @property
+    def present_days(self) -> int:
+        return sum(d.present for d in self.days)
+
+    @property
+    def leave_days(self) -> int:
+        return sum(d.on_leave for d in self.days)
+
+    @property
+    def complete_days(self) -> int:
+        """Days with both a check-in and a later check-out."""
+        return sum(
+            d.first_in is not None and d.last_out is not None and d.last_out > d.first_in
+            for d in self.days
+        )
+
+
+def attendance_ledger(user: Any, year: int, month: int) -> Ledger:
+    if not (1 <= month <= 12 and 2000 <= year <= 2200):
+        raise DomainError(_("月份无效"), field="month")
+    first = date(year, month, 1)
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    start, _unused = day_bounds(first)
+    end, _unused = day_bounds(following)
+    ledger = Ledger(username=user.get_username(), year=year, month=month)
+    by_day = {
+        first + timedelta(days=i): LedgerDay(day=first + timedelta(days=i))
+        for i in range((following - first).days)
+    }
+    for record in CheckIn.objects.filter(user=user, at__gte=start, at__lt=end).order_by("at"):
+        entry = by_day[record.at.astimezone(LOCAL_TZ).date()]
+        if record.kind == CheckKind.IN and entry.first_in is None:
+            entry.first_in = record.at
+        if record.kind == CheckKind.OUT:
+            entry.last_out = record.at
+    for leave in Leave.objects.filter(user=user, starts_on__lt=following, ends_on__gte=first):
+        for day, entry in by_day.items():
+            if leave.starts_on <= day <= leave.ends_on:
+                entry.on_leave = True
+    ledger.days = list(by_day.values())
+    return ledger
+
+
+# --- leave and duty -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_leave(
+    *, by: Any, username: str, kind: str, starts_on: date, ends_on: date, reason: str = ""
+) -> Leave:
+    """The office records a leave for a worker in its scope."""
+    _require_office(by)
+    user = _worker(by, username)
+    if ends_on < starts_on:
+        raise DomainError(_("结束日期不能早于开始日期"), field="ends_on")
+    if (ends_on - starts_on).days > 366:
+        raise DomainError(_("请假最长一年"), field="ends_on")
+    return Leave.objects.create(
+        user=user,
+        kind=kind,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        reason=reason.strip()[:200],
+        recorded_by=by,
+    )
+
+
+@transaction.atomic
+def add_duty_shift(
+    *,
+    by: Any,
+    username: str,
+    grid_code: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    note: str = "",
+) -> DutyShift:
+    """Put someone on the duty roster (值班, seed 000) of a grid in the office's scope."""
+    from django.contrib.auth import get_user_model
+
+    _require_office(by)
+    grid = get_referenced(Grid.objects.visible_to(by), field="grid", code=grid_code)
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise ReferenceNotFoundError(_("用户不存在: %(name)s") % {"name": username}, field="user")
+    if ends_at <= starts_at:
+        raise DomainError(_("结束时间须晚于开始时间"), field="ends_at")
+    if ends_at - starts_at > timedelta(days=7):
+        raise DomainError(_("一个班次最长 7 天"), field="ends_at")
+    return DutyShift.objects.create(
+        user=user, grid=grid, starts_at=starts_at, ends_at=ends_at, note=note.strip()[:100]
+    )
+
+
+def on_duty(viewer: Any, at: datetime | None = None) -> list[DutyShift]:
+    """Shifts running at `at` (now) in grids the viewer sees, or in grids above the viewer's
+    own (a town's duty officer is on duty for its villages too)."""
+    at = at or timezone.now()
+    roots = scope_of(viewer).all_grid_paths()
+    above = [p for root in roots for p in path_with_ancestors(root)]
+    return list(
+        DutyShift.objects.filter(starts_at__lte=at, ends_at__gt=at)
+        .filter(Q(grid__in=Grid.objects.visible_to(viewer)) | Q(grid__path__in=above))
+        .select_related("user", "grid")
+        .distinct()
+    )

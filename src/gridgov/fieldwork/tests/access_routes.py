@@ -1,0 +1,58 @@
+"""The fieldwork app's entries for the project-wide access test (core/tests/test_access.py)."""
+
+from __future__ import annotations
+
+import itertools
+
+_serial = itertools.count(1)
+
+
+def _patrol_url(anchor) -> str | None:
+    """A patrol in the anchor grid by a volunteer of that grid (not one of the cast)."""
+    if anchor.grid is None:
+        return None
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from gridgov.fieldwork.models import Patrol
+
+    walker = get_user_model().objects.create_user(username=f"matrix-walker-{next(_serial)}")
+    patrol = Patrol.objects.create(user=walker, grid=anchor.grid, started_at=timezone.now())
+    return f"/api/v1/fieldwork/patrols/{patrol.uid}"
+
+
+ROUTES = {"/api/v1/fieldwork/patrols/<uid>": _patrol_url}
+
+
+def _worker_at(anchor):
+    """A new worker with a post in the anchor grid (whose day the grid's overseers may see)."""
+    from django.contrib.auth import get_user_model
+
+    from gridgov.people.models import PostKind
+    from gridgov.people.services import assign_post, create_staff
+
+    n = next(_serial)
+    user = get_user_model().objects.create_user(username=f"matrix-worker-{n}")
+    staff = create_staff(name=f"矩阵网格员{n}", user=user)
+    assign_post(staff=staff, kind=PostKind.WORKER_PART, grid=anchor.grid)
+    return user
+
+
+def _day_url(anchor) -> str | None:
+    if anchor.grid is None:
+        return None
+    return f"/api/v1/fieldwork/days/{_worker_at(anchor).username}/2026-05-12"
+
+
+def _attendance_url(anchor) -> str | None:
+    if anchor.grid is None:
+        return None
+    return f"/api/v1/fieldwork/attendance/{_worker_at(anchor).username}/2026-05"
+
+
+ROUTES.update(
+    {
+        "/api/v1/fieldwork/days/<username>/<day>": _day_url,
+        "/api/v1/fieldwork/attendance/<username>/<month>": _attendance_url,
+    }
+)
