@@ -28,6 +28,8 @@ Operator commands (all honour DATABASE_URL; SQLite file under var/ by default):
   scheduler [--once|--list]             enqueue the periodic jobs (deadline sweeps, retries)
   run-tasks                             run the background task worker
   scrub-case-photos                     strip EXIF (GPS, device) from photos stored earlier
+  backup FILE                           database snapshot, media and manifest in one archive
+  restore FILE                          a backup into an empty database (checksums, schema checked)
   check                                 Django's system checks
   help [COMMAND]                        this text, or a command's own options
 
