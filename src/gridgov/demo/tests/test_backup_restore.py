@@ -17,6 +17,7 @@ from PIL import Image
 
 from gridgov.cases import services
 from gridgov.cases.attachments import check_photos
+from gridgov.cases.catalogue import ensure_default_catalogue
 from gridgov.cases.intake import report_case
 from gridgov.cases.models import Case, CaseEvent, Channel, MatterItem
 from gridgov.core.backup import _count_rows, count_rows, model_tables, restore
@@ -89,6 +90,7 @@ def test_backup_and_restore_round_trip(
     town_tx: Town, tmp_path: Path, settings: Any, empty_database: dict[str, Any]
 ) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
+    ensure_default_catalogue()  # an earlier transactional test may have flushed it
     case = closed_case_with_photo(town_tx)
     assert CaseEvent.objects.filter(case=case).count() >= 7
     photo = case.attachments.get()
