@@ -37,6 +37,8 @@ Operator commands (all honour DATABASE_URL; SQLite file under var/ by default):
                                         hotline KPIs of the records received in a month
   crosscheck --from YYYY-MM-DD --to YYYY-MM-DD [--source NAME] [--json]
                                         run a numbered back-tracing round (倒查)
+  backup FILE                           database snapshot, media and manifest in one archive
+  restore FILE                          a backup into an empty database (checksums, schema checked)
   check                                 Django's system checks
   help [COMMAND]                        this text, or a command's own options
 

@@ -318,7 +318,12 @@ if GRIDGOV_REDIS_URL:
 # travels in json_script blocks and data- attributes; a future inline script takes the nonce,
 # `request.csp_nonce`). Inline styles stay allowed: Leaflet, ECharts and htmx set them.
 INSTALLED_APPS += ["csp", "ninja"]  # ninja: the API docs from its own static files, not a CDN
-MIDDLEWARE += ["csp.middleware.CSPMiddleware"]
+# Outermost but for SecurityMiddleware: answers made by inner middleware (axes' lockout page)
+# get the policy too.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "csp.middleware.CSPMiddleware",
+)
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

@@ -36,6 +36,7 @@ def test_wrong_passwords_lock_the_user_name_even_for_the_right_password(town, se
     assert refused.status_code == 429
     body = refused.content.decode()
     assert "登录失败次数过多" in body
+    assert "script-src" in refused["Content-Security-Policy"]  # made by axes, still covered
     assert "_auth_user_id" not in Client().session
     assert int(refused["Retry-After"]) == settings.AXES_COOLOFF_TIME.total_seconds()
 
