@@ -85,6 +85,18 @@ def _answer(attribute: MatterAttribute, values: list[str]) -> Any:
     return value
 
 
+def answers_in(data: Any, item: MatterItem | None) -> dict[str, list[str]]:
+    """The answers to `item`'s questions in a submitted form (inputs named attribute[code],
+    repeated for multiple choice); other inputs are ignored."""
+    if item is None or not hasattr(data, "getlist"):
+        return {}
+    return {
+        a.code: [v for v in data.getlist(f"attribute[{a.code}]") if str(v).strip()]
+        for a in item.attributes.all()
+        if a.variable
+    }
+
+
 def check_answers(item: MatterItem | None, answers: Mapping[str, Any] | None) -> dict[str, Any]:
     """The answers to store on a case of `item`, keyed by attribute code; DomainError naming the
     attribute when one is unknown, missing while required, or of the wrong kind."""

@@ -68,13 +68,12 @@ def jurisdiction_ids() -> set[str]:
     return set(Region.objects.filter(parent__isnull=True).values_list("code", flat=True))
 
 
-def services() -> list[MatterItem]:
-    return list(
-        MatterItem.objects.active()
-        .select_related("matter_class")
-        .prefetch_related("attributes")
-        .order_by("matter_class__order", "order", "code")
-    )
+def services(code: str | None = None) -> list[MatterItem]:
+    """Active catalogue items with their questions (one item when `code` is given)."""
+    qs = MatterItem.objects.active().select_related("matter_class").prefetch_related("attributes")
+    if code is not None:
+        qs = qs.filter(code=code)
+    return list(qs.order_by("matter_class__order", "order", "code"))
 
 
 def listed() -> CaseQuerySet:
@@ -99,13 +98,25 @@ def first_photo(case: Case) -> CaseAttachment | None:
     return next(iter(case.attachments.all()), None)
 
 
-def by_number(number: str) -> Case | None:
-    """A listed case by its number (report date + row id, cases.models.Case.number)."""
+def _pk_of(number: str) -> int | None:
     number = (number or "").strip()
     if not number.isdigit() or len(number) < 9 or len(number) > 24:
         return None
-    case = listed().filter(pk=int(number[8:])).first()
-    return case if case is not None and case.number == number else None
+    return int(number[8:])
+
+
+def by_numbers(numbers: list[str]) -> list[Case]:
+    """Listed cases by their numbers (report date + row id, cases.models.Case.number), in the
+    order asked, in one query; unknown numbers are left out."""
+    wanted = {pk: n.strip() for n in numbers if (pk := _pk_of(n)) is not None}
+    found = {c.pk: c for c in listed().filter(pk__in=list(wanted)) if c.number == wanted[c.pk]}
+    return [found[pk] for pk in wanted if pk in found]
+
+
+def by_number(number: str) -> Case | None:
+    """A listed case by its number."""
+    cases = by_numbers([number])
+    return cases[0] if cases else None
 
 
 def iso(value: dt.datetime | None) -> str | None:

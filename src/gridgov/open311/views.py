@@ -159,7 +159,7 @@ def service_list(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @open311("GET")
 def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpResponse:
-    item = next((i for i in queries.services() if i.code == code), None)
+    item = next(iter(queries.services(code)), None)
     if item is None:
         raise Open311Error(404, _("服务 %(code)s 不存在") % {"code": code})
     attributes = [
@@ -231,7 +231,7 @@ def _requests(request: HttpRequest, fmt: str) -> HttpResponse:
     qs = queries.listed()
     if numbers:
         # The spec: a list of ids overrides every other filter.
-        cases = [c for c in (queries.by_number(n) for n in numbers[:MAX_ROWS]) if c is not None]
+        cases = queries.by_numbers(numbers[:MAX_ROWS])
     else:
         window = _window(request)
         qs = qs.filter(created_at__gte=window.start, created_at__lte=window.end)

@@ -657,7 +657,7 @@ class CategoryField(forms.ChoiceField):
         super().__init__(widget=forms.RadioSelect, **kwargs)
 
     def load(self) -> list[Any]:
-        items = list(_items_queryset())
+        items = list(_items_queryset().prefetch_related("attributes"))
         self.choices = [("", _("不确定,由平台分类"))] + [(i.code, i.name) for i in items]
         return items
 
@@ -704,6 +704,12 @@ class ReportForm(forms.Form):
     def item(self) -> Any:
         code = self.cleaned_data.get("category") or ""
         return next((i for i in self.items if i.code == code), None)
+
+    def attribute_answers(self) -> dict[str, list[str]]:
+        """Answers to the chosen item's extra questions (checked by the intake)."""
+        from gridgov.cases.attributes import answers_in
+
+        return answers_in(self.data, self.item())
 
 
 class WorkerReportForm(ReportForm):

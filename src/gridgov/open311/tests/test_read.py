@@ -228,6 +228,8 @@ def test_requests_filters_by_ids_code_status_dates_and_pages(
     }
     with django_assert_max_num_queries(6):
         call("GET", "requests", "xml")
+    with django_assert_max_num_queries(6):
+        call("GET", "requests", "xml", service_request_id=ids)
 
 
 @pytest.mark.parametrize(

@@ -102,6 +102,7 @@ def _report(request: HttpRequest, form: WorkerReportForm) -> Intake | None:
             photos=data.get("photos") or [],  # checked by the form
             result=data.get("result") or "",
             idempotency_key=data.get("idempotency_key") or None,
+            attributes=form.attribute_answers(),
         )
     except DomainError as exc:
         add_domain_error(form, exc, aliases=REPORT_FIELDS)

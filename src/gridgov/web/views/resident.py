@@ -65,6 +65,7 @@ def _resident_intake(form: ResidentReportForm) -> Intake | None:
             contact_name=data.get("contact_name") or "",
             contact_phone=data.get("contact_phone") or "",
             idempotency_key=data.get("idempotency_key") or None,
+            attributes=form.attribute_answers(),
         )
     except DomainError as exc:
         add_domain_error(form, exc, aliases=RESIDENT_FIELDS)
