@@ -197,7 +197,7 @@ def test_requests_xml_has_the_spec_fields_in_order(call, town):
 
 
 def test_requests_filters_by_ids_code_status_dates_and_pages(
-    call, town, django_assert_max_num_queries
+    call, town, django_assert_max_num_queries, settings
 ):
     village = town.user("village_a")
     water = resident_case()
@@ -225,6 +225,12 @@ def test_requests_filters_by_ids_code_status_dates_and_pages(
     assert {page_one[0]["service_request_id"], page_two[0]["service_request_id"]} == {
         water.number,
         noise.number,
+    }
+    # The budget is the listing's own queries: the per-address read throttle counts in the
+    # shared cache, which is the database by default (its queries are not the listing's).
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     }
     with django_assert_max_num_queries(6):
         call("GET", "requests", "xml")
