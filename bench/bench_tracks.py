@@ -33,7 +33,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from http.client import HTTPConnection
 from pathlib import Path
 from typing import Any
@@ -88,16 +88,16 @@ def bench_users(count: int, prefix: str) -> list[Any]:
     from gridgov.grids.models import Grid
     from gridgov.people.models import Post, PostKind, Staff
 
-    User = get_user_model()
-    existing = list(User.objects.filter(username__startswith=prefix).order_by("username"))
+    user_model = get_user_model()
+    existing = list(user_model.objects.filter(username__startswith=prefix).order_by("username"))
     if len(existing) >= count:
         return existing[:count]
     units = list(
         Grid.objects.filter(children__isnull=True, boundary__isnull=False).order_by("code")
     )
     assert units, "build the demo first (gridgov demo --no-serve)"
-    new = User.objects.bulk_create(
-        [User(username=f"{prefix}{i:05d}") for i in range(len(existing), count)]
+    new = user_model.objects.bulk_create(
+        [user_model(username=f"{prefix}{i:05d}") for i in range(len(existing), count)]
     )
     staff = Staff.objects.bulk_create([Staff(name=u.username, user=u) for u in new])
     Post.objects.bulk_create(
@@ -106,7 +106,7 @@ def bench_users(count: int, prefix: str) -> list[Any]:
             for i, s in enumerate(staff)
         ]
     )
-    return list(User.objects.filter(username__startswith=prefix).order_by("username"))[:count]
+    return list(user_model.objects.filter(username__startswith=prefix).order_by("username"))[:count]
 
 
 # --- upload ----------------------------------------------------------------------------------
@@ -172,12 +172,12 @@ def _upload_client(
     ok = errors = 0
     # Warm-up (imports, connections, caches in both gunicorn workers) is not counted.
     while time.time() < start_at:
-        body = '{"batch_id": "%s", "fixes": %s}' % (uuid.uuid4().hex, fixes_json)
+        body = f'{{"batch_id": "{uuid.uuid4().hex}", "fixes": {fixes_json}}}'
         conn.request("POST", path, body=body.encode(), headers=headers)
         conn.getresponse().read()
     began = time.perf_counter()
     while time.time() < stop_at:
-        body = '{"batch_id": "%s", "fixes": %s}' % (uuid.uuid4().hex, fixes_json)
+        body = f'{{"batch_id": "{uuid.uuid4().hex}", "fixes": {fixes_json}}}'
         conn.request("POST", path, body=body.encode(), headers=headers)
         response = conn.getresponse()
         text = response.read()
@@ -316,7 +316,7 @@ def run_summary(workers: int, fixes: int) -> None:
     from shapely.geometry import shape
 
     from gridgov.fieldwork import daily
-    from gridgov.fieldwork.models import PatrolDay, Patrol, TrackChunk
+    from gridgov.fieldwork.models import Patrol, PatrolDay, TrackChunk
     from gridgov.fieldwork.services import FixBatch, _chunk_for, day_bounds, unit_grids_of
 
     began = time.perf_counter()
