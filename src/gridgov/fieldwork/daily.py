@@ -70,8 +70,9 @@ def outside_share(kept: Track, grids: Sequence[Grid], rules: TrackRules = DEFAUL
     project = tracks.laea_projector(centre.x, centre.y)
     projected = shapely.transform(area, lambda xy: np.column_stack(project(xy[:, 0], xy[:, 1])))  # type: ignore[operator]
     x, y = project(kept.lon, kept.lat)  # type: ignore[operator]
-    inside = shapely.contains_xy(projected.buffer(rules.buffer_m), x, y)
-    return float(1.0 - inside.mean())
+    shapely.prepare(projected)
+    near = shapely.dwithin(projected, shapely.points(x, y), rules.buffer_m)
+    return float(1.0 - near.mean())
 
 
 @transaction.atomic

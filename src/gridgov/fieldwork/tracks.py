@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+import shapely
 from shapely import MultiLineString, Point
 from shapely import transform as transform_coords
 from shapely.geometry import shape
@@ -317,8 +318,11 @@ def coverage_share(
         return 0.0
     lines = _projected_lines(kept, runs, project)
     assert lines is not None  # noqa: S101 - runs is not empty
-    # Only the part of the track near the grid matters: clip before buffering (cheap and exact).
-    near = lines.intersection(area_poly.buffer(rules.buffer_m * 1.01))
+    # Only the part of the track near the grid matters: clip to the grid's box grown by the
+    # buffer before buffering (exact: nothing outside it is within the buffer of the grid).
+    minx, miny, maxx, maxy = area_poly.bounds
+    margin = rules.buffer_m * 1.01
+    near = shapely.clip_by_rect(lines, minx - margin, miny - margin, maxx + margin, maxy + margin)
     if near.is_empty:
         return 0.0
     covered = near.buffer(rules.buffer_m, quad_segs=16).intersection(area_poly)
