@@ -27,8 +27,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
 import shapely
+from numpy.typing import ArrayLike, NDArray
 from shapely import MultiLineString, Point
 from shapely import transform as transform_coords
 from shapely.geometry import shape
