@@ -42,6 +42,8 @@ BoolArray = NDArray[np.bool_]
 # How many fixes the vectorised scans look at in one step; a dropped fix or the end of a stay
 # restarts the scan, so a bounded window keeps a messy track from turning quadratic.
 _WINDOW = 512
+# Tolerance (metres) for thinning a track before buffering it for coverage.
+SIMPLIFY_M = 0.5
 
 
 @dataclass(frozen=True)
@@ -210,8 +212,11 @@ def stay_points(kept: Track, rules: TrackRules = DEFAULT_RULES) -> list[StayPoin
         # Find the first later fix at >= radius from the run's first fix, a window at a time.
         end = n
         probe = start + 1
+        # Most runs of a walk are a few fixes long: start with a small window and double it.
+        window = 8
         while probe < n:
-            stop = min(n, probe + _WINDOW)
+            stop = min(n, probe + min(window, _WINDOW))
+            window *= 2
             d = haversine_m(
                 kept.lon[start], kept.lat[start], kept.lon[probe:stop], kept.lat[probe:stop]
             )
@@ -325,6 +330,10 @@ def coverage_share(
     near = shapely.clip_by_rect(lines, minx - margin, miny - margin, maxx + margin, maxy + margin)
     if near.is_empty:
         return 0.0
+    # GPS jitter makes many tiny overlapping segments, which GEOS buffers slowly; dropping
+    # vertices that move the line by less than SIMPLIFY_M changes the covered area by a
+    # negligible sliver at the buffer's edge.
+    near = shapely.simplify(near, SIMPLIFY_M, preserve_topology=False)
     covered = near.buffer(rules.buffer_m, quad_segs=16).intersection(area_poly)
     return float(min(1.0, covered.area / area_poly.area))
 
