@@ -28,6 +28,11 @@ Operator commands (all honour DATABASE_URL; SQLite file under var/ by default):
   scheduler [--once|--list]             enqueue the periodic jobs (deadline sweeps, retries)
   run-tasks                             run the background task worker
   scrub-case-photos                     strip EXIF (GPS, device) from photos stored earlier
+  import-track FILE --user USERNAME [--crs wgs84|gcj02|bd09]
+                                        import a GPS track (CSV time,lon,lat[,accuracy] or GeoLife .plt)
+                                        as patrols, one per day and gap (exit 1 on bad rows)
+  patrol-summary --user USERNAME --date YYYY-MM-DD [--json]
+                                        mileage, duration, stay points, coverage, key points of a day
   check                                 Django's system checks
   help [COMMAND]                        this text, or a command's own options
 

@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, Max, Min, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gridgov.core.errors import DomainError
 from gridgov.fieldwork import tracks
@@ -313,9 +314,9 @@ class MonitoringRow:
 
 
 FLAG_LABELS = {
-    "no_patrol": _("无巡查"),
-    "no_report": _("无上报"),
-    "outside": _("轨迹出网格"),
+    "no_patrol": gettext_lazy("无巡查"),
+    "no_report": gettext_lazy("无上报"),
+    "outside": gettext_lazy("轨迹出网格"),
 }
 
 
