@@ -39,6 +39,11 @@ Operator commands (all honour DATABASE_URL; SQLite file under var/ by default):
                                         run a numbered back-tracing round (倒查)
   backup FILE                           database snapshot, media and manifest in one archive
   restore FILE                          a backup into an empty database (checksums, schema checked)
+  import-track FILE --user USERNAME [--crs wgs84|gcj02|bd09]
+                                        import a GPS track (CSV time,lon,lat[,accuracy] or GeoLife .plt)
+                                        as patrols, one per day and gap (exit 1 on bad rows)
+  patrol-summary --user USERNAME --date YYYY-MM-DD [--json]
+                                        mileage, duration, stay points, coverage, key points of a day
   check                                 Django's system checks
   help [COMMAND]                        this text, or a command's own options
 

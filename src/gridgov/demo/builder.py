@@ -141,6 +141,7 @@ def build_demo(scale: str = "town", *, reset: bool = False, with_cases: bool = T
         summary = summarise_demo(scale, built=True)
         if with_cases:
             seed_cases_hook(summary)
+            seed_fieldwork_hook(summary)
     return replace(summary, seconds=time.monotonic() - started)
 
 
@@ -181,6 +182,17 @@ def seed_cases_hook(summary: DemoSummary) -> None:
         return
     module = importlib.import_module("gridgov.cases.demo")
     seed = getattr(module, "seed_demo_cases", None)
+    if seed is not None:
+        seed(summary=summary, by=get_user_model().objects.get(username="admin"))
+
+
+def seed_fieldwork_hook(summary: DemoSummary) -> None:
+    """Hook for the fieldwork app: when `gridgov.fieldwork.demo` exists, its
+    `seed_demo_fieldwork(summary=..., by=...)` adds a month of patrols, diaries and check-ins."""
+    if importlib.util.find_spec("gridgov.fieldwork.demo") is None:
+        return
+    module = importlib.import_module("gridgov.fieldwork.demo")
+    seed = getattr(module, "seed_demo_fieldwork", None)
     if seed is not None:
         seed(summary=summary, by=get_user_model().objects.get(username="admin"))
 

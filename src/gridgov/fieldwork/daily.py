@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, Max, Min, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gridgov.core.errors import DomainError
 from gridgov.fieldwork import tracks
@@ -70,8 +71,9 @@ def outside_share(kept: Track, grids: Sequence[Grid], rules: TrackRules = DEFAUL
     project = tracks.laea_projector(centre.x, centre.y)
     projected = shapely.transform(area, lambda xy: np.column_stack(project(xy[:, 0], xy[:, 1])))  # type: ignore[operator]
     x, y = project(kept.lon, kept.lat)  # type: ignore[operator]
-    inside = shapely.contains_xy(projected.buffer(rules.buffer_m), x, y)
-    return float(1.0 - inside.mean())
+    shapely.prepare(projected)
+    near = shapely.dwithin(projected, shapely.points(x, y), rules.buffer_m)
+    return float(1.0 - near.mean())
 
 
 @transaction.atomic
@@ -312,9 +314,9 @@ class MonitoringRow:
 
 
 FLAG_LABELS = {
-    "no_patrol": _("无巡查"),
-    "no_report": _("无上报"),
-    "outside": _("轨迹出网格"),
+    "no_patrol": gettext_lazy("无巡查"),
+    "no_report": gettext_lazy("无上报"),
+    "outside": gettext_lazy("轨迹出网格"),
 }
 
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from ninja import Field, Schema
+from pydantic import BaseModel
 
 from gridgov.fieldwork.services import MAX_BATCH
 
@@ -26,14 +27,16 @@ class PatrolEndIn(Schema):
     ended_at: datetime | None = None
 
 
-class FixIn(Schema):
+# Plain pydantic models for the upload: ninja's Schema runs a Python root validator per object,
+# which for 5,000 fixes was most of the request's time.
+class FixIn(BaseModel):
     t: datetime = Field(description="ISO 8601; without an offset it is Asia/Shanghai")
     lon: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
     accuracy: float | None = Field(None, ge=0, description="metres")
 
 
-class FixBatchIn(Schema):
+class FixBatchIn(BaseModel):
     batch_id: str = Field(
         min_length=1,
         max_length=64,

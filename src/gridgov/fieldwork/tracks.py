@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import shapely
 from numpy.typing import ArrayLike, NDArray
 from shapely import MultiLineString, Point
 from shapely import transform as transform_coords
@@ -41,6 +42,8 @@ BoolArray = NDArray[np.bool_]
 # How many fixes the vectorised scans look at in one step; a dropped fix or the end of a stay
 # restarts the scan, so a bounded window keeps a messy track from turning quadratic.
 _WINDOW = 512
+# Tolerance (metres) for thinning a track before buffering it for coverage.
+SIMPLIFY_M = 0.5
 
 
 @dataclass(frozen=True)
@@ -209,8 +212,11 @@ def stay_points(kept: Track, rules: TrackRules = DEFAULT_RULES) -> list[StayPoin
         # Find the first later fix at >= radius from the run's first fix, a window at a time.
         end = n
         probe = start + 1
+        # Most runs of a walk are a few fixes long: start with a small window and double it.
+        window = 8
         while probe < n:
-            stop = min(n, probe + _WINDOW)
+            stop = min(n, probe + min(window, _WINDOW))
+            window *= 2
             d = haversine_m(
                 kept.lon[start], kept.lat[start], kept.lon[probe:stop], kept.lat[probe:stop]
             )
@@ -317,10 +323,17 @@ def coverage_share(
         return 0.0
     lines = _projected_lines(kept, runs, project)
     assert lines is not None  # noqa: S101 - runs is not empty
-    # Only the part of the track near the grid matters: clip before buffering (cheap and exact).
-    near = lines.intersection(area_poly.buffer(rules.buffer_m * 1.01))
+    # Only the part of the track near the grid matters: clip to the grid's box grown by the
+    # buffer before buffering (exact: nothing outside it is within the buffer of the grid).
+    minx, miny, maxx, maxy = area_poly.bounds
+    margin = rules.buffer_m * 1.01
+    near = shapely.clip_by_rect(lines, minx - margin, miny - margin, maxx + margin, maxy + margin)
     if near.is_empty:
         return 0.0
+    # GPS jitter makes many tiny overlapping segments, which GEOS buffers slowly; dropping
+    # vertices that move the line by less than SIMPLIFY_M changes the covered area by a
+    # negligible sliver at the buffer's edge.
+    near = shapely.simplify(near, SIMPLIFY_M, preserve_topology=False)
     covered = near.buffer(rules.buffer_m, quad_segs=16).intersection(area_poly)
     return float(min(1.0, covered.area / area_poly.area))
 

@@ -74,7 +74,7 @@ def town_data() -> list[str]:
     longest first so that a long name is removed before a shorter name inside it."""
     values: set[str] = set(ON_PURPOSE)
     # auditlog keeps each object's text as it was written (in the language of the moment).
-    labels = ["grids", "people", "cases", "core"]
+    labels = ["grids", "people", "cases", "core", "fieldwork"]
     labels += ["auditlog"] if apps.is_installed("auditlog") else []
     for label in labels:
         for model in apps.get_app_config(label).get_models():

@@ -1,0 +1,69 @@
+from django.contrib import admin
+
+from gridgov.fieldwork.models import (
+    CheckIn,
+    Diary,
+    DutyShift,
+    KeyPoint,
+    Leave,
+    Patrol,
+    PatrolStandard,
+)
+
+
+@admin.register(Patrol)
+class PatrolAdmin(admin.ModelAdmin):
+    list_display = ("uid", "user", "grid", "started_at", "ended_at", "fix_count", "mileage_m")
+    list_filter = ("source",)
+    search_fields = ("user__username", "grid__code")
+    raw_id_fields = ("user", "grid")
+    readonly_fields = ("fix_count", "kept_count", "mileage_m", "duration_s", "summary_at")
+
+
+@admin.register(PatrolStandard)
+class PatrolStandardAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "post_kind",
+        "level_depth",
+        "tier",
+        "period",
+        "min_days",
+        "min_duration_s",
+        "min_mileage_m",
+        "min_coverage",
+        "is_active",
+    )
+    list_filter = ("period", "is_active")
+
+
+@admin.register(KeyPoint)
+class KeyPointAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "grid", "lon", "lat", "is_active")
+    list_filter = ("kind", "is_active")
+    raw_id_fields = ("grid",)
+
+
+@admin.register(Diary)
+class DiaryAdmin(admin.ModelAdmin):
+    list_display = ("user", "kind", "day", "grid")
+    list_filter = ("kind",)
+    raw_id_fields = ("user", "grid", "cases")
+
+
+@admin.register(CheckIn)
+class CheckInAdmin(admin.ModelAdmin):
+    list_display = ("user", "kind", "at", "grid")
+    raw_id_fields = ("user", "grid")
+
+
+@admin.register(Leave)
+class LeaveAdmin(admin.ModelAdmin):
+    list_display = ("user", "kind", "starts_on", "ends_on")
+    raw_id_fields = ("user", "recorded_by")
+
+
+@admin.register(DutyShift)
+class DutyShiftAdmin(admin.ModelAdmin):
+    list_display = ("user", "grid", "starts_at", "ends_at", "note")
+    raw_id_fields = ("user", "grid")
