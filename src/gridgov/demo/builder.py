@@ -141,6 +141,7 @@ def build_demo(scale: str = "town", *, reset: bool = False, with_cases: bool = T
         summary = summarise_demo(scale, built=True)
         if with_cases:
             seed_cases_hook(summary)
+            seed_oversight_hook(summary)
     return replace(summary, seconds=time.monotonic() - started)
 
 
@@ -181,6 +182,17 @@ def seed_cases_hook(summary: DemoSummary) -> None:
         return
     module = importlib.import_module("gridgov.cases.demo")
     seed = getattr(module, "seed_demo_cases", None)
+    if seed is not None:
+        seed(summary=summary, by=get_user_model().objects.get(username="admin"))
+
+
+def seed_oversight_hook(summary: DemoSummary) -> None:
+    """Hook for the oversight app: assessments, warnings, bulletins and coordination records
+    on the demo's cases (`gridgov.oversight.demo.seed_demo_oversight`)."""
+    if importlib.util.find_spec("gridgov.oversight.demo") is None:
+        return
+    module = importlib.import_module("gridgov.oversight.demo")
+    seed = getattr(module, "seed_demo_oversight", None)
     if seed is not None:
         seed(summary=summary, by=get_user_model().objects.get(username="admin"))
 
