@@ -28,6 +28,8 @@ Operator commands (all honour DATABASE_URL; SQLite file under var/ by default):
   scheduler [--once|--list]             enqueue the periodic jobs (deadline sweeps, retries)
   run-tasks                             run the background task worker
   scrub-case-photos                     strip EXIF (GPS, device) from photos stored earlier
+  assess --scheme CODE --month YYYY-MM [--unit worker|grid|village|town|department] [--json]
+         [--publish --by USER]          monthly assessment (published runs print frozen)
   check                                 Django's system checks
   help [COMMAND]                        this text, or a command's own options
 
