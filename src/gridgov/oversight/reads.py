@@ -139,6 +139,17 @@ def warning_colours(user: Any) -> dict[str, str]:
     return out
 
 
+def grid_warnings(user: Any, grid: Any) -> list[EarlyWarning]:
+    """Active warnings in a grid's subtree, highest level first (the command centre's card)."""
+    rows = list(
+        EarlyWarning.objects.active()
+        .visible_to(user)
+        .filter(grid__path__startswith=grid.path)
+        .select_related("grid")[:20]
+    )
+    return sorted(rows, key=lambda w: (-LEVEL_RANK[w.level], w.grid.code))
+
+
 def schemes() -> QuerySet[Scheme]:
     return Scheme.objects.filter(is_current=True).order_by("code")
 

@@ -183,3 +183,12 @@ def test_person_file_page_and_pdf_are_scoped(town, client_for):
     assert pdf.content.startswith(b"%PDF")
     assert client_for("worker_b1").get(f"/oversight/people/{a1.pk}/").status_code == 404
     assert client_for("worker_a1").get(f"/oversight/people/{a1.pk}/").status_code == 200
+
+
+def test_grid_card_lists_the_warnings_of_the_subtree(town, warned, client_for):
+    card = client_for("town_office").get(f"/command/grid/{town.village_b.code}/")
+    assert [w.grid for w in card.context["warnings"]] == [town.b1]
+    assert "黄色预警" in card.content.decode()
+    assert client_for("town_office").get(f"/command/grid/{town.village_a.code}/").context[
+        "warnings"
+    ] == [warned[town.a1.code]]
