@@ -407,8 +407,31 @@ def _roll_up(raw: dict[int, Counts]) -> dict[int, Counts]:
     return rolled
 
 
+def _grid_counts(
+    period: Period, rule: DiscoveryRule, cache: dict[Any, Any] | None
+) -> dict[int, Counts]:
+    """Counts of every grid (its subtree rolled up); shared through `cache` when one run
+    assesses several unit kinds of the same month."""
+    key = ("grids", period.label, rule)
+    if cache is not None and key in cache:
+        return cache[key]  # type: ignore[no-any-return]
+    grids_raw = _case_counts(period, "grid_id", Q())
+    _report_counts(period, "grid_id", Q(channel__in=GRID_CHANNELS), grids_raw)
+    _task_counts(period, "case__grid_id", Q(), grids_raw)
+    _callback_counts(period, "case__grid_id", Q(), grids_raw)
+    _discovery_counts(period, rule, grids_raw)
+    rolled = _roll_up(grids_raw)
+    if cache is not None:
+        cache[key] = rolled
+    return rolled
+
+
 def compute(
-    kind: str, period: Period, *, rule: DiscoveryRule | None = None
+    kind: str,
+    period: Period,
+    *,
+    rule: DiscoveryRule | None = None,
+    cache: dict[Any, Any] | None = None,
 ) -> list[tuple[Unit, Counts]]:
     """Every unit of `kind` with its counts for the period."""
     units = units_of(kind, period)
@@ -418,12 +441,7 @@ def compute(
         _task_counts(period, "department_id", Q(), out)
         _callback_counts(period, "case__department_id", Q(case__department__isnull=False), out)
         return [(u, out.get(u.key, Counts())) for u in units]
-    grids_raw = _case_counts(period, "grid_id", Q())
-    _report_counts(period, "grid_id", Q(channel__in=GRID_CHANNELS), grids_raw)
-    _task_counts(period, "case__grid_id", Q(), grids_raw)
-    _callback_counts(period, "case__grid_id", Q(), grids_raw)
-    _discovery_counts(period, rule, grids_raw)
-    rolled = _roll_up(grids_raw)
+    rolled = _grid_counts(period, rule, cache)
     if kind != UnitKind.WORKER:
         return [(u, _copy(rolled.get(u.key))) for u in units]
     base = Q(reporter_id__in=[u.key for u in units])
