@@ -234,3 +234,10 @@ def test_appeal_pages_raise_review_accept_and_republish(town, make_case, client_
         AssessmentRun.objects.get(supersedes=run).results.get(code="worker_a1").score
         == mine.score + 20
     )
+
+
+def test_worker_phone_shows_the_warnings_of_their_grid(town, warned, client_for):
+    home = client_for("worker_a1").get("/m/")
+    assert [w.grid for w in home.context["warnings"]] == [town.a1]
+    assert "蓝色预警" in home.content.decode()
+    assert [w.grid for w in client_for("worker_b1").get("/m/").context["warnings"]] == [town.b1]
