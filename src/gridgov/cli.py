@@ -44,6 +44,8 @@ Operator commands (all honour DATABASE_URL; SQLite file under var/ by default):
                                         as patrols, one per day and gap (exit 1 on bad rows)
   patrol-summary --user USERNAME --date YYYY-MM-DD [--json]
                                         mileage, duration, stay points, coverage, key points of a day
+  assess --scheme CODE --month YYYY-MM [--unit worker|grid|village|town|department] [--json]
+         [--publish --by USER]          monthly assessment (published runs print frozen)
   check                                 Django's system checks
   help [COMMAND]                        this text, or a command's own options
 

@@ -10,6 +10,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 pytestmark = pytest.mark.browser
+
+# Form controls without a label, an aria-label or aria-labelledby (as the page tour checks).
+UNLABELLED = """() => Array.from(document.querySelectorAll('input, select, textarea'))
+  .filter(el => el.type !== 'hidden' && !el.closest('[hidden]') && el.offsetParent !== null
+    && !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+    && !el.getAttribute('aria-labelledby'))
+  .map(el => el.name || el.id || el.outerHTML.slice(0, 80))"""
 SH = ZoneInfo("Asia/Shanghai")
 
 
@@ -99,6 +106,15 @@ def test_oversight_pages(open_page: Any, shot: Any, three_patrol_reports: None) 
         "() => document.querySelectorAll('path.leaflet-interactive[fill=\"#f07d00\"]').length > 0"
     )
     shot(page, "oversight-command-map-warnings", full_page=False)
+    from gridgov.people.models import Staff
+
+    a1 = Staff.objects.get(user__username="worker_a1")
+    page.goto(f"/oversight/people/{a1.pk}/")
+    assert page.locator("#assessments").count() == 1
+    shot(page, "oversight-person-file")
+    for url in ("/oversight/warnings/", "/oversight/rankings/", "/oversight/appeals/"):
+        page.goto(url)
+        assert page.evaluate(UNLABELLED) == [], url
     phone = open_page("worker_a1", viewport="phone").page
     phone.goto(f"/oversight/bulletins/{data['bulletin'].pk}/")
     shot(phone, "oversight-bulletin-phone")

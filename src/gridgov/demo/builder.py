@@ -142,6 +142,7 @@ def build_demo(scale: str = "town", *, reset: bool = False, with_cases: bool = T
         if with_cases:
             seed_cases_hook(summary)
             seed_fieldwork_hook(summary)
+            seed_oversight_hook(summary)
     return replace(summary, seconds=time.monotonic() - started)
 
 
@@ -193,6 +194,17 @@ def seed_fieldwork_hook(summary: DemoSummary) -> None:
         return
     module = importlib.import_module("gridgov.fieldwork.demo")
     seed = getattr(module, "seed_demo_fieldwork", None)
+    if seed is not None:
+        seed(summary=summary, by=get_user_model().objects.get(username="admin"))
+
+
+def seed_oversight_hook(summary: DemoSummary) -> None:
+    """Hook for the oversight app: assessments, warnings, bulletins and coordination records
+    on the demo's cases (`gridgov.oversight.demo.seed_demo_oversight`)."""
+    if importlib.util.find_spec("gridgov.oversight.demo") is None:
+        return
+    module = importlib.import_module("gridgov.oversight.demo")
+    seed = getattr(module, "seed_demo_oversight", None)
     if seed is not None:
         seed(summary=summary, by=get_user_model().objects.get(username="admin"))
 

@@ -40,6 +40,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -143,7 +144,7 @@ class Indicator:
     """One indicator: a rate (numerator / denominator) or a count (numerator only)."""
 
     code: str
-    name: str
+    name: str | Promise
     numerator: str
     denominator: str | None
     # A count derived as denominator-field minus numerator-field (e.g. not closed on time).
@@ -163,19 +164,33 @@ class Indicator:
 INDICATORS: dict[str, Indicator] = {
     i.code: i
     for i in (
-        Indicator("closure_rate", "结案率", "closed", "due"),
-        Indicator("on_time_closure_rate", "按期结案率", "closed_on_time", "due"),
-        Indicator("on_time_handling_rate", "按期处置率", "tasks_on_time", "tasks_due"),
-        Indicator("rework_rate", "返工率", "rework", "due"),
-        Indicator("extension_rate", "延期率", "tasks_extended", "tasks_due"),
-        Indicator("satisfaction_rate", "满意率", "satisfied", "callbacks"),
-        Indicator("valid_report_rate", "有效上报率", "valid_reports", "reports"),
-        Indicator("discovery_rate", "发现率", "discovered", "outside_records"),
-        Indicator("reports", "上报数", "reports", None),
-        Indicator("not_closed_on_time", "未按期结案数", "closed_on_time", "due", complement=True),
-        Indicator("late_tasks", "超期处置数", "tasks_on_time", "tasks_due", complement=True),
+        Indicator("closure_rate", gettext_lazy("结案率"), "closed", "due"),
+        Indicator("on_time_closure_rate", gettext_lazy("按期结案率"), "closed_on_time", "due"),
         Indicator(
-            "not_discovered", "未主动发现数", "discovered", "outside_records", complement=True
+            "on_time_handling_rate", gettext_lazy("按期处置率"), "tasks_on_time", "tasks_due"
+        ),
+        Indicator("rework_rate", gettext_lazy("返工率"), "rework", "due"),
+        Indicator("extension_rate", gettext_lazy("延期率"), "tasks_extended", "tasks_due"),
+        Indicator("satisfaction_rate", gettext_lazy("满意率"), "satisfied", "callbacks"),
+        Indicator("valid_report_rate", gettext_lazy("有效上报率"), "valid_reports", "reports"),
+        Indicator("discovery_rate", gettext_lazy("发现率"), "discovered", "outside_records"),
+        Indicator("reports", gettext_lazy("上报数"), "reports", None),
+        Indicator(
+            "not_closed_on_time",
+            gettext_lazy("未按期结案数"),
+            "closed_on_time",
+            "due",
+            complement=True,
+        ),
+        Indicator(
+            "late_tasks", gettext_lazy("超期处置数"), "tasks_on_time", "tasks_due", complement=True
+        ),
+        Indicator(
+            "not_discovered",
+            gettext_lazy("未主动发现数"),
+            "discovered",
+            "outside_records",
+            complement=True,
         ),
     )
 }
@@ -407,8 +422,31 @@ def _roll_up(raw: dict[int, Counts]) -> dict[int, Counts]:
     return rolled
 
 
+def _grid_counts(
+    period: Period, rule: DiscoveryRule, cache: dict[Any, Any] | None
+) -> dict[int, Counts]:
+    """Counts of every grid (its subtree rolled up); shared through `cache` when one run
+    assesses several unit kinds of the same month."""
+    key = ("grids", period.label, rule)
+    if cache is not None and key in cache:
+        return cache[key]  # type: ignore[no-any-return]
+    grids_raw = _case_counts(period, "grid_id", Q())
+    _report_counts(period, "grid_id", Q(channel__in=GRID_CHANNELS), grids_raw)
+    _task_counts(period, "case__grid_id", Q(), grids_raw)
+    _callback_counts(period, "case__grid_id", Q(), grids_raw)
+    _discovery_counts(period, rule, grids_raw)
+    rolled = _roll_up(grids_raw)
+    if cache is not None:
+        cache[key] = rolled
+    return rolled
+
+
 def compute(
-    kind: str, period: Period, *, rule: DiscoveryRule | None = None
+    kind: str,
+    period: Period,
+    *,
+    rule: DiscoveryRule | None = None,
+    cache: dict[Any, Any] | None = None,
 ) -> list[tuple[Unit, Counts]]:
     """Every unit of `kind` with its counts for the period."""
     units = units_of(kind, period)
@@ -418,12 +456,7 @@ def compute(
         _task_counts(period, "department_id", Q(), out)
         _callback_counts(period, "case__department_id", Q(case__department__isnull=False), out)
         return [(u, out.get(u.key, Counts())) for u in units]
-    grids_raw = _case_counts(period, "grid_id", Q())
-    _report_counts(period, "grid_id", Q(channel__in=GRID_CHANNELS), grids_raw)
-    _task_counts(period, "case__grid_id", Q(), grids_raw)
-    _callback_counts(period, "case__grid_id", Q(), grids_raw)
-    _discovery_counts(period, rule, grids_raw)
-    rolled = _roll_up(grids_raw)
+    rolled = _grid_counts(period, rule, cache)
     if kind != UnitKind.WORKER:
         return [(u, _copy(rolled.get(u.key))) for u in units]
     base = Q(reporter_id__in=[u.key for u in units])

@@ -130,10 +130,13 @@ def office_above_grid(user: Any, action: Any) -> bool:
     platform decides on a town's request, seed 002)."""
     if action is None:
         return False
-    path = action.grid.path
+    scope = scope_of(user)
+    path, region_path = action.grid.path, action.grid.region.path
     return any(
-        path.startswith(root) and root != path
-        for root in scope_of(user).all_grid_paths(Role.OFFICE)
+        path.startswith(root) and root != path for root in scope.all_grid_paths(Role.OFFICE)
+    ) or any(
+        region_path.startswith(root) and root != region_path
+        for root in scope.all_region_paths(Role.OFFICE)
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from gridgov.oversight.models import (
     LEVEL_RANK,
@@ -23,10 +24,10 @@ from gridgov.oversight.permissions import results_q
 
 # Colour grades of a ranking by the share of the scheme's full score (优秀/良好/合格/不合格).
 GRADES: tuple[tuple[float, str, str], ...] = (
-    (0.90, "green", "优秀"),
-    (0.80, "blue", "良好"),
-    (0.60, "yellow", "合格"),
-    (0.0, "red", "不合格"),
+    (0.90, "green", gettext_noop("优秀")),
+    (0.80, "blue", gettext_noop("良好")),
+    (0.60, "yellow", gettext_noop("合格")),
+    (0.0, "red", gettext_noop("不合格")),
 )
 
 
@@ -136,6 +137,17 @@ def warning_colours(user: Any) -> dict[str, str]:
         if code not in out or LEVEL_RANK[level] > LEVEL_RANK[out[code]]:
             out[code] = level
     return out
+
+
+def grid_warnings(user: Any, grid: Any) -> list[EarlyWarning]:
+    """Active warnings in a grid's subtree, highest level first (the command centre's card)."""
+    rows = list(
+        EarlyWarning.objects.active()
+        .visible_to(user)
+        .filter(grid__path__startswith=grid.path)
+        .select_related("grid")[:20]
+    )
+    return sorted(rows, key=lambda w: (-LEVEL_RANK[w.level], w.grid.code))
 
 
 def schemes() -> QuerySet[Scheme]:

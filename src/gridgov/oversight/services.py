@@ -141,12 +141,15 @@ def _paths(units: list[Unit]) -> dict[str, str]:
     return {}
 
 
-def score_units(scheme: Scheme, period: Period, unit_kind: str) -> list[UnitScore]:
-    """Every unit's items under the scheme for the month, from live data (a draft)."""
+def score_units(
+    scheme: Scheme, period: Period, unit_kind: str, *, cache: dict[Any, Any] | None = None
+) -> list[UnitScore]:
+    """Every unit's items under the scheme for the month, from live data (a draft). Pass one
+    `cache` dict to several calls for the same month to count the grids once."""
     if scheme.unit_kinds and unit_kind not in scheme.unit_kinds:
         raise DomainError(_("方案%(code)s不适用于该考核对象") % {"code": scheme.code}, field="unit")
     items = list(scheme.items.all())
-    measured = compute(unit_kind, period)
+    measured = compute(unit_kind, period, cache=cache)
     units = [u for u, _c in measured]
     paths = _paths(units)
     manual = {

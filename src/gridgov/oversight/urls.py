@@ -19,4 +19,8 @@ urlpatterns = [
     path("units/<slug:unit>/<str:code>/", views.unit_trend, name="unit_trend"),
     path("pay.xlsx", views.pay_sheet, name="pay_sheet"),
     path("people/<int:pk>/", views.person_page, name="person"),
+    path("results/<int:pk>/appeal/", views.appeal_new, name="appeal_new"),
+    path("appeals/", views.appeals, name="appeals"),
+    path("appeals/<int:pk>/<slug:verb>/", views.appeal_act, name="appeal_act"),
+    path("runs/<int:pk>/republish/", views.run_republish, name="run_republish"),
 ]

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,14 +25,32 @@ from gridgov.grids.models import Grid
 from gridgov.oversight import reads
 from gridgov.oversight.files import person_file
 from gridgov.oversight.indicators import Period, UnitKind
-from gridgov.oversight.models import BulletinRecipient, EarlyWarning, WarningLevel
+from gridgov.oversight.models import (
+    Appeal,
+    AssessmentResult,
+    AssessmentRun,
+    BulletinRecipient,
+    EarlyWarning,
+    WarningLevel,
+)
+from gridgov.oversight.services import (
+    act_on_appeal,
+    raise_appeal,
+    republish_run,
+    results_visible_to,
+)
 from gridgov.oversight.warnings import (
     act_on_bulletin,
     bulletins_visible_to,
     issue_bulletin,
     lift_warning,
 )
-from gridgov.oversight.workflow import BULLETIN_VERBS, bulletin_actions
+from gridgov.oversight.workflow import (
+    APPEAL_VERBS,
+    BULLETIN_VERBS,
+    allowed_actions,
+    bulletin_actions,
+)
 from gridgov.people.models import Department, Staff
 
 READERS = (Role.OFFICE, Role.LEADER, Role.WORKER, Role.HANDLER)
@@ -281,3 +300,76 @@ def person_page(request: HttpRequest, pk: int) -> HttpResponse:
         response["Content-Disposition"] = f'inline; filename="person-{staff.pk}.pdf"'
         return response
     return render(request, "oversight/person.html", {"file": file})
+
+
+class AppealForm(forms.Form):
+    item_code = forms.ChoiceField(label=gettext_lazy("申诉项目"))
+    reason = forms.CharField(label=gettext_lazy("申诉理由"), widget=forms.Textarea)
+    requested_points = forms.DecimalField(
+        label=gettext_lazy("申请分值"), required=False, max_digits=7, decimal_places=2
+    )
+
+    def __init__(self, *args: Any, result: AssessmentResult, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item_code"].choices = [(i["code"], i["name"]) for i in result.items]  # type: ignore[attr-defined]
+
+
+@role_required(Role.OFFICE, Role.WORKER, Role.HANDLER)
+def appeal_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """申诉: raise an appeal against one item of a published result in the user's scope."""
+    result = get_object_or_404(results_visible_to(request.user).select_related("run"), pk=pk)
+    form = AppealForm(request.POST or None, result=result)
+    if request.method == "POST" and form.is_valid():
+        try:
+            raise_appeal(result=result, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            return redirect("oversight:appeals")
+    return render(request, "oversight/appeal_form.html", {"form": form, "result": result})
+
+
+@require_GET
+@role_required(Role.OFFICE, Role.WORKER, Role.HANDLER, Role.LEADER)
+def appeals(request: HttpRequest) -> HttpResponse:
+    rows = (
+        Appeal.objects.filter(result__in=results_visible_to(request.user))
+        .select_related("result__run__scheme", "raised_by")
+        .order_by("-raised_at")[:200]
+    )
+    items = [
+        (a, [(n, APPEAL_VERBS[n].label) for n in allowed_actions(a, request.user)]) for a in rows
+    ]
+    return render(request, "oversight/appeals.html", {"rows": items})
+
+
+@require_POST
+@role_required(Role.OFFICE)
+def appeal_act(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
+    appeal = get_object_or_404(
+        Appeal.objects.filter(result__in=results_visible_to(request.user)), pk=pk
+    )
+    points = request.POST.get("corrected_points") or None
+    try:
+        corrected = Decimal(points) if points is not None else None
+    except InvalidOperation:
+        raise DomainError(_("分值须为数字"), field="corrected_points") from None
+    act_on_appeal(
+        appeal=appeal,
+        verb=verb,
+        by=request.user,  # type: ignore[arg-type]
+        note=request.POST.get("note", ""),
+        corrected_points=corrected,
+    )
+    return redirect("oversight:appeals")
+
+
+@require_POST
+@role_required(Role.OFFICE)
+def run_republish(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(AssessmentRun, pk=pk)
+    if not results_visible_to(request.user).filter(run=run).exists():
+        raise Http404
+    new = republish_run(run=run, by=request.user, note=request.POST.get("note", ""))  # type: ignore[arg-type]
+    url = f"{reverse('oversight:rankings')}?scheme={new.scheme.code}&unit={new.unit_kind}&month={new.month}"
+    return redirect(url)

@@ -176,3 +176,14 @@ def test_department_cases_are_those_it_leads(town, make_case):
     depts = by_code(UnitKind.DEPARTMENT)
     assert (depts[str(town.env.pk)].due, depts[str(town.env.pk)].closed_on_time) == (1, 1)
     assert (depts[str(town.police.pk)].due, depts[str(town.police.pk)].closed) == (1, 0)
+
+
+def test_a_shared_cache_gives_the_same_counts(town, make_case):
+    make_case("A1", state="closed", due=at(3, 10), closed=at(3, 9), reporter="worker_a1")
+    make_case("B1", channel="hotline", received=at(3, 3))
+    period = Period.month("2026-03")
+    cache: dict = {}
+    for kind in (UnitKind.GRID, UnitKind.TOWN, UnitKind.WORKER):
+        shared = {u.code: c for u, c in compute(kind, period, cache=cache)}
+        assert shared == {u.code: c for u, c in compute(kind, period)}
+    assert len(cache) == 1

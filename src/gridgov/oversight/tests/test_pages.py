@@ -183,3 +183,61 @@ def test_person_file_page_and_pdf_are_scoped(town, client_for):
     assert pdf.content.startswith(b"%PDF")
     assert client_for("worker_b1").get(f"/oversight/people/{a1.pk}/").status_code == 404
     assert client_for("worker_a1").get(f"/oversight/people/{a1.pk}/").status_code == 200
+
+
+def test_grid_card_lists_the_warnings_of_the_subtree(town, warned, client_for):
+    card = client_for("town_office").get(f"/command/grid/{town.village_b.code}/")
+    assert [w.grid for w in card.context["warnings"]] == [town.b1]
+    assert "黄色预警" in card.content.decode()
+    assert client_for("town_office").get(f"/command/grid/{town.village_a.code}/").context[
+        "warnings"
+    ] == [warned[town.a1.code]]
+
+
+def test_appeal_pages_raise_review_accept_and_republish(town, make_case, client_for):
+    from gridgov.oversight.models import Appeal, AssessmentRun
+
+    make_case("A1", state="handling", due=at(3, 10), reporter="worker_a1", created=at(3, 1))
+    run = publish_run(
+        scheme_code="sheet100", month="2026-03", unit_kind="worker", by=town.user("town_office")
+    )
+    mine = run.results.get(code="worker_a1")
+    worker = client_for("worker_a1")
+    assert worker.get(f"/oversight/results/{mine.pk}/appeal/").status_code == 200
+    other = run.results.get(code="worker_b1")
+    assert worker.get(f"/oversight/results/{other.pk}/appeal/").status_code == 404
+    bad = worker.post(
+        f"/oversight/results/{mine.pk}/appeal/", {"item_code": "handling_rate", "reason": ""}
+    )
+    assert "reason" in bad.context["form"].errors
+    done = worker.post(
+        f"/oversight/results/{mine.pk}/appeal/",
+        {"item_code": "handling_rate", "reason": "延误不在本人"},
+    )
+    assert done.status_code == 302
+    appeal = Appeal.objects.get()
+    assert worker.post(f"/oversight/appeals/{appeal.pk}/review/").status_code == 403
+    office = client_for("town_office")
+    assert office.post(f"/oversight/appeals/{appeal.pk}/review/").status_code == 302
+    missing = office.post(f"/oversight/appeals/{appeal.pk}/accept/", {"note": "属实"})
+    assert missing.status_code == 400
+    assert (
+        office.post(
+            f"/oversight/appeals/{appeal.pk}/accept/", {"note": "属实", "corrected_points": "20"}
+        ).status_code
+        == 302
+    )
+    page = office.get("/oversight/appeals/")
+    assert "更正后重新公布" in page.content.decode()
+    assert office.post(f"/oversight/runs/{run.pk}/republish/").status_code == 302
+    assert (
+        AssessmentRun.objects.get(supersedes=run).results.get(code="worker_a1").score
+        == mine.score + 20
+    )
+
+
+def test_worker_phone_shows_the_warnings_of_their_grid(town, warned, client_for):
+    home = client_for("worker_a1").get("/m/")
+    assert [w.grid for w in home.context["warnings"]] == [town.a1]
+    assert "蓝色预警" in home.content.decode()
+    assert [w.grid for w in client_for("worker_b1").get("/m/").context["warnings"]] == [town.b1]

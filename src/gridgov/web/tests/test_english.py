@@ -76,6 +76,8 @@ def town_data() -> list[str]:
     # auditlog keeps each object's text as it was written (in the language of the moment).
     labels = ["grids", "people", "cases", "core", "fieldwork"]
     labels += ["auditlog"] if apps.is_installed("auditlog") else []
+    # Oversight's shipped schemes and warning rules are data rows (edited per deployment).
+    labels += ["oversight"] if apps.is_installed("gridgov.oversight") else []
     for label in labels:
         for model in apps.get_app_config(label).get_models():
             if model._meta.label_lower in NOT_DATA:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 from gridgov.cases.models import CaseState
 from gridgov.core.jurisdiction import Role, get_scoped_or_404
 from gridgov.grids.models import Grid
-from gridgov.oversight.reads import warning_colours
+from gridgov.oversight.reads import grid_warnings, warning_colours
 from gridgov.web import queries
 from gridgov.web.forms import CommandFilterForm
 from gridgov.web.mapdata import grids_document
@@ -153,6 +153,8 @@ def grid_card(request: HttpRequest, code: str) -> HttpResponse:
     grid = get_scoped_or_404(
         Grid.objects.visible_to(request.user).select_related("level", "region"), code=code
     )
-    return render(
-        request, "web/includes/grid_card.html", {"card": queries.grid_card(request.user, grid)}
-    )
+    context = {
+        "card": queries.grid_card(request.user, grid),
+        "warnings": grid_warnings(request.user, grid),
+    }
+    return render(request, "web/includes/grid_card.html", context)

@@ -19,6 +19,7 @@ from gridgov.cases.intake import Intake, report_case
 from gridgov.cases.models import Case, Channel
 from gridgov.core.errors import DomainError
 from gridgov.core.jurisdiction import Role
+from gridgov.oversight.models import EarlyWarning
 from gridgov.web.forms import WorkerReportForm
 from gridgov.web.queries import my_open_cases
 from gridgov.web.views.common import (
@@ -55,6 +56,11 @@ def phone_home(request: HttpRequest) -> HttpResponse:
             "verify_count": case_queues.to_verify(request.user).count(),
             "recent": recent,
             "tab": "home",
+            # Four-colour warnings in the worker's grids (oversight), shown on the phone.
+            "warnings": EarlyWarning.objects.active()
+            .visible_to(request.user)
+            .select_related("grid")
+            .order_by("-raised_at")[:5],
         },
     )
 
