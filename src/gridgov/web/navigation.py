@@ -134,6 +134,8 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
         add("phone_map", _("我的网格"), reverse("phone_map"))
     if roles:
         add("boards", _("公示牌"), reverse("boards"))
+    if Role.ADMIN in roles or Role.OFFICE in roles or Role.LEADER in roles:
+        add("hotline", _("热线倒查"), reverse("hotline:discovery"))
     if getattr(user, "is_staff", False):
         add("admin", _("管理后台"), reverse("admin:index"))
     return items

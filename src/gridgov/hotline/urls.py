@@ -1,0 +1,11 @@
+from django.urls import path
+
+from gridgov.hotline import views
+
+app_name = "hotline"
+
+urlpatterns = [
+    path("import/", views.import_page, name="import"),
+    path("discovery/", views.discovery_page, name="discovery"),
+    path("rounds/<int:number>/", views.round_page, name="round"),
+]
