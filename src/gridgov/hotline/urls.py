@@ -8,4 +8,5 @@ urlpatterns = [
     path("import/", views.import_page, name="import"),
     path("discovery/", views.discovery_page, name="discovery"),
     path("rounds/<int:number>/", views.round_page, name="round"),
+    path("tiers/", views.tiers_page, name="tiers"),
 ]

@@ -24,10 +24,17 @@ from gridgov.hotline.models import (
     CrosscheckRound,
     HotlineImport,
     HotlineSource,
+    TierProposal,
 )
 from gridgov.hotline.permissions import require
 from gridgov.hotline.services import discovery_rates, import_hotline, run_crosscheck
 from gridgov.hotline.services.crosscheck import round_trend
+from gridgov.hotline.services.tiers import (
+    confirm_tiers,
+    last_quarter,
+    propose_tiers,
+    quarter_bounds,
+)
 
 # Depths shown on the discovery page: town (0), village (1) and unit grids (the leaves).
 SHOWN_LEVELS = 3
@@ -169,3 +176,32 @@ def round_page(request: HttpRequest, number: int) -> HttpResponse:
     rows = [(r, tasks.get(r.pk)) for r in results[:1000]]
     context = {"round": round_, "rows": rows, "shown": len(rows), "total": results.count()}
     return render(request, "hotline/round.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tiers_page(request: HttpRequest) -> HttpResponse:
+    """The quarter's proposed grid tiers; the office proposes again or confirms."""
+    _readers(request)
+    quarter = request.GET.get("quarter") or last_quarter(timezone.localdate())
+    error = ""
+    try:
+        quarter_bounds(quarter)
+    except DomainError as exc:
+        error, quarter = exc.message, last_quarter(timezone.localdate())
+    visible = TierProposal.objects.filter(
+        quarter=quarter, grid__in=Grid.objects.visible_to(request.user)
+    ).select_related("grid")
+    if request.method == "POST" and not error:
+        if request.POST.get("action") == "confirm":
+            confirm_tiers(proposals=visible, by=request.user)  # type: ignore[arg-type]
+        else:
+            propose_tiers(quarter=quarter, by=request.user)  # type: ignore[arg-type]
+        return redirect(f"{request.path}?quarter={quarter}")
+    context = {
+        "quarter": quarter,
+        "error": error,
+        "proposals": visible.order_by("grid__code"),
+        "may_act": request.user.has_perm("hotline.confirm_tiers"),
+    }
+    return render(request, "hotline/tiers.html", context, status=400 if error else 200)
