@@ -9,4 +9,5 @@ urlpatterns = [
     path("discovery/", views.discovery_page, name="discovery"),
     path("rounds/<int:number>/", views.round_page, name="round"),
     path("tiers/", views.tiers_page, name="tiers"),
+    path("kpis/", views.kpis_page, name="kpis"),
 ]

@@ -23,11 +23,18 @@ from gridgov.hotline.models import (
     CrosscheckResult,
     CrosscheckRound,
     HotlineImport,
+    HotlineRecord,
     HotlineSource,
     TierProposal,
 )
 from gridgov.hotline.permissions import require
-from gridgov.hotline.services import discovery_rates, import_hotline, run_crosscheck
+from gridgov.hotline.services import (
+    discovery_rates,
+    hotline_kpis,
+    import_hotline,
+    month_bounds,
+    run_crosscheck,
+)
 from gridgov.hotline.services.crosscheck import round_trend
 from gridgov.hotline.services.tiers import (
     confirm_tiers,
@@ -205,3 +212,27 @@ def tiers_page(request: HttpRequest) -> HttpResponse:
         "may_act": request.user.has_perm("hotline.confirm_tiers"),
     }
     return render(request, "hotline/tiers.html", context, status=400 if error else 200)
+
+
+@login_required
+def kpis_page(request: HttpRequest) -> HttpResponse:
+    """The hotline KPIs of a source month by month for a year (STANDARDS: hotline records),
+    over the records of the user's scope."""
+    _readers(request)
+    sources = list(HotlineSource.objects.values_list("name", flat=True))
+    name = request.GET.get("source") or (sources[0] if sources else "")
+    year_text = request.GET.get("year") or str(timezone.localdate().year)
+    if (
+        not year_text.isdigit()
+        or not 2000 <= int(year_text) <= 2100
+        or (name and name not in sources)
+    ):
+        raise Http404
+    records = HotlineRecord.objects.visible_to(request.user).filter(source__name=name)
+    months = []
+    for month in range(1, 13):
+        label = f"{year_text}-{month:02d}"
+        start, end = month_bounds(label)
+        months.append((label, hotline_kpis(records, start=start, end=end)))
+    context = {"sources": sources, "source": name, "year": year_text, "months": months}
+    return render(request, "hotline/kpis.html", context)

@@ -44,6 +44,7 @@ def chinese_left(text: str) -> list[str]:
         "/hotline/discovery/?start=2026-03-01&end=2026-03-31",
         "/hotline/rounds/1/",
         "/hotline/tiers/?quarter=2026Q1",
+        "/hotline/kpis/?source=s12345&year=2026",
     ],
 )
 def test_hotline_pages_in_english(town, url):

@@ -89,3 +89,16 @@ def test_office_runs_a_round_from_the_page_and_reads_its_detail(town, client_for
     bad = client.post("/hotline/discovery/", {"start": "2026-03-08", "end": "2026-03-02"})
     assert bad.status_code == 400
     assert client.get("/hotline/rounds/999/").status_code == 404
+
+
+def test_kpis_page_shows_the_months_of_a_source(town, client_for):
+    make("A", UNIT_A1)
+    make("B", UNIT_B1, satisfaction=3)
+    response = client_for("village_a").get("/hotline/kpis/?source=s12345&year=2026")
+    assert response.status_code == 200
+    text = response.content.decode()
+    row = text[text.index('data-month="2026-03"') :].split("</tr>")[0]
+    assert '<td data-label="受理">1</td>' in row  # only village A's record
+    assert client_for("town_office").get("/hotline/kpis/?source=nope").status_code == 404
+    assert client_for("town_office").get("/hotline/kpis/?year=abc").status_code == 404
+    assert client_for("worker_a1").get("/hotline/kpis/").status_code == 403
