@@ -248,6 +248,7 @@ GRIDGOV_SCHEDULE: list[dict[str, object]] = [
     # Idempotent: makes last calendar week's back-tracing round once (hotline/tasks.py).
     {"task": "gridgov.hotline.tasks.weekly_crosscheck", "minutes": 60},
     {"task": "gridgov.oversight.tasks.evaluate_warning_rules", "minutes": 10},
+    {"task": "gridgov.hotline.tasks.quarterly_tier_proposal", "minutes": 24 * 60},
 ]
 
 # Working periods of a working day, for limits in working hours (STANDARDS.md).

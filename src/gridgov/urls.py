@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("open311/", include("gridgov.open311.urls")),
     path("oversight/", include("gridgov.oversight.urls")),
     path("", include("gridgov.fieldwork.urls")),
+    path("hotline/", include("gridgov.hotline.urls")),
     path("", include("gridgov.web.urls")),
 ]
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

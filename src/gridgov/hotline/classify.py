@@ -23,7 +23,7 @@ MAX_FEATURES = 50_000
 MIN_SAMPLES = 20
 _SPACES = re.compile(r"\s+")
 _lock = threading.Lock()
-_cached: tuple[int, Any] | None = None
+_cached: tuple[tuple[Any, ...], Any] | None = None
 
 
 def tokenize(text: str) -> list[str]:
@@ -150,7 +150,9 @@ class Loaded:
 def loaded(model: Any) -> Loaded:
     """The process's copy of a stored TextModel, rebuilt only when a newer one is stored."""
     global _cached
+    # The creation time is in the key too: a rolled-back row's id can be given again.
+    key = (model.pk, model.created_at)
     with _lock:
-        if _cached is None or _cached[0] != model.pk:
-            _cached = (model.pk, Loaded(model.labels, model.vocabulary, model.weights))
+        if _cached is None or _cached[0] != key:
+            _cached = (key, Loaded(model.labels, model.vocabulary, model.weights))
         return _cached[1]  # type: ignore[no-any-return]

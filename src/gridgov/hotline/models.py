@@ -336,3 +336,49 @@ class TextModel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} ({self.samples})"
+
+
+class TierProposalState(models.TextChoices):
+    PROPOSED = "proposed", _("待确认")
+    CONFIRMED = "confirmed", _("已确认")
+
+
+class TierProposal(models.Model):
+    """A quarter's proposed management tier of a unit grid (网格分级; seed 001 tiers its village
+    grids by hotline volume), which the grid office confirms before it applies."""
+
+    quarter = models.CharField(_("季度"), max_length=7)  # "2026Q1"
+    grid = models.ForeignKey(
+        Grid, on_delete=models.CASCADE, related_name="+", verbose_name=_("网格")
+    )
+    current_tier = models.PositiveSmallIntegerField(_("现等级"))
+    proposed_tier = models.PositiveSmallIntegerField(_("建议等级"))
+    records = models.PositiveIntegerField(_("热线工单数"), default=0)
+    matched = models.PositiveIntegerField(_("主动发现数"), default=0)
+    reason = models.CharField(_("理由"), max_length=200, blank=True)
+    state = models.CharField(
+        _("状态"),
+        max_length=16,
+        choices=TierProposalState.choices,
+        default=TierProposalState.PROPOSED,
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["quarter", "grid__code"]
+        verbose_name = _("网格分级建议")
+        verbose_name_plural = _("网格分级建议")
+        constraints = [
+            models.UniqueConstraint(fields=["quarter", "grid"], name="hotline_one_tier_proposal"),
+            models.CheckConstraint(
+                condition=Q(proposed_tier__gte=1, proposed_tier__lte=3),
+                name="hotline_proposed_tier_1_3",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quarter} {self.grid.code}: {self.current_tier} → {self.proposed_tier}"

@@ -63,3 +63,5 @@ def is_staff_member(user: Any) -> bool:
 
 rules.add_perm("hotline.train_classifier", is_admin | is_operator)
 rules.add_perm("hotline.suggest_item", is_admin | is_staff_member)
+
+rules.add_perm("hotline.confirm_tiers", is_admin | is_operator)

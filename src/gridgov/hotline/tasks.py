@@ -14,3 +14,11 @@ from gridgov.hotline.services.crosscheck import run_weekly_round
 def weekly_crosscheck() -> int | None:
     made = run_weekly_round()
     return made.number if made is not None else None
+
+
+@task()
+def quarterly_tier_proposal() -> str | None:
+    """Last quarter's tier proposal, once (then the office confirms it on the tiers page)."""
+    from gridgov.hotline.services.tiers import propose_last_quarter
+
+    return propose_last_quarter()

@@ -36,6 +36,7 @@ from gridgov.hotline.mapping import (
     write_mapping,
 )
 from gridgov.hotline.models import HotlineImport, HotlineRecord, HotlineSource, RecordStatus
+from gridgov.hotline.permissions import require
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -95,6 +96,7 @@ class ImportResult:
     problems: list[ImportRowError] = field(default_factory=list)
     dry_run: bool = False
     run_id: int | None = None
+    taken_in: int = 0
 
     @property
     def bad(self) -> int:
@@ -370,10 +372,18 @@ def import_hotline(
     mapping_text: str | None = None,
     dry_run: bool = False,
     strict: bool = False,
+    intake_open: bool = False,
 ) -> ImportResult:
     """Import (or with `dry_run` check) an export of `source`. A given mapping is saved on the
     source for later imports. Raises MappingError for an unusable mapping, ImportRejectedError
     for an unreadable file or, with `strict`, any bad row."""
+    require(by, "hotline.import_records")
+    if intake_open:
+        from gridgov.cases.models import Channel
+        from gridgov.cases.permissions import may_report_through
+
+        if by is None or not may_report_through(by, Channel.HOTLINE):
+            raise DomainError(_("转入受理须由可办理热线转办的操作员进行"), field="intake_open")
     source = source.strip()
     if not source or len(source) > 40:
         raise DomainError(_("来源代号须为 1–40 个字符"), field="source")
@@ -436,7 +446,52 @@ def import_hotline(
                 source=src, external_number__in=numbers[start : start + BATCH]
             )
         suggest_for_records(unclassified)
+        if intake_open and by is not None:  # by was checked before anything was written
+            result.taken_in = _take_in_open(src, good, by, result.problems, filename)
     return result
+
+
+def _take_in_open(
+    src: HotlineSource,
+    good: list[_Row],
+    by: User,
+    problems: list[ImportRowError],
+    filename: str,
+) -> int:
+    """Open records without a case enter the normal intake; a refused one is reported by row."""
+    from gridgov.cases.intake import report_case
+    from gridgov.cases.models import Channel
+
+    rows = {r.values["external_number"]: r.number for r in good}
+    records = HotlineRecord.objects.filter(
+        source=src, status=RecordStatus.OPEN, case__isnull=True, external_number__in=list(rows)
+    ).select_related("item")
+    taken = 0
+    for record in records.order_by("received_at", "pk"):
+        try:
+            made = report_case(
+                by=by,
+                channel=Channel.HOTLINE,
+                description=record.description or record.category_value,
+                item=record.item,
+                lon=record.lon,
+                lat=record.lat,
+                address=record.address,
+                external_number=record.external_number,
+                received_at=record.received_at,
+            )
+        except DomainError as exc:
+            problems.append(
+                ImportRowError(
+                    _("未转入受理:%(e)s") % {"e": exc.message},
+                    source=filename,
+                    location=_("第 %(n)d 行") % {"n": rows[record.external_number]},
+                )
+            )
+            continue
+        HotlineRecord.objects.filter(pk=record.pk).update(case=made.case)
+        taken += 1
+    return taken
 
 
 def _save_source(

@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 
-from gridgov.core.errors import ImportRejectedError
+from gridgov.core.errors import DomainError, ImportRejectedError
 from gridgov.core.testing import require_realdata
 from gridgov.core.testing.town import INSIDE, UNIT_A1, UNIT_B2
 from gridgov.hotline import dates
@@ -88,9 +89,9 @@ def good_row(number: str = "R1", lon: float = INSIDE[UNIT_A1][0]) -> list[str]:
     ]
 
 
-def run(data: bytes, *, mapping: str | None = MAPPING, filename: str = "x.csv", **kw):
+def run(data: bytes, *, mapping: str | None = MAPPING, filename: str = "x.csv", by_user=None, **kw):
     return import_hotline(
-        data=data, filename=filename, source="s12345", by=None, mapping_text=mapping, **kw
+        data=data, filename=filename, source="s12345", by=by_user, mapping_text=mapping, **kw
     )
 
 
@@ -416,3 +417,31 @@ def test_nyc_samples_import_and_their_kpis_equal_a_direct_computation(town, caps
         want = direct_kpis(path, mapping, month, fmt)
         assert want["received"] > 200
         assert {k: got[k] for k in want} == pytest.approx(want)
+
+
+def test_open_records_enter_the_intake_and_closed_ones_do_not(town):
+    from gridgov.cases.models import Case, Channel
+
+    still_open = good_row("O1")
+    still_open[6], still_open[8], still_open[9] = "办理中", "", ""
+    result = run(
+        csv_bytes([good_row("C1"), still_open]), intake_open=True, by_user=town.user("town_office")
+    )
+    assert result.taken_in == 1
+    record = HotlineRecord.objects.get(external_number="O1")
+    assert record.case is not None
+    assert (record.case.channel, record.case.external_number) == (Channel.HOTLINE, "O1")
+    assert record.case.received_at == record.received_at
+    assert HotlineRecord.objects.get(external_number="C1").case is None
+    assert Case.objects.filter(channel=Channel.HOTLINE).count() == 1
+    # A re-import does not take the same record in twice.
+    again = run(csv_bytes([still_open]), intake_open=True, by_user=town.user("town_office"))
+    assert again.taken_in == 0
+
+
+def test_intake_needs_an_operator_who_may_file_hotline_cases(town):
+    with pytest.raises(DomainError):
+        run(csv_bytes([good_row()]), intake_open=True, by_user=None)
+    with pytest.raises(PermissionDenied):
+        run(csv_bytes([good_row()]), by_user=town.user("worker_a1"))
+    assert not HotlineRecord.objects.exists()

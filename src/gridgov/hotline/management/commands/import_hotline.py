@@ -43,6 +43,14 @@ class Command(GridCommand):
             help="write a commented starting mapping from FILE's header, import nothing",
         )
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
+        parser.add_argument(
+            "--intake-open",
+            action="store_true",
+            help="open records enter the platform's intake as hotline cases (needs --as)",
+        )
+        parser.add_argument(
+            "--as", dest="as_user", metavar="USERNAME", help="the operator filing them"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = options["file"]
@@ -55,6 +63,13 @@ class Command(GridCommand):
                 return
             if not options["source"]:
                 raise usage_error(_("请用 --source 指明数据来源"))
+            by = None
+            if options["intake_open"]:
+                from django.contrib.auth import get_user_model
+
+                by = get_user_model().objects.filter(username=options["as_user"] or "").first()
+                if by is None:
+                    raise usage_error(_("--intake-open 须用 --as 指明一位操作员"))
             mapping_text = None
             if options["mapping"]:
                 mapping_text = read_bytes(options["mapping"]).decode("utf-8-sig", "replace")
@@ -62,10 +77,11 @@ class Command(GridCommand):
                 data=data,
                 filename=Path(path).name,
                 source=options["source"],
-                by=None,
+                by=by,
                 mapping_text=mapping_text,
                 dry_run=options["dry_run"],
                 strict=options["strict"],
+                intake_open=options["intake_open"],
             )
         except ImportRejectedError as exc:
             raise reject(self, exc) from None
@@ -82,6 +98,7 @@ class Command(GridCommand):
             "bad": result.bad,
             "unclassified": result.unclassified,
             "located": result.located,
+            "taken_in": result.taken_in,
         }
         if options["json"]:
             self.stdout.write(json.dumps(summary, ensure_ascii=False))
