@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0004_h14_item_attributes_open311'),
-        ('cases', '0004_h8_task_state_machine'),
+        ("cases", "0004_h14_item_attributes_open311"),
+        ("cases", "0004_h8_task_state_machine"),
     ]
 
-    operations = [
-    ]
+    operations = []
