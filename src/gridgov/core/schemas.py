@@ -21,6 +21,9 @@ DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
 MAX_PAGE = 1_000_000
 MAX_OFFSET = MAX_PAGE * MAX_PAGE_SIZE
+# A search term longer than any name or code finds nothing; a very long one makes SQLite refuse
+# the LIKE pattern ("pattern too complex"), a 500. Names are at most 100 characters.
+MAX_SEARCH = 100
 
 
 class PatchIn(Schema):

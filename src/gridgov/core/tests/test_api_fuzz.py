@@ -39,12 +39,14 @@ def in_process_app(db: None) -> Iterator[Any]:
     from django.core.wsgi import get_wsgi_application
 
     # In-process calls share the test's transaction: Django must not close the connection at
-    # the end of each request (its test client disconnects the same handler).
-    signals.request_finished.disconnect(close_old_connections)
+    # the start or end of each request (its test client disconnects the same handler).
+    for signal in (signals.request_started, signals.request_finished):
+        signal.disconnect(close_old_connections)
     try:
         yield get_wsgi_application()
     finally:
-        signals.request_finished.connect(close_old_connections)
+        for signal in (signals.request_started, signals.request_finished):
+            signal.connect(close_old_connections)
 
 
 def session(username: str) -> tuple[dict[str, str], dict[str, str]]:
