@@ -145,7 +145,9 @@ class CalendarDayIn(Schema):
 
 
 class DeadlineQuery(Schema):
-    start: dt.datetime = Field(description="ISO 8601; without an offset it is Beijing time")
+    start: dt.datetime = Field(
+        description="ISO 8601; without an offset it is Beijing time; its year 1900–2200 (400)"
+    )
     days: int | None = Field(None, ge=0, le=365, description="working days")
     hours: float | None = Field(None, ge=0, le=2000, description="working hours")
     clock_hours: float | None = Field(None, ge=0, le=8760, description="clock hours (emergency)")
