@@ -31,7 +31,7 @@ CHECKS = [
     response_schema_conformance,
 ]
 # Examples per operation, user and mode (valid / invalid input).
-EXAMPLES = 3
+EXAMPLES = 2
 
 
 @pytest.fixture
