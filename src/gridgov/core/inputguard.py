@@ -131,7 +131,8 @@ def read_csv_rows(text: str, *, source: str) -> list[list[str]]:
                 )
             ]
         ) from None
-    reject_nul_rows(rows, source=source, header=rows[0] if rows else ())
+    if NUL in text:  # one scan of the text; the rows are searched only to name them
+        reject_nul_rows(rows, source=source, header=rows[0] if rows else ())
     return rows
 
 
