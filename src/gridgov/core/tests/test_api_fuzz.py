@@ -1,7 +1,7 @@
 """Schemathesis against the platform's own OpenAPI document (issue 9): every operation, as the
-admin and as a scoped operator, with valid and with invalid input, must answer without a 5xx
-and as the document says (status code, content type, body schema). Bounded: a few examples
-per operation and mode, so one pass adds about a minute per user."""
+admin (valid and invalid input) and as a scoped operator (valid input), must answer without a
+5xx and as the document says (status code, content type, body schema). Bounded: two examples
+per operation, mode and user, about 400 requests per pass."""
 
 from __future__ import annotations
 
@@ -62,7 +62,15 @@ def session(username: str) -> tuple[dict[str, str], dict[str, str]]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("username", ["admin", "town_office"])
+# Invalid input is refused by validation before any scoping, the same for every user: the admin
+# covers it; the scoped operator sends valid input, which reaches the scoped lookups.
+USERS = {
+    "admin": (GenerationMode.POSITIVE, GenerationMode.NEGATIVE),
+    "town_office": (GenerationMode.POSITIVE,),
+}
+
+
+@pytest.mark.parametrize("username", list(USERS))
 def test_api_answers_as_documented(in_process_app, town, username):
     # 4xx answers are what the fuzzer provokes; a 5xx still logs at ERROR.
     logging.getLogger("django.request").setLevel(logging.ERROR)
@@ -73,7 +81,7 @@ def test_api_answers_as_documented(in_process_app, town, username):
     sent = 0
     for result in schema.get_all_operations():
         operation = result.ok()
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        for mode in USERS[username]:
 
             @settings(
                 max_examples=EXAMPLES,
