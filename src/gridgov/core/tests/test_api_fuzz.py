@@ -61,7 +61,6 @@ def session(username: str) -> tuple[dict[str, str], dict[str, str]]:
     return {"X-CSRFToken": token}, cookies
 
 
-@pytest.mark.slow
 # Invalid input is refused by validation before any scoping, the same for every user: the admin
 # covers it; the scoped operator sends valid input, which reaches the scoped lookups.
 USERS = {
@@ -70,6 +69,7 @@ USERS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("username", list(USERS))
 def test_api_answers_as_documented(in_process_app, town, username):
     # 4xx answers are what the fuzzer provokes; a 5xx still logs at ERROR.
