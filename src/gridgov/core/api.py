@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import calendar as pycalendar
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import File, Form, Query, Router, Status
+from ninja import File, Form, Path, Query, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
@@ -77,13 +77,20 @@ def read_one(request: HttpRequest, notification_id: int) -> Notification:
     return notification
 
 
+YEARS_RULE = "A year the working-day calendar can hold: 1900–2200 (400 naming the field outside)."
+
+
 def _require_calendar_admin(request: HttpRequest) -> None:
     if not cal.can_edit_calendar(request.user):
         raise PermissionDenied(_("只有管理员可以修改工作日历"))
 
 
 @calendar_router.get("/days", response=CalendarMonthOut)
-def calendar_days(request: HttpRequest, year: int, month: int | None = None) -> CalendarMonthOut:
+def calendar_days(
+    request: HttpRequest,
+    year: int = Query(..., description=YEARS_RULE),
+    month: int | None = Query(None, description="1–12 (400 outside); without it, the whole year"),
+) -> CalendarMonthOut:
     """Every day of a month (or of the whole year without `month`), for a calendar page."""
     if not cal.FIRST_YEAR <= year <= cal.LAST_YEAR:
         raise DomainError(_("年份超出范围"), field="year")
@@ -147,7 +154,7 @@ def set_day(request: HttpRequest, date: dt.date, payload: CalendarDayIn) -> Cale
 @calendar_router.post("/years/{int:year}/import", response={201: CalendarYearOut})
 def import_year(
     request: HttpRequest,
-    year: int,
+    year: Annotated[int, Path(description=YEARS_RULE)],
     file: File[UploadedFile],
     replace: Form[bool] = False,
 ) -> Any:

@@ -3,7 +3,7 @@
 PostgreSQL refuses NUL (U+0000) in text ("A string literal cannot contain NUL characters") and
 SQLite stores it silently, so a NUL that reaches a query is a 500 on one database and a
 poisoned row on the other. No legitimate input of ours contains one. Requests are checked once,
-in `RejectNulMiddleware` (path, query string, form fields, cookies and JSON bodies),
+in `RejectNulMiddleware` (path, query string, headers, form fields, cookies and JSON bodies),
 and every importer passes its rows or features through `reject_nul_rows` / `reject_nul_items`
 (CSV files through `read_csv_rows`, which also locates cells over the csv module's limit), so
 each refuses the whole file naming the row or feature.
@@ -131,7 +131,8 @@ def read_csv_rows(text: str, *, source: str) -> list[list[str]]:
                 )
             ]
         ) from None
-    reject_nul_rows(rows, source=source, header=rows[0] if rows else ())
+    if NUL in text:  # one scan of the text; the rows are searched only to name them
+        reject_nul_rows(rows, source=source, header=rows[0] if rows else ())
     return rows
 
 
@@ -139,6 +140,10 @@ def _request_nul_field(request: HttpRequest) -> str | None:
     """The name of the first part of the request holding a NUL, None when it is clean."""
     if NUL in request.path_info:
         return "path"
+    # Headers are stored too (Idempotency-Key); a server may pass a NUL through.
+    for name, value in request.headers.items():
+        if NUL in value:
+            return str(name)
     for source in (request.GET, request.COOKIES):
         found = nul_field(dict(source.lists()) if hasattr(source, "lists") else dict(source))
         if found is not None:

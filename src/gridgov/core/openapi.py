@@ -117,4 +117,86 @@ class DocumentedAPI(NinjaAPI):
     """NinjaAPI whose OpenAPI document carries the platform's error answers (document_errors)."""
 
     def get_openapi_schema(self, **kwargs: Any) -> Any:
-        return document_errors(super().get_openapi_schema(**kwargs))
+        return document_json_forms(document_errors(super().get_openapi_schema(**kwargs)))
+
+
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def _form_as_json(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any] | None:
+    """The JSON twin of a form's schema: the same fields without the files (None if only
+    files)."""
+    if "$ref" in schema:
+        schema = components.get(schema["$ref"].rsplit("/", 1)[-1], {})
+    properties = {
+        name: prop
+        for name, prop in schema.get("properties", {}).items()
+        if prop.get("format") != "binary" and prop.get("items", {}).get("format") != "binary"
+    }
+    if not properties:
+        return None
+    required = [name for name in schema.get("required", []) if name in properties]
+    twin: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        twin["required"] = required
+    return twin
+
+
+def document_json_forms(schema: dict[str, Any]) -> dict[str, Any]:
+    """Operations that read a form also read the same fields as JSON (JsonFormMiddleware): say
+    so, so a client generated from the document can send either."""
+    components = schema.get("components", {}).get("schemas", {})
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            content = operation.get("requestBody", {}).get("content", {})
+            if "application/json" in content:
+                continue
+            form = next((content[t] for t in FORM_TYPES if t in content), None)
+            if form is None:
+                continue
+            twin = _form_as_json(form.get("schema", {}), components)
+            if twin is not None:
+                content["application/json"] = {"schema": twin}
+    return schema
+
+
+class JsonFormMiddleware:
+    """Under /api/, a JSON object sent to an operation that reads a form fills the form:
+    `comment` and `feedback` take photos as multipart, but the fields alone may come as JSON
+    like every other verb's body. JSON bodies stay readable as JSON for the other operations."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        if (
+            request.path_info.startswith("/api/")
+            and request.method in {"POST", "PUT", "PATCH"}
+            and request.content_type == "application/json"
+        ):
+            self._fill_form(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def _fill_form(request: Any) -> None:
+        import json
+
+        from django.http import QueryDict
+
+        try:
+            data = json.loads(request.body or b"null")
+        except (ValueError, RecursionError):
+            return
+        if not isinstance(data, dict):
+            return
+        form = QueryDict(mutable=True)
+        for key, value in data.items():
+            values = value if isinstance(value, list) else [value]
+            for one in values:
+                if one is None or isinstance(one, dict | list):
+                    continue
+                form.appendlist(str(key), json.dumps(one) if isinstance(one, bool) else str(one))
+        form._mutable = False
+        request.POST = form

@@ -21,6 +21,9 @@ DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
 MAX_PAGE = 1_000_000
 MAX_OFFSET = MAX_PAGE * MAX_PAGE_SIZE
+# A search term longer than any name or code finds nothing; a very long one makes SQLite refuse
+# the LIKE pattern ("pattern too complex"), a 500. Names are at most 100 characters.
+MAX_SEARCH = 100
 
 
 class PatchIn(Schema):
@@ -142,7 +145,9 @@ class CalendarDayIn(Schema):
 
 
 class DeadlineQuery(Schema):
-    start: dt.datetime = Field(description="ISO 8601; without an offset it is Beijing time")
+    start: dt.datetime = Field(
+        description="ISO 8601; without an offset it is Beijing time; its year 1900–2200 (400)"
+    )
     days: int | None = Field(None, ge=0, le=365, description="working days")
     hours: float | None = Field(None, ge=0, le=2000, description="working hours")
     clock_hours: float | None = Field(None, ge=0, le=8760, description="clock hours (emergency)")

@@ -21,7 +21,7 @@ from ninja.pagination import paginate
 
 from gridgov.core.errors import DomainError
 from gridgov.core.jurisdiction import get_scoped_or_404
-from gridgov.core.schemas import Pagination
+from gridgov.core.schemas import MAX_SEARCH, Pagination
 from gridgov.core.throttle import throttle
 from gridgov.grids.coverage import check_coverage
 from gridgov.grids.geometry import shapes_from_geojson
@@ -134,7 +134,7 @@ def list_regions(
     request: HttpRequest,
     parent: str | None = None,
     level: int | None = Query(None, ge=1, le=5, description="1 省级 … 5 村级"),
-    q: str | None = None,
+    q: str | None = Query(None, max_length=MAX_SEARCH, description="名称或编码中的文字"),
 ) -> Any:
     qs = _regions(request)
     if parent:
@@ -167,7 +167,7 @@ def list_grids(
     request: HttpRequest,
     parent: str | None = None,
     level: str | None = None,
-    q: str | None = None,
+    q: str | None = Query(None, max_length=MAX_SEARCH, description="名称或编码中的文字"),
     active: bool | None = None,
 ) -> Any:
     qs = _filter_level(_grids(request), level)

@@ -13,7 +13,7 @@ from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from gridgov.core.jurisdiction import get_referenced, get_scoped_or_404, scope_of
-from gridgov.core.schemas import MAX_ID, Pagination
+from gridgov.core.schemas import MAX_ID, MAX_SEARCH, Pagination
 from gridgov.core.throttle import throttle
 from gridgov.grids.models import Grid, Region
 from gridgov.people import services
@@ -127,7 +127,7 @@ def list_departments(
     request: HttpRequest,
     kind: str | None = None,
     level: str | None = None,
-    q: str | None = None,
+    q: str | None = Query(None, max_length=MAX_SEARCH, description="名称或编码中的文字"),
     active: bool | None = None,
 ) -> object:
     qs = Department.objects.visible_to(request.user).select_related("region")
@@ -175,7 +175,7 @@ def update_department(
 @paginate(Pagination)
 def list_staff(
     request: HttpRequest,
-    q: str | None = None,
+    q: str | None = Query(None, max_length=MAX_SEARCH, description="名称或编码中的文字"),
     department_id: int | None = Query(None, ge=1, le=MAX_ID),
     grid: str | None = None,
     active: bool | None = True,

@@ -1,7 +1,7 @@
 """Schemathesis against the platform's own OpenAPI document (issue 9): every operation, as the
-admin and as a scoped operator, with valid and with invalid input, must answer without a 5xx
-and as the document says (status code, content type, body schema). Bounded: a few examples
-per operation and mode, so one pass adds about a minute per user."""
+admin (valid and invalid input) and as a scoped operator (valid input), must answer without a
+5xx and as the document says (status code, content type, body schema). Bounded: two examples
+per operation, mode and user, about 400 requests per pass."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ CHECKS = [
     response_schema_conformance,
 ]
 # Examples per operation, user and mode (valid / invalid input).
-EXAMPLES = 3
+EXAMPLES = 2
 
 
 @pytest.fixture
@@ -39,12 +39,14 @@ def in_process_app(db: None) -> Iterator[Any]:
     from django.core.wsgi import get_wsgi_application
 
     # In-process calls share the test's transaction: Django must not close the connection at
-    # the end of each request (its test client disconnects the same handler).
-    signals.request_finished.disconnect(close_old_connections)
+    # the start or end of each request (its test client disconnects the same handler).
+    for signal in (signals.request_started, signals.request_finished):
+        signal.disconnect(close_old_connections)
     try:
         yield get_wsgi_application()
     finally:
-        signals.request_finished.connect(close_old_connections)
+        for signal in (signals.request_started, signals.request_finished):
+            signal.connect(close_old_connections)
 
 
 def session(username: str) -> tuple[dict[str, str], dict[str, str]]:
@@ -59,8 +61,16 @@ def session(username: str) -> tuple[dict[str, str], dict[str, str]]:
     return {"X-CSRFToken": token}, cookies
 
 
+# Invalid input is refused by validation before any scoping, the same for every user: the admin
+# covers it; the scoped operator sends valid input, which reaches the scoped lookups.
+USERS = {
+    "admin": (GenerationMode.POSITIVE, GenerationMode.NEGATIVE),
+    "town_office": (GenerationMode.POSITIVE,),
+}
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("username", ["admin", "town_office"])
+@pytest.mark.parametrize("username", list(USERS))
 def test_api_answers_as_documented(in_process_app, town, username):
     # 4xx answers are what the fuzzer provokes; a 5xx still logs at ERROR.
     logging.getLogger("django.request").setLevel(logging.ERROR)
@@ -71,7 +81,7 @@ def test_api_answers_as_documented(in_process_app, town, username):
     sent = 0
     for result in schema.get_all_operations():
         operation = result.ok()
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        for mode in USERS[username]:
 
             @settings(
                 max_examples=EXAMPLES,

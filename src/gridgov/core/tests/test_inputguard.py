@@ -68,6 +68,18 @@ def test_json_body_with_escaped_nul_is_refused_before_any_write(client_for, town
     assert Post.objects.count() == before
 
 
+def test_an_idempotency_key_header_with_nul_is_refused(client_for, town):
+    before = Case.objects.count()
+    response = client_for("worker_a1").post(
+        "/api/v1/cases/",
+        {"description": "x", "address": "y"},
+        HTTP_IDEMPOTENCY_KEY="k\x00",
+    )
+    assert response.status_code == 400
+    assert response.json()["field"] == "Idempotency-Key"
+    assert Case.objects.count() == before
+
+
 def test_public_report_form_field_with_nul_stores_nothing(client, db):
     before = Case.objects.count()
     response = client.post("/report/", {"description": "路灯\x00坏了", "address": "x"})

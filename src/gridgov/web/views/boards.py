@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
+from gridgov.core.schemas import MAX_SEARCH
 from gridgov.grids.models import Grid
 from gridgov.people.models import PostKind
 from gridgov.people.services import BoardPerson, GridBoard, grid_board
@@ -125,7 +126,7 @@ def board_pdf(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def boards(request: HttpRequest) -> HttpResponse:
     """The grids the user may see, with their boards (a street prints hundreds at a time)."""
-    q = (request.GET.get("q") or "").strip()
+    q = (request.GET.get("q") or "").strip()[:MAX_SEARCH]
     grids = Grid.objects.visible_to(request.user).active().select_related("level").order_by("path")
     if q:
         grids = grids.filter(Q(name__icontains=q) | Q(code__startswith=q))
