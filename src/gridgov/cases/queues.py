@@ -8,10 +8,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.cases import permissions
 from gridgov.cases.models import (
     CLOSED_STATES,
     Case,
@@ -25,8 +26,7 @@ from gridgov.cases.models import (
     ExtensionState,
     PlatformLevel,
 )
-from gridgov.cases.permissions import platform_chain_paths, platform_region_ids
-from gridgov.core.jurisdiction import Role, scope_of
+from gridgov.cases.workflow import restrict
 
 S = CaseState
 
@@ -55,14 +55,13 @@ def list_queryset(user: Any) -> CaseQuerySet:
 
 
 def _at_my_level(user: Any, qs: CaseQuerySet) -> CaseQuerySet:
-    if scope_of(user).is_admin:
-        return qs
-    return qs.at_level(platform_region_ids(user))
+    """The cases held by the user's platform: the twin of `permissions.level_operator`."""
+    return qs.filter(permissions.level_operator.q(user))
 
 
 def to_accept(user: Any) -> CaseQuerySet:
     """Reports waiting at the user's platform for acceptance, by accept-by deadline."""
-    return _at_my_level(user, list_queryset(user).filter(state=S.REPORTED)).order_by(*BY_STEP)
+    return restrict(list_queryset(user), user, "accept").filter(state=S.REPORTED).order_by(*BY_STEP)
 
 
 def to_dispatch(user: Any) -> CaseQuerySet:
@@ -88,10 +87,7 @@ def returned(user: Any) -> CaseQuerySet:
 def my_tasks(user: Any) -> QuerySet[CaseTask]:
     """Assignments (lead and co-handling) of the user's departments still to sign for or
     handle, by deadline."""
-    departments = scope_of(user).all_department_ids(Role.HANDLER)
-    qs = CaseTask.objects.live()
-    if not scope_of(user).is_admin:
-        qs = qs.filter(department_id__in=departments)
+    qs = CaseTask.objects.live().filter(permissions.acting_tasks_q(user))
     return qs.select_related("case__grid", "case__item", "department").order_by("due_at", "pk")
 
 
@@ -100,9 +96,7 @@ def extension_requests(user: Any) -> QuerySet[ExtensionRequest]:
     qs = ExtensionRequest.objects.filter(state=ExtensionState.PENDING).select_related(
         "case", "task__department", "requested_by"
     )
-    if not scope_of(user).is_admin:
-        qs = qs.filter(task__dispatch_region_id__in=platform_region_ids(user))
-    return qs.order_by("requested_at", "pk")
+    return qs.filter(permissions.decides_q(user)).order_by("requested_at", "pk")
 
 
 def overdue(user: Any, at: dt.datetime | None = None) -> CaseQuerySet:
@@ -114,23 +108,16 @@ def to_verify(user: Any) -> CaseQuerySet:
     """Fed-back cases waiting for verification by this worker, or by a platform standing
     between the case's grid and its level (the county does not verify a town's case); a
     verified case waiting for its own level to close it is included for operators."""
-    scope = scope_of(user)
     qs = list_queryset(user)
-    if scope.is_admin:
-        return qs.filter(state__in=[S.FED_BACK, S.VERIFIED]).order_by("updated_at", "pk")
-    waiting = Q(pk__in=[])
-    if scope.has_role(Role.OFFICE):
-        waiting |= Q(state=S.FED_BACK, level_region__path__in=platform_chain_paths(user))
-        waiting |= Q(state=S.VERIFIED, level_region_id__in=platform_region_ids(user))
-    if scope.has_role(Role.WORKER):
-        waiting |= Q(state=S.FED_BACK)
-    return qs.filter(waiting).order_by("updated_at", "pk")
+    to_close = restrict(qs, user, "close").filter(state=S.VERIFIED)
+    return (restrict(qs, user, "verify") | to_close).order_by("updated_at", "pk")
 
 
 def to_callback(user: Any) -> CaseQuerySet:
-    """Closed cases of the user's platform waiting for the callback (回访)."""
+    """Closed cases of the user's platform waiting for the callback (回访); the hotline calls
+    back the cases handed over to it."""
     return (
-        _at_my_level(user, list_queryset(user).filter(state=S.CLOSED))
+        restrict(list_queryset(user), user, "callback")
         .exclude(closed_level=PlatformLevel.HOTLINE)
         .order_by("closed_at", "pk")
     )
