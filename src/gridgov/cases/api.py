@@ -66,7 +66,7 @@ from gridgov.cases.schemas import (
     VerifyIn,
 )
 from gridgov.core.errors import DomainError
-from gridgov.core.jurisdiction import get_scoped_or_404, scope_of
+from gridgov.core.jurisdiction import get_referenced, get_scoped_or_404, scope_of
 from gridgov.core.throttle import throttle
 from gridgov.people.models import Department
 
@@ -115,9 +115,12 @@ def _item(code: str) -> MatterItem | None:
 
 
 def _departments(ids: list[int], field: str = "department") -> list[Department]:
+    """The departments a body names; a missing one is a 404 naming the field (whether the
+    level may dispatch to it is the service's rule)."""
     found = Department.objects.in_bulk(ids)
-    if len(found) != len(set(ids)):
-        raise DomainError(_("部门不存在"), field=field)
+    for pk in ids:
+        if pk not in found:
+            get_referenced(Department.objects.none(), field=field, pk=pk)
     return [found[i] for i in ids]
 
 
@@ -428,7 +431,7 @@ def reject(request: HttpRequest, case_id: int, payload: RequiredNoteIn) -> dict[
 def merge(request: HttpRequest, case_id: int, payload: MergeIn) -> dict[str, Any]:
     """Merge this case into `into` (a duplicate), with the reason; both timelines record it."""
     case = _case(request, case_id)
-    into = _case(request, payload.into)
+    into = get_referenced(Case.objects.visible_to(request.user), field="into", pk=payload.into)
     services.merge_case(
         case=case, into=into, by=_user(request), note=payload.note, version=payload.version
     )
