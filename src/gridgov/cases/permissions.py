@@ -43,6 +43,7 @@ from gridgov.grids.models import path_with_ancestors
 
 if TYPE_CHECKING:
     from gridgov.cases.models import Case, CaseTask, ExtensionRequest
+    from gridgov.core.jurisdiction import AnyUser
 
 # Seed 003: the acceptance centre handles an undispatched case itself, or dispatches it.
 SELF_HANDLING_STATES = frozenset({CaseState.ACCEPTED, CaseState.REGISTERED, CaseState.RETURNED})
@@ -64,7 +65,7 @@ CHANNEL_ROLES: dict[str, frozenset[str]] = {
 }
 
 
-def platform_region_ids(user: Any) -> frozenset[int]:
+def platform_region_ids(user: AnyUser) -> frozenset[int]:
     """Regions whose platform the user operates: the region of each operator grid scope and each
     operator region scope. Cached on the user object for the request."""
     cached = getattr(user, _PLATFORM_ATTR, None)
@@ -73,8 +74,11 @@ def platform_region_ids(user: Any) -> frozenset[int]:
     scope = scope_of(user)
     ids: set[int] = set()
     if user is not None and user.is_authenticated and scope.has_role(Role.OFFICE):
-        for row in user.jurisdictions.filter(active=True, role=Role.OFFICE).select_related("grid"):
-            if row.grid_id:
+        from gridgov.people.models import Jurisdiction
+
+        rows = Jurisdiction.objects.filter(user_id=user.pk, active=True, role=Role.OFFICE)
+        for row in rows.select_related("grid"):
+            if row.grid is not None:
                 ids.add(row.grid.region_id)
             if row.region_id:
                 ids.add(row.region_id)
@@ -84,7 +88,7 @@ def platform_region_ids(user: Any) -> frozenset[int]:
     return result
 
 
-def platform_region_paths(user: Any) -> frozenset[str]:
+def platform_region_paths(user: AnyUser) -> frozenset[str]:
     """Paths of the regions whose platform the user operates (see platform_region_ids)."""
     cached = getattr(user, _PLATFORM_PATHS_ATTR, None)
     if cached is not None:
@@ -98,7 +102,7 @@ def platform_region_paths(user: Any) -> frozenset[str]:
     return result
 
 
-def platform_chain_paths(user: Any) -> frozenset[str]:
+def platform_chain_paths(user: AnyUser) -> frozenset[str]:
     """Paths of the user's platform regions and of every region above them: the levels whose
     cases the user's platforms stand under, so may verify on site (seed 003: 受理中心核查)."""
     return frozenset(
@@ -106,19 +110,19 @@ def platform_chain_paths(user: Any) -> frozenset[str]:
     )
 
 
-def forget_platforms(user: Any) -> None:
+def forget_platforms(user: AnyUser) -> None:
     for attr in (_PLATFORM_ATTR, _PLATFORM_PATHS_ATTR):
         if hasattr(user, attr):
             delattr(user, attr)
 
 
-def may_report_through(user: Any, channel: str) -> bool:
+def may_report_through(user: AnyUser, channel: str) -> bool:
     """Whether the user's roles may file a case through `channel` (CHANNEL_ROLES)."""
     allowed = CHANNEL_ROLES.get(channel, frozenset())
     return bool(allowed) and scope_of(user).has_role(*allowed)
 
 
-def require_channel(user: Any, channel: str) -> None:
+def require_channel(user: AnyUser, channel: str) -> None:
     """Raise PermissionDenied (HTTP 403) unless the user may report through `channel`."""
     if not may_report_through(user, channel):
         label = Channel(channel).label if channel in Channel.values else channel
@@ -167,7 +171,7 @@ def _if(flag: bool, q: Q | None = None) -> Q:
 
 
 @rules.predicate
-def _is_admin(user: Any) -> bool:
+def _is_admin(user: AnyUser) -> bool:
     return scope_of(user).is_admin
 
 
@@ -175,7 +179,7 @@ is_admin = Rule(_is_admin, lambda u: _if(scope_of(u).is_admin))
 
 
 @rules.predicate
-def _is_staff_member(user: Any) -> bool:
+def _is_staff_member(user: AnyUser) -> bool:
     """Anyone with a working role (not only read-only leaders) may report."""
     return scope_of(user).has_role(Role.OFFICE, Role.WORKER, Role.HANDLER)
 
@@ -186,7 +190,7 @@ is_staff_member = Rule(
 
 
 @rules.predicate
-def _is_operator(user: Any) -> bool:
+def _is_operator(user: AnyUser) -> bool:
     return scope_of(user).has_role(Role.OFFICE)
 
 
@@ -194,7 +198,7 @@ is_operator = Rule(_is_operator, lambda u: _if(scope_of(u).has_role(Role.OFFICE)
 
 
 @rules.predicate
-def _is_operator_at_level(user: Any, case: Case) -> bool:
+def _is_operator_at_level(user: AnyUser, case: Case) -> bool:
     """The case sits at this operator's platform (统一受理 at each level, seed 002)."""
     return case.level_region_id in platform_region_ids(user)
 
@@ -205,7 +209,7 @@ is_operator_at_level = Rule(
 
 
 @rules.predicate
-def _is_operator_in_subtree(user: Any, case: Case) -> bool:
+def _is_operator_in_subtree(user: AnyUser, case: Case) -> bool:
     """An operator of this level or of any level above the case (跟踪督查, seed 002)."""
     scope = scope_of(user)
     if not scope.has_role(Role.OFFICE):
@@ -215,7 +219,7 @@ def _is_operator_in_subtree(user: Any, case: Case) -> bool:
     )
 
 
-def _operator_subtree_q(user: Any) -> Q:
+def _operator_subtree_q(user: AnyUser) -> Q:
     scope = scope_of(user)
     if not scope.has_role(Role.OFFICE):
         return NOTHING
@@ -228,7 +232,7 @@ is_operator_in_subtree = Rule(_is_operator_in_subtree, _operator_subtree_q)
 
 
 @rules.predicate
-def _is_operator_at_or_above_level(user: Any, case: Case) -> bool:
+def _is_operator_at_or_above_level(user: AnyUser, case: Case) -> bool:
     """The case is held by this operator's platform or one below it: urging and supervision go
     down the levels, never up (跟踪督查, seed 002; a village does not supervise its town)."""
     return _within(case.level_region.path, platform_region_paths(user))
@@ -241,7 +245,7 @@ is_operator_at_or_above_level = Rule(
 
 
 @rules.predicate
-def _is_operator_at_or_below_level(user: Any, case: Case) -> bool:
+def _is_operator_at_or_below_level(user: AnyUser, case: Case) -> bool:
     """One of this operator's platforms stands between the case's grid and the level holding
     it: the acceptance centre verifies the town's case in its village, the county does not
     verify a town's (it supervises)."""
@@ -252,7 +256,7 @@ def _is_operator_at_or_below_level(user: Any, case: Case) -> bool:
     )
 
 
-def _at_or_below_q(user: Any) -> Q:
+def _at_or_below_q(user: AnyUser) -> Q:
     q = NOTHING
     for path in sorted(platform_region_paths(user)):
         q |= Q(
@@ -265,7 +269,7 @@ is_operator_at_or_below_level = Rule(_is_operator_at_or_below_level, _at_or_belo
 
 
 @rules.predicate
-def _is_case_worker(user: Any, case: Case) -> bool:
+def _is_case_worker(user: AnyUser, case: Case) -> bool:
     """A grid worker of the case's grid, or the worker who reported it."""
     scope = scope_of(user)
     if not scope.has_role(Role.WORKER):
@@ -273,7 +277,7 @@ def _is_case_worker(user: Any, case: Case) -> bool:
     return case.reporter_id == user.pk or _within(case.grid.path, scope.all_grid_paths(Role.WORKER))
 
 
-def _case_worker_q(user: Any) -> Q:
+def _case_worker_q(user: AnyUser) -> Q:
     scope = scope_of(user)
     if not scope.has_role(Role.WORKER):
         return NOTHING
@@ -284,7 +288,7 @@ is_case_worker = Rule(_is_case_worker, _case_worker_q)
 
 
 @rules.predicate
-def _is_task_handler(user: Any, case: Case) -> bool:
+def _is_task_handler(user: AnyUser, case: Case) -> bool:
     """A handler of a department with an assignment on the case."""
     departments = scope_of(user).all_department_ids(Role.HANDLER)
     if not departments:
@@ -292,7 +296,7 @@ def _is_task_handler(user: Any, case: Case) -> bool:
     return any(task.department_id in departments for task in case.tasks.all())
 
 
-def _task_handler_q(user: Any) -> Q:
+def _task_handler_q(user: AnyUser) -> Q:
     departments = scope_of(user).all_department_ids(Role.HANDLER)
     if not departments:
         return NOTHING
@@ -312,13 +316,13 @@ upper_operator = is_admin | (is_operator_in_subtree & is_operator_at_or_above_le
 # services; they are rules here, and both read them (issue 8).
 
 
-def _acts_for_any_slip(user: Any) -> bool:
+def _acts_for_any_slip(user: AnyUser) -> bool:
     """An administrator holding no department acts for any slip."""
     scope = scope_of(user)
     return scope.is_admin and not scope.all_department_ids(Role.HANDLER)
 
 
-def acting_tasks(user: Any, case: Case, states: Iterable[str]) -> list[CaseTask]:
+def acting_tasks(user: AnyUser, case: Case, states: Iterable[str]) -> list[CaseTask]:
     """The slips in `states` the user acts for: their own departments' (a handler's); an
     administrator holding no department acts for any. The lead's slip comes first."""
     wanted = set(states)
@@ -332,7 +336,7 @@ def acting_tasks(user: Any, case: Case, states: Iterable[str]) -> list[CaseTask]
     return sorted(mine, key=lambda t: t.role != TaskRole.LEAD)
 
 
-def acting_tasks_q(user: Any) -> Q:
+def acting_tasks_q(user: AnyUser) -> Q:
     """The twin of `acting_tasks` on CaseTask rows (a handler's queue of slips)."""
     if _acts_for_any_slip(user):
         return EVERYTHING
@@ -345,12 +349,12 @@ def _slips() -> QuerySet[CaseTask]:
     return CaseTask.objects.filter(case_id=OuterRef("pk"))
 
 
-def _acting_slip_q(user: Any, states: Iterable[str], **extra: Any) -> Q:
+def _acting_slip_q(user: AnyUser, states: Iterable[str], **extra: Any) -> Q:
     return Q(Exists(_slips().filter(acting_tasks_q(user), state__in=list(states), **extra)))
 
 
 @rules.predicate
-def _signs_for_a_slip(user: Any, case: Case) -> bool:
+def _signs_for_a_slip(user: AnyUser, case: Case) -> bool:
     return any(
         t.role == TaskRole.CO or case.state == CaseState.DISPATCHED
         for t in acting_tasks(user, case, {TaskState.PENDING})
@@ -369,7 +373,7 @@ signs_for_a_slip = Rule(
 
 
 @rules.predicate
-def _in_self_handling_state(user: Any, case: Case) -> bool:
+def _in_self_handling_state(user: AnyUser, case: Case) -> bool:
     return case.state in SELF_HANDLING_STATES
 
 
@@ -382,7 +386,7 @@ handles_at_level = (
 
 
 @rules.predicate
-def _holds_a_live_slip(user: Any, case: Case) -> bool:
+def _holds_a_live_slip(user: AnyUser, case: Case) -> bool:
     return bool(acting_tasks(user, case, LIVE_TASK_STATES))
 
 
@@ -390,7 +394,7 @@ holds_a_live_slip = Rule(_holds_a_live_slip, lambda u: _acting_slip_q(u, LIVE_TA
 
 
 @rules.predicate
-def _holds_an_accepted_slip(user: Any, case: Case) -> bool:
+def _holds_an_accepted_slip(user: AnyUser, case: Case) -> bool:
     return bool(acting_tasks(user, case, {TaskState.ACCEPTED}))
 
 
@@ -400,7 +404,7 @@ holds_an_accepted_slip = Rule(
 
 
 @rules.predicate
-def _handled_by_its_level(user: Any, case: Case) -> bool:
+def _handled_by_its_level(user: AnyUser, case: Case) -> bool:
     return case.state == CaseState.HANDLING and not any(t.is_active for t in case.tasks.all())
 
 
@@ -419,12 +423,12 @@ feeds_back_at_level = (
 
 
 @rules.predicate
-def _may_ask_for_time(user: Any, case: Case) -> bool:
+def _may_ask_for_time(user: AnyUser, case: Case) -> bool:
     waiting = {e.task_id for e in case.extensions.all() if e.state == ExtensionState.PENDING}
     return any(t.pk not in waiting for t in acting_tasks(user, case, LIVE_TASK_STATES))
 
 
-def _may_ask_for_time_q(user: Any) -> Q:
+def _may_ask_for_time_q(user: AnyUser) -> Q:
     from gridgov.cases.models import ExtensionRequest
 
     waiting = ExtensionRequest.objects.filter(task_id=OuterRef("pk"), state=ExtensionState.PENDING)
@@ -441,19 +445,19 @@ def _may_ask_for_time_q(user: Any) -> Q:
 may_ask_for_time = Rule(_may_ask_for_time, _may_ask_for_time_q)
 
 
-def decides(user: Any, extension: ExtensionRequest) -> bool:
+def decides(user: AnyUser, extension: ExtensionRequest) -> bool:
     """The level that dispatched the slip (and set its deadline) decides on moving it."""
     return scope_of(user).is_admin or extension.task.dispatch_region_id in platform_region_ids(user)
 
 
-def decides_q(user: Any) -> Q:
+def decides_q(user: AnyUser) -> Q:
     """The twin of `decides` on ExtensionRequest rows (the extensions queue)."""
     if scope_of(user).is_admin:
         return EVERYTHING
     return Q(task__dispatch_region_id__in=sorted(platform_region_ids(user)))
 
 
-def decidable_extensions(user: Any, case: Case) -> list[ExtensionRequest]:
+def decidable_extensions(user: AnyUser, case: Case) -> list[ExtensionRequest]:
     """Pending requests on the case that the user may decide."""
     return [
         e for e in case.extensions.all() if e.state == ExtensionState.PENDING and decides(user, e)
@@ -461,11 +465,11 @@ def decidable_extensions(user: Any, case: Case) -> list[ExtensionRequest]:
 
 
 @rules.predicate
-def _decides_an_extension(user: Any, case: Case) -> bool:
+def _decides_an_extension(user: AnyUser, case: Case) -> bool:
     return bool(decidable_extensions(user, case))
 
 
-def _decides_an_extension_q(user: Any) -> Q:
+def _decides_an_extension_q(user: AnyUser) -> Q:
     from gridgov.cases.models import ExtensionRequest
 
     pending = ExtensionRequest.objects.filter(
@@ -484,13 +488,13 @@ def _outer_text(field: str) -> ExpressionWrapper:
 
 
 @rules.predicate
-def _has_dispatch_targets(user: Any, case: Case) -> bool:
+def _has_dispatch_targets(user: AnyUser, case: Case) -> bool:
     from gridgov.cases.catalogue import dispatch_targets
 
     return dispatch_targets(case).exists()
 
 
-def _dispatch_targets_q(user: Any) -> Q:
+def _dispatch_targets_q(user: AnyUser) -> Q:
     from gridgov.people.models import Department
 
     # Active departments at or below the level's region that serve the case's area (the
@@ -508,13 +512,13 @@ has_dispatch_targets = Rule(_has_dispatch_targets, _dispatch_targets_q)
 
 
 @rules.predicate
-def _has_upper_platform(user: Any, case: Case) -> bool:
+def _has_upper_platform(user: AnyUser, case: Case) -> bool:
     from gridgov.cases.location import platform_chain
 
     return len(platform_chain(case.level_region)) >= 2
 
 
-def _upper_platform_q(user: Any) -> Q:
+def _upper_platform_q(user: AnyUser) -> Q:
     from gridgov.cases.models import REGION_LEVEL_TO_PLATFORM
     from gridgov.grids.models import Region
 
@@ -530,7 +534,7 @@ has_upper_platform = Rule(_has_upper_platform, _upper_platform_q)
 
 
 @rules.predicate
-def _was_dissatisfied(user: Any, case: Case) -> bool:
+def _was_dissatisfied(user: AnyUser, case: Case) -> bool:
     return case.satisfaction == Satisfaction.DISSATISFIED
 
 
@@ -551,7 +555,7 @@ RULES: dict[str, Rule] = {}
 def _add(perm: str, role: Rule, now: Rule | None = None) -> None:
     ROLE_RULES[perm] = role
     RULES[perm] = role if now is None else role & now
-    rules.add_perm(perm, RULES[perm].predicate)
+    rules.add_perm(perm, RULES[perm].predicate)  # type: ignore[no-untyped-call]
 
 
 _add("cases.report_case", is_admin | is_staff_member)
@@ -594,7 +598,7 @@ def twin(perm: str, user: Any) -> Q:
     return RULES[perm].q(user)
 
 
-def require(user: Any, perm: str, case: Case | None = None) -> None:
+def require(user: AnyUser, perm: str, case: Case | None = None) -> None:
     """Raise PermissionDenied (HTTP 403) unless the role part of the rule holds."""
     if not ROLE_RULES[perm].test(user, case):
         raise PermissionDenied(_("无权执行此操作"))
