@@ -109,6 +109,8 @@ case "${1:-}" in
     ruff format --check .
     log "types: mypy"
     mypy
+    log "layers and cycles: lint-imports"
+    lint-imports
     log "django: check, makemigrations --check, compilemessages"
     ensure_database
     gridgov check --fail-level WARNING

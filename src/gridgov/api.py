@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -52,17 +54,28 @@ def conflict(request: HttpRequest, exc: ConflictError) -> HttpResponse:
 SHOWN_VALIDATION_ERRORS = 10
 
 
+def _field_path(loc: Any) -> list[str]:
+    """The field a pydantic error location names, without the request part and without the
+    tags of a union's members ("co.0.constrained-int" and
+    "co.0.function-wrap[…].department" both name "co.0", issue 8)."""
+    path = []
+    for part in loc:
+        text = str(part)
+        if text in {"body", "payload", "query", "path", "form"}:
+            continue
+        if "[" in text or "-" in text or text[:1].isupper():
+            break
+        path.append(text)
+    return path
+
+
 @api.exception_handler(ValidationError)
 def invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     """Pydantic's error list becomes the house shape: one translated sentence in `detail`, plus
     `errors` naming each field (the first few) for clients that highlight fields."""
     errors = []
     for error in exc.errors[:SHOWN_VALIDATION_ERRORS]:
-        location = [
-            str(part)
-            for part in error.get("loc", ())
-            if part not in {"body", "payload", "query", "path", "form"}
-        ]
+        location = _field_path(error.get("loc", ()))
         errors.append({"field": ".".join(location), "message": str(error.get("msg", ""))})
     fields = "、".join(dict.fromkeys(e["field"] for e in errors if e["field"]))
     detail = _("请求参数无效: %(fields)s") % {"fields": fields or _("请求体")}

@@ -8,7 +8,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -19,14 +18,12 @@ from pydantic import Field
 
 from gridgov.cases import catalogue, intake, queues, services
 from gridgov.cases.attachments import attachment_response, check_photos
+from gridgov.cases.filters import CaseFilters, filter_cases
 from gridgov.cases.models import (
-    STATE_GROUPS,
     Case,
-    CaseState,
     Channel,
     ExtensionRequest,
     MatterItem,
-    PlatformLevel,
 )
 from gridgov.cases.schemas import (
     MAX_ID,
@@ -69,9 +66,8 @@ from gridgov.cases.schemas import (
     VerifyIn,
 )
 from gridgov.core.errors import DomainError
-from gridgov.core.jurisdiction import get_scoped_or_404, scope_of
+from gridgov.core.jurisdiction import get_referenced, get_scoped_or_404, scope_of
 from gridgov.core.throttle import throttle
-from gridgov.grids.models import Grid
 from gridgov.people.models import Department
 
 if TYPE_CHECKING:
@@ -119,9 +115,12 @@ def _item(code: str) -> MatterItem | None:
 
 
 def _departments(ids: list[int], field: str = "department") -> list[Department]:
+    """The departments a body names; a missing one is a 404 naming the field (whether the
+    level may dispatch to it is the service's rule)."""
     found = Department.objects.in_bulk(ids)
-    if len(found) != len(set(ids)):
-        raise DomainError(_("部门不存在"), field=field)
+    for pk in ids:
+        if pk not in found:
+            get_referenced(Department.objects.none(), field=field, pk=pk)
     return [found[i] for i in ids]
 
 
@@ -322,73 +321,21 @@ class TaskListFilter(Schema):
     limit: int = Field(50, ge=1, le=200)
 
 
-ORDERS = {
-    "due_at": ("due_at", "pk"),
-    "-created_at": ("-created_at", "-pk"),
-    "created_at": ("created_at", "pk"),
-    "-updated_at": ("-updated_at", "-pk"),
-}
-
-
 def _filtered(request: HttpRequest, f: CaseFilter) -> Any:
-    user = request.user
-    if f.queue:
-        if f.queue not in queues.CASE_QUEUES:
-            raise DomainError(_("未知队列 %(q)s") % {"q": f.queue}, field="queue")
-        qs = queues.CASE_QUEUES[f.queue](user)
-    else:
-        qs = queues.list_queryset(user).order_by("-created_at", "-pk")
-    if f.status:
-        states = STATE_GROUPS.get(f.status) or (
-            {f.status} if f.status in CaseState.values else None
-        )
-        if states is None:
-            raise DomainError(_("未知状态 %(s)s") % {"s": f.status}, field="status")
-        qs = qs.filter(state__in=states)
-    if f.grid:
-        root = Grid.objects.filter(code=f.grid).first()
-        qs = qs.filter(grid__path__startswith=root.path) if root else qs.none()
-    if f.department is not None:
-        qs = qs.filter(
-            Q(department_id=f.department) | Q(tasks__department_id=f.department)
-        ).distinct()
-    if f.category:
-        qs = qs.filter(Q(item__code=f.category) | Q(item__matter_class__code=f.category))
-    if f.channel:
-        if f.channel not in Channel.values:
-            raise DomainError(_("未知来源渠道 %(c)s") % {"c": f.channel}, field="channel")
-        qs = qs.filter(channel=f.channel)
-    if f.level:
-        if f.level not in PlatformLevel.values:
-            raise DomainError(_("未知层级 %(l)s") % {"l": f.level}, field="level")
-        qs = qs.filter(level=f.level)
-    if f.overdue is not None:
-        now = timezone.now()
-        overdue_q = Q(state__in=STATE_GROUPS["open"], due_at__lt=now)
-        qs = qs.filter(overdue_q) if f.overdue else qs.exclude(overdue_q)
-    tz = timezone.get_current_timezone()
-    if f.created_from:
-        qs = qs.filter(created_at__gte=dt.datetime.combine(f.created_from, dt.time.min, tz))
-    if f.created_to:
-        end = dt.datetime.combine(f.created_to + dt.timedelta(days=1), dt.time.min, tz)
-        qs = qs.filter(created_at__lt=end)
-    if f.q:
-        text = f.q.strip()
-        match = (
-            Q(title__icontains=text)
-            | Q(description__icontains=text)
-            | Q(external_number=text)
-            | Q(tracking_code=text.upper())
-        )
-        # A case number is the report date (8 digits) and the row id.
-        if text.isdigit() and len(text) > 8 and int(text[8:]) <= MAX_ID:
-            match |= Q(pk=int(text[8:]))
-        qs = qs.filter(match)
-    if f.order:
-        if f.order not in ORDERS:
-            raise DomainError(_("未知排序 %(o)s") % {"o": f.order}, field="order")
-        qs = qs.order_by(*ORDERS[f.order])
-    return qs
+    filters = CaseFilters(
+        status=f.status,
+        grid=f.grid,
+        department=f.department,
+        category=f.category,
+        channel=f.channel,
+        level=f.level,
+        overdue=f.overdue,
+        date_from=f.created_from,
+        date_to=f.created_to,
+        q=f.q,
+        order=f.order,
+    )
+    return filter_cases(request.user, filters, queue=f.queue)
 
 
 @router.get("/", response={200: CasePage, 400: ErrorOut})
@@ -521,7 +468,7 @@ def reject(request: HttpRequest, case_id: int, payload: RequiredNoteIn) -> dict[
 def merge(request: HttpRequest, case_id: int, payload: MergeIn) -> dict[str, Any]:
     """Merge this case into `into` (a duplicate), with the reason; both timelines record it."""
     case = _case(request, case_id)
-    into = _case(request, payload.into)
+    into = get_referenced(Case.objects.visible_to(request.user), field="into", pk=payload.into)
     services.merge_case(
         case=case, into=into, by=_user(request), note=payload.note, version=payload.version
     )

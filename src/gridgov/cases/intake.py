@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,9 +29,8 @@ from django.utils.translation import gettext_noop
 from gridgov.cases import clock
 from gridgov.cases.attachments import CheckedPhoto, store_photos
 from gridgov.cases.attributes import check_answers
-from gridgov.cases.location import Placement, distance_m, intake_level, place
+from gridgov.cases.location import Placement, find_duplicate_id, intake_level, place
 from gridgov.cases.models import (
-    INVALID_STATES,
     Case,
     CaseAttachment,
     CaseState,
@@ -63,8 +61,6 @@ KEY_MAX = 100
 ANONYMOUS_KEY = re.compile(r"[A-Za-z0-9_-]{16,100}")
 # A hotline clock a little ahead of ours is tolerated; a call from the future is a typo.
 RECEIVED_SKEW = dt.timedelta(minutes=10)
-# Metres per degree of latitude (and of longitude at the equator).
-METRES_PER_DEGREE = 111_320.0
 # Channels that report without an account: residents, and outside apps (Open311, whose API key
 # is checked by the open311 app before it calls report_case).
 ANONYMOUS_CHANNELS = frozenset({Channel.RESIDENT, Channel.OPEN311})
@@ -149,39 +145,6 @@ def _hotline_case_for(by: Any, existing: Case) -> Case:
             _("热线工单编号 %(number)s 已由其他辖区受理") % {"number": existing.external_number}
         )
     return existing
-
-
-def find_duplicate_id(case: Case) -> int | None:
-    """A possible duplicate: same grid, same item, within the item's distance and time window
-    (the nearest one); only flagged, an operator decides whether to merge."""
-    item = case.item
-    if item is None or case.lon is None or case.lat is None:
-        return None
-    since = case.created_at - dt.timedelta(hours=item.duplicate_window_hours)
-    # A box around the point in degrees (with a margin) keeps far reports of the same grid in
-    # the database; the exact distance is measured below.
-    dlat = item.duplicate_radius_m / METRES_PER_DEGREE * 1.01
-    dlon = dlat / max(math.cos(math.radians(case.lat)), 0.01)
-    candidates = (
-        Case.objects.filter(
-            grid_id=case.grid_id,
-            item=item,
-            created_at__gte=since,
-            lon__range=(case.lon - dlon, case.lon + dlon),
-            lat__range=(case.lat - dlat, case.lat + dlat),
-        )
-        .exclude(pk=case.pk)
-        .exclude(state__in=[*INVALID_STATES, CaseState.RECORDED])
-        .order_by("-created_at")
-        # Plain values: a model instance of an FSM model would reload its deferred state.
-        .values_list("pk", "lon", "lat")[:50]
-    )
-    best: tuple[float, int] | None = None
-    for pk, lon, lat in candidates:
-        metres = distance_m(case.lon, case.lat, lon, lat)
-        if metres <= item.duplicate_radius_m and (best is None or metres < best[0]):
-            best = (metres, pk)
-    return best[1] if best else None
 
 
 def report_case(

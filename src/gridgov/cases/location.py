@@ -4,6 +4,7 @@ the top level's queue with a flag (hotlines send such cases; they are taken in, 
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +12,15 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from gridgov.cases.catalogue import ancestor_regions
-from gridgov.cases.models import REGION_LEVEL_TO_PLATFORM, Channel, PlatformLevel, Urgency
+from gridgov.cases.models import (
+    INVALID_STATES,
+    REGION_LEVEL_TO_PLATFORM,
+    Case,
+    CaseState,
+    Channel,
+    PlatformLevel,
+    Urgency,
+)
 from gridgov.core import coords
 from gridgov.core.errors import DomainError
 from gridgov.core.jurisdiction import scope_of
@@ -187,3 +196,39 @@ def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * r * math.asin(math.sqrt(h))
+
+
+METRES_PER_DEGREE = 111_320.0
+
+
+def find_duplicate_id(case: Case) -> int | None:
+    """A possible duplicate: same grid, same item, within the item's distance and time window
+    (the nearest one); only flagged, an operator decides whether to merge."""
+    item = case.item
+    if item is None or case.lon is None or case.lat is None:
+        return None
+    since = case.created_at - dt.timedelta(hours=item.duplicate_window_hours)
+    # A box around the point in degrees (with a margin) keeps far reports of the same grid in
+    # the database; the exact distance is measured below.
+    dlat = item.duplicate_radius_m / METRES_PER_DEGREE * 1.01
+    dlon = dlat / max(math.cos(math.radians(case.lat)), 0.01)
+    candidates = (
+        Case.objects.filter(
+            grid_id=case.grid_id,
+            item=item,
+            created_at__gte=since,
+            lon__range=(case.lon - dlon, case.lon + dlon),
+            lat__range=(case.lat - dlat, case.lat + dlat),
+        )
+        .exclude(pk=case.pk)
+        .exclude(state__in=[*INVALID_STATES, CaseState.RECORDED])
+        .order_by("-created_at")
+        # Plain values: a model instance of an FSM model would reload its deferred state.
+        .values_list("pk", "lon", "lat")[:50]
+    )
+    best: tuple[float, int] | None = None
+    for pk, lon, lat in candidates:
+        metres = distance_m(case.lon, case.lat, lon, lat)
+        if metres <= item.duplicate_radius_m and (best is None or metres < best[0]):
+            best = (metres, pk)
+    return best[1] if best else None

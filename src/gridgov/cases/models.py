@@ -116,15 +116,6 @@ OPEN_STATES = frozenset(
 )
 CLOSED_STATES = frozenset({S.CLOSED, S.CALLED_BACK})
 INVALID_STATES = frozenset({S.REJECTED, S.MERGED})
-# Statistics group cases as open / closed / invalid / recorded (FixMyStreet's grouping).
-STATE_GROUPS = {
-    "open": OPEN_STATES,
-    "closed": CLOSED_STATES,
-    "invalid": INVALID_STATES,
-    "recorded": frozenset({S.RECORDED}),
-}
-# Open states that are a department's or a level's work in hand: the deadline runs.
-HANDLING_STATES = frozenset({S.REGISTERED, S.DISPATCHED, S.HANDLING, S.RETURNED})
 
 
 class ClosureType(models.TextChoices):
@@ -1116,7 +1107,6 @@ class CaseAttachment(models.Model):
 __all__ = [
     "AttributeDatatype",
     "CLOSED_STATES",
-    "HANDLING_STATES",
     "LIVE_TASK_STATES",
     "OPEN_STATES",
     "Case",

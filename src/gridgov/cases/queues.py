@@ -5,13 +5,15 @@ dataclasses, never dicts shaped for a template (STYLE)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.cases import permissions
 from gridgov.cases.attachments import tracking_photo_url
 from gridgov.cases.models import (
     CLOSED_STATES,
@@ -26,22 +28,9 @@ from gridgov.cases.models import (
     ExtensionState,
     PlatformLevel,
 )
-from gridgov.cases.permissions import platform_chain_paths, platform_region_ids
-from gridgov.core.jurisdiction import Role, scope_of
+from gridgov.cases.workflow import restrict
 
 S = CaseState
-
-QUEUES: dict[str, Any] = {
-    "to_accept": _("待受理"),
-    "to_dispatch": _("待派遣"),
-    "my_tasks": _("本部门待办"),
-    "returned": _("被退回"),
-    "extensions": _("延期待审批"),
-    "overdue": _("已超期"),
-    "to_verify": _("待核查"),
-    "to_callback": _("待回访"),
-    "late_steps": _("受理派遣超时"),
-}
 
 # A platform's waiting cases by the deadline of the step it owes (an emergency's accept-by comes
 # first), then by arrival; a case without a step clock (no StepLimit row) after the others.
@@ -56,14 +45,13 @@ def list_queryset(user: Any) -> CaseQuerySet:
 
 
 def _at_my_level(user: Any, qs: CaseQuerySet) -> CaseQuerySet:
-    if scope_of(user).is_admin:
-        return qs
-    return qs.at_level(platform_region_ids(user))
+    """The cases held by the user's platform: the twin of `permissions.level_operator`."""
+    return qs.filter(permissions.level_operator.q(user))
 
 
 def to_accept(user: Any) -> CaseQuerySet:
     """Reports waiting at the user's platform for acceptance, by accept-by deadline."""
-    return _at_my_level(user, list_queryset(user).filter(state=S.REPORTED)).order_by(*BY_STEP)
+    return restrict(list_queryset(user), user, "accept").filter(state=S.REPORTED).order_by(*BY_STEP)
 
 
 def to_dispatch(user: Any) -> CaseQuerySet:
@@ -89,10 +77,7 @@ def returned(user: Any) -> CaseQuerySet:
 def my_tasks(user: Any) -> QuerySet[CaseTask]:
     """Assignments (lead and co-handling) of the user's departments still to sign for or
     handle, by deadline."""
-    departments = scope_of(user).all_department_ids(Role.HANDLER)
-    qs = CaseTask.objects.live()
-    if not scope_of(user).is_admin:
-        qs = qs.filter(department_id__in=departments)
+    qs = CaseTask.objects.live().filter(permissions.acting_tasks_q(user))
     return qs.select_related("case__grid", "case__item", "department").order_by("due_at", "pk")
 
 
@@ -101,9 +86,7 @@ def extension_requests(user: Any) -> QuerySet[ExtensionRequest]:
     qs = ExtensionRequest.objects.filter(state=ExtensionState.PENDING).select_related(
         "case", "task__department", "requested_by"
     )
-    if not scope_of(user).is_admin:
-        qs = qs.filter(task__dispatch_region_id__in=platform_region_ids(user))
-    return qs.order_by("requested_at", "pk")
+    return qs.filter(permissions.decides_q(user)).order_by("requested_at", "pk")
 
 
 def overdue(user: Any, at: dt.datetime | None = None) -> CaseQuerySet:
@@ -115,45 +98,96 @@ def to_verify(user: Any) -> CaseQuerySet:
     """Fed-back cases waiting for verification by this worker, or by a platform standing
     between the case's grid and its level (the county does not verify a town's case); a
     verified case waiting for its own level to close it is included for operators."""
-    scope = scope_of(user)
     qs = list_queryset(user)
-    if scope.is_admin:
-        return qs.filter(state__in=[S.FED_BACK, S.VERIFIED]).order_by("updated_at", "pk")
-    waiting = Q(pk__in=[])
-    if scope.has_role(Role.OFFICE):
-        waiting |= Q(state=S.FED_BACK, level_region__path__in=platform_chain_paths(user))
-        waiting |= Q(state=S.VERIFIED, level_region_id__in=platform_region_ids(user))
-    if scope.has_role(Role.WORKER):
-        waiting |= Q(state=S.FED_BACK)
-    return qs.filter(waiting).order_by("updated_at", "pk")
+    to_close = restrict(qs, user, "close").filter(state=S.VERIFIED)
+    return (restrict(qs, user, "verify") | to_close).order_by("updated_at", "pk")
 
 
 def to_callback(user: Any) -> CaseQuerySet:
-    """Closed cases of the user's platform waiting for the callback (回访)."""
+    """Closed cases of the user's platform waiting for the callback (回访); the hotline calls
+    back the cases handed over to it."""
     return (
-        _at_my_level(user, list_queryset(user).filter(state=S.CLOSED))
+        restrict(list_queryset(user), user, "callback")
         .exclude(closed_level=PlatformLevel.HOTLINE)
         .order_by("closed_at", "pk")
     )
 
 
-CASE_QUEUES = {
-    "to_accept": to_accept,
-    "to_dispatch": to_dispatch,
-    "returned": returned,
-    "overdue": overdue,
-    "to_verify": to_verify,
-    "to_callback": to_callback,
-    "late_steps": late_steps,
+@dataclass(frozen=True)
+class Queue:
+    """One work queue: its label, the function giving its rows for a user, what the rows are
+    ("cases", "tasks": assignment slips, "extensions": requests), and whether it runs on a
+    platform step's clock (accept; register and dispatch: StepLimit, STANDARDS.md) rather than
+    the handling deadline that only starts at dispatch."""
+
+    label: Any
+    rows: Callable[[Any], QuerySet[Any]]
+    kind: str = "cases"
+    step_clock: bool = False
+
+
+# The one registry of work queues, read by the API (`?queue=`, `/queues`), the pages (the
+# navigation badges, the queue page) and the command centre.
+QUEUES: dict[str, Queue] = {
+    "to_accept": Queue(_("待受理"), to_accept, step_clock=True),
+    "to_dispatch": Queue(_("待派遣"), to_dispatch, step_clock=True),
+    "my_tasks": Queue(_("本部门待办"), my_tasks, kind="tasks"),
+    "returned": Queue(_("被退回"), returned),
+    "extensions": Queue(_("延期待审批"), extension_requests, kind="extensions"),
+    "overdue": Queue(_("已超期"), overdue),
+    "to_verify": Queue(_("待核查"), to_verify),
+    "to_callback": Queue(_("待回访"), to_callback),
+    "late_steps": Queue(_("受理派遣超时"), late_steps, step_clock=True),
+}
+# The queues whose rows are cases (a case list can be narrowed to one of them).
+CASE_QUEUES: dict[str, Callable[[Any], QuerySet[Any]]] = {
+    name: queue.rows for name, queue in QUEUES.items() if queue.kind == "cases"
 }
 
 
-def queue_counts(user: Any) -> dict[str, int]:
-    """How many items wait in each queue (the badges of the command centre)."""
-    counts = {name: fn(user).count() for name, fn in CASE_QUEUES.items()}
-    counts["my_tasks"] = my_tasks(user).count()
-    counts["extensions"] = extension_requests(user).count()
-    return counts
+def queue_counts(user: Any, names: Iterable[str] | None = None) -> dict[str, int]:
+    """How many items wait in each queue (all, or the named ones): the navigation badges and
+    the command centre's figures."""
+    return {name: QUEUES[name].rows(user).count() for name in (names or QUEUES)}
+
+
+SORTS: dict[str, tuple[Any, ...]] = {
+    "due": (F("due_at").asc(nulls_last=True), "pk"),
+    "-due": (F("due_at").desc(nulls_last=True), "-pk"),
+    "created": ("created_at", "pk"),
+    "-created": ("-created_at", "-pk"),
+}
+STEP_SORTS: dict[str, tuple[Any, ...]] = {
+    **SORTS,
+    "due": (F("step_due_at").asc(nulls_last=True), "pk"),
+    "-due": (F("step_due_at").desc(nulls_last=True), "-pk"),
+}
+KIND_SORTS: dict[str, dict[str, tuple[Any, ...]]] = {
+    "tasks": {
+        "due": ("due_at", "pk"),
+        "-due": ("-due_at", "-pk"),
+        "created": ("dispatched_at", "pk"),
+        "-created": ("-dispatched_at", "-pk"),
+    },
+    "extensions": {
+        "due": ("task__due_at", "pk"),
+        "-due": ("-task__due_at", "-pk"),
+        "created": ("requested_at", "pk"),
+        "-created": ("-requested_at", "-pk"),
+    },
+}
+
+
+def queue_rows(user: Any, name: str, sort: str = "") -> tuple[QuerySet[Any], str]:
+    """The rows of one named queue in the requested order, and what they are."""
+    queue = QUEUES[name]
+    rows = queue.rows(user)
+    if queue.kind == "extensions":
+        rows = rows.select_related("case__grid")
+    sorts = KIND_SORTS.get(queue.kind) or (STEP_SORTS if queue.step_clock else SORTS)
+    if sort in sorts:
+        rows = rows.order_by(*sorts[sort])
+    return rows, queue.kind
 
 
 def detail_queryset(user: Any) -> CaseQuerySet:

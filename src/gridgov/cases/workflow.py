@@ -7,7 +7,8 @@ table: `allowed_actions`, the case page's forms (cases/forms.py, keyed by these 
 the agreement test (cases/tests/test_workflow.py), which checks that the table, the forms, the
 API's `/cases/{id}/<verb>` operations and the registered permissions name the same verbs.
 
-Data only: no services are imported here (they import this table).
+Data only: no services are imported here (they import this table). The permissions are
+named here and live in permissions.py, each with its queryset twin (`restrict`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from gridgov.cases.models import OPEN_STATES, Case, CaseState, EventKind
+from gridgov.cases import permissions
+from gridgov.cases.models import OPEN_STATES, Case, CaseQuerySet, CaseState, EventKind
 from gridgov.core import workflow
 from gridgov.core.workflow import Verb, transition_sources
 
@@ -176,10 +178,18 @@ TASK_STEPS: dict[str, str] = {
 }
 
 
+def restrict(queryset: CaseQuerySet, user: Any, verb: str) -> CaseQuerySet:
+    """The cases of `queryset` on which `user` may take `verb` now: the row's states and the
+    queryset twin of its permission, so a queue agrees with the case page (NetBox's
+    `RestrictedQuerySet.restrict`). `queryset` should already be `visible_to(user)`."""
+    row = VERBS[verb]
+    return queryset.filter(state__in=sorted(row.states)).filter(permissions.twin(row.perm, user))
+
+
 def allowed_actions(case: Case, user: Any) -> list[str]:
     """The verbs `user` may take on `case` now, in table order (the 409 body, the case page's
     buttons). The case must be visible to the user (callers fetch it scoped)."""
     return workflow.allowed_actions(VERBS, case, user)
 
 
-__all__ = ["TASK_STEPS", "VERBS", "allowed_actions"]
+__all__ = ["TASK_STEPS", "VERBS", "allowed_actions", "restrict"]

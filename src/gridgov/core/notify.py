@@ -36,6 +36,7 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.module_loading import import_string
+from django_tasks import task
 
 from gridgov.core.models import Notification, NotificationKind, OutboundMessage, OutboundStatus
 
@@ -257,9 +258,15 @@ def _queue_outbound(notification: Notification, user: Any) -> None:
 
 
 def _enqueue_delivery(message_id: int) -> None:
-    from gridgov.core.tasks import deliver_outbound
-
     deliver_outbound.enqueue(message_id)
+
+
+# The delivery job lives beside what it runs, so that this module and core/tasks.py (which
+# re-exports it under its registered name) do not import each other (issue 8).
+@task()
+def deliver_outbound(message_id: int) -> str | None:
+    """Send one outbound message (queued on commit by `_enqueue_delivery`)."""
+    return deliver(message_id)
 
 
 def admins() -> models.QuerySet[Any]:

@@ -13,15 +13,12 @@ from gridgov.core import notify as notify_module
 from gridgov.core.calendar import years_needed
 from gridgov.core.models import NotificationKind
 
+# Registered as gridgov.core.tasks.deliver_outbound; defined beside what it runs (notify.py).
+deliver_outbound = notify_module.deliver_outbound
+
 # The official notice for next year usually comes out in October or November; warn from
 # 60 days before a year that is still missing, so deadlines of new cases are not provisional.
 CALENDAR_HORIZON_DAYS = 60
-
-
-@task()
-def deliver_outbound(message_id: int) -> str | None:
-    """Send one outbound message (queued on commit by `notify`)."""
-    return notify_module.deliver(message_id)
 
 
 @task()

@@ -11,7 +11,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -19,6 +19,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
+
+if TYPE_CHECKING:
+    from gridgov.grids.models import Grid
 
 EARTH_RADIUS_M = 6371007.2  # authalic radius
 
@@ -244,3 +247,24 @@ def shapes_from_geojson(boundaries: list[Any]) -> np.ndarray:
         ]
         result[present] = shapely.from_geojson(texts)
     return result
+
+
+def apply_boundary(grid: Grid, geom: BaseGeometry | dict[str, Any] | None) -> None:
+    """Set the boundary and its derived columns on an unsaved or unsaved-changes grid."""
+    if geom is None:
+        grid.boundary = None
+        grid.min_lon = grid.min_lat = grid.max_lon = grid.max_lat = None
+        grid.label_lon = grid.label_lat = grid.area_m2 = None
+        grid.boundary_hash = ""
+        return
+    shp = to_shape(geom) if isinstance(geom, dict) else geom
+    problem = validity_problem(shp)
+    if problem:
+        raise GeometryError(problem)
+    summary = summarise(shp)
+    grid.boundary = to_geojson(shp)
+    grid.min_lon, grid.min_lat = summary.min_lon, summary.min_lat
+    grid.max_lon, grid.max_lat = summary.max_lon, summary.max_lat
+    grid.label_lon, grid.label_lat = summary.label_lon, summary.label_lat
+    grid.area_m2 = summary.area_m2
+    grid.boundary_hash = boundary_digest(grid.boundary)

@@ -43,6 +43,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.core.errors import ImportRowError
 from gridgov.core.inputguard import reject_nul_items
+from gridgov.grids.geometry import apply_boundary
 from gridgov.grids.grid_features import (
     KEEP,
     FeatureIn,
@@ -548,8 +549,6 @@ def _diff(plan: GridImportPlan) -> None:
 
 def apply_grid_plan(plan: GridImportPlan) -> None:
     """Write a checked plan (the caller holds the transaction and bumps the revision)."""
-    from gridgov.grids.services import apply_boundary
-
     level_ids: dict[str | int, int] = {}
     for new in plan.new_levels:
         level_ids[new.name] = GridLevel.objects.create(

@@ -23,9 +23,7 @@ from gridgov.core.errors import DomainError
 from gridgov.grids.audit import audited
 from gridgov.grids.geometry import (
     GeometryError,
-    boundary_digest,
-    summarise,
-    to_geojson,
+    apply_boundary,
     to_shape,
     validity_problem,
 )
@@ -157,27 +155,6 @@ def level_of_padded_code(code: str) -> int:
         if code[start:end].strip("0"):
             return int(level)
     raise DomainError(_("区划代码 %(code)r 无效") % {"code": code})
-
-
-def apply_boundary(grid: Grid, geom: BaseGeometry | dict[str, Any] | None) -> None:
-    """Set the boundary and its derived columns on an unsaved or unsaved-changes grid."""
-    if geom is None:
-        grid.boundary = None
-        grid.min_lon = grid.min_lat = grid.max_lon = grid.max_lat = None
-        grid.label_lon = grid.label_lat = grid.area_m2 = None
-        grid.boundary_hash = ""
-        return
-    shp = to_shape(geom) if isinstance(geom, dict) else geom
-    problem = validity_problem(shp)
-    if problem:
-        raise GeometryError(problem)
-    summary = summarise(shp)
-    grid.boundary = to_geojson(shp)
-    grid.min_lon, grid.min_lat = summary.min_lon, summary.min_lat
-    grid.max_lon, grid.max_lat = summary.max_lon, summary.max_lat
-    grid.label_lon, grid.label_lat = summary.label_lon, summary.label_lat
-    grid.area_m2 = summary.area_m2
-    grid.boundary_hash = boundary_digest(grid.boundary)
 
 
 @transaction.atomic

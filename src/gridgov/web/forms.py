@@ -15,10 +15,10 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.cases import services
 from gridgov.cases.attachments import check_photos
+from gridgov.cases.filters import STATE_GROUPS, CaseFilters
 from gridgov.cases.models import LIVE_TASK_STATES, Channel, MatterClass, Satisfaction, TaskState
 from gridgov.core.errors import DomainError
 from gridgov.people.services import normalise_phone
-from gridgov.web.queries import STATE_FILTERS, CaseFilters
 
 
 def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
@@ -60,7 +60,7 @@ class CommandFilterForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choice_field(self, "state").choices = [("", _("全部"))] + [
-            (key, label) for key, (label, _states) in STATE_FILTERS.items()
+            (key, label) for key, (label, _states) in STATE_GROUPS.items()
         ]
         choice_field(self, "channel").choices = [("", _("全部")), *Channel.choices]
 
@@ -85,7 +85,7 @@ class CommandFilterForm(forms.Form):
         matter_class = data.get("matter_class")
         return CaseFilters(
             matter_class=matter_class.pk if matter_class else None,
-            state_group=data.get("state") or "",
+            status=data.get("state") or "",
             channel=data.get("channel") or "",
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),

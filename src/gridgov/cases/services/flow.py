@@ -25,6 +25,7 @@ from gridgov.cases.deadlines import (
     limit_for,
     warn_at_for,
 )
+from gridgov.cases.location import find_duplicate_id
 from gridgov.cases.models import (
     LIVE_TASK_STATES,
     Case,
@@ -156,8 +157,6 @@ def classify_case(
     _guard(case, by, _("分类"), case.classify)
     previous = case.item
     case.classify(item)
-    from gridgov.cases.intake import find_duplicate_id
-
     case.duplicate_of_id = find_duplicate_id(case)
     _save(case, by)
     record(

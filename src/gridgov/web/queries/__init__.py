@@ -5,6 +5,7 @@ the printable slips. They return querysets and dataclasses; views render them an
 
 from __future__ import annotations
 
+from gridgov.cases.filters import STATE_GROUPS, CaseFilters, local_midnight, month_start
 from gridgov.cases.models import PlatformLevel
 from gridgov.web.queries.case_view import CaseView, Photo, TimelineEntry, case_view, staff_names
 from gridgov.web.queries.command import (
@@ -21,7 +22,6 @@ from gridgov.web.queries.command import (
     unit_rates,
 )
 from gridgov.web.queries.deadlines import DeadlineInfo, deadline_info, request_calendar
-from gridgov.web.queries.filters import STATE_FILTERS, CaseFilters, local_midnight, month_start
 from gridgov.web.queries.grid_card import DutyPerson, GridCard, MonthFigures, grid_card
 from gridgov.web.queries.queues import (
     QUEUE_LABELS,
@@ -35,7 +35,7 @@ __all__ = [
     "MAX_MARKERS",
     "QUEUE_LABELS",
     "STEP_QUEUES",
-    "STATE_FILTERS",
+    "STATE_GROUPS",
     "CaseFilters",
     "CaseView",
     "CommandFigures",

@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridgov.cases.filters import CaseFilters, local_midnight
 from gridgov.cases.models import (
     CLOSED_STATES,
     INVALID_STATES,
@@ -22,7 +23,6 @@ from gridgov.cases.models import (
     PlatformLevel,
 )
 from gridgov.grids.models import Grid
-from gridgov.web.queries.filters import CaseFilters, local_midnight
 
 # ---------------------------------------------------------------------------------------------
 # Scope: the grids a user's command centre shows

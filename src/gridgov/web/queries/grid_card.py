@@ -9,10 +9,10 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from gridgov.cases.filters import month_start
 from gridgov.cases.models import CLOSED_STATES, OPEN_STATES, Case, ClosureType
 from gridgov.grids.models import Grid
 from gridgov.people.models import Post
-from gridgov.web.queries.filters import month_start
 
 
 @dataclass(frozen=True)
