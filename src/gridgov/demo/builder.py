@@ -139,6 +139,8 @@ def build_demo(scale: str = "town", *, reset: bool = False, with_cases: bool = T
         else:
             DistrictBuilder().build()
         summary = summarise_demo(scale, built=True)
+        if scale == "town":
+            seed_registry_hook(summary)
         if with_cases:
             seed_cases_hook(summary)
     return replace(summary, seconds=time.monotonic() - started)
@@ -183,6 +185,13 @@ def seed_cases_hook(summary: DemoSummary) -> None:
     seed = getattr(module, "seed_demo_cases", None)
     if seed is not None:
         seed(summary=summary, by=get_user_model().objects.get(username="admin"))
+
+
+def seed_registry_hook(summary: DemoSummary) -> None:
+    """The registry's residents, households, organisations and facilities (issue 10)."""
+    from gridgov.registry.demo import seed_hook
+
+    seed_hook(summary)
 
 
 def summarise_demo(scale: str, *, built: bool, seconds: float = 0.0) -> DemoSummary:

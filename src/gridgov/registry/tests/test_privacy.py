@@ -186,9 +186,13 @@ def test_phones_of_staff_and_case_reporters_are_encrypted_in_place(town) -> None
 
     editor = Editor()
     editor.connection = connection  # type: ignore[attr-defined]
-    changed = encrypt_column_in_place(editor, Staff, "phone", "phone_index", normalise_phone_lenient)
+    changed = encrypt_column_in_place(
+        editor, Staff, "phone", "phone_index", normalise_phone_lenient
+    )
     assert changed == 1
-    assert encrypt_column_in_place(editor, Staff, "phone", "phone_index", normalise_phone_lenient) == 0
+    assert (
+        encrypt_column_in_place(editor, Staff, "phone", "phone_index", normalise_phone_lenient) == 0
+    )
     tokens = dict(crypto.raw_tokens(Staff, ["phone"]))
     assert all(t[0].startswith("gAAAAA") for t in tokens.values() if t[0])
     assert Staff.objects.get(pk=staff.pk).phone == "+8613800000003"
