@@ -132,6 +132,8 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
     if Role.WORKER in roles:
         add("phone_verify", _("待核查"), reverse("phone_verify"), count=counts.get("to_verify"))
         add("phone_map", _("我的网格"), reverse("phone_map"))
+    if Role.ADMIN in roles or Role.OFFICE in roles or Role.LEADER in roles:
+        add("registry", _("基础信息"), reverse("registry_home"))
     if roles:
         add("boards", _("公示牌"), reverse("boards"))
     if getattr(user, "is_staff", False):
