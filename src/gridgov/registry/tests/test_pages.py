@@ -28,12 +28,15 @@ def household(town):
 def test_drill_down_from_town_to_household(client_for, town, household) -> None:
     client = client_for("town_office")
     page = client.get("/registry/").content.decode()
-    assert "王村" in page and "1 / 400" in page
+    assert "王村" in page
+    assert "1 / 400" in page
     page = client.get(f"/registry/grid/{town.a1.code}/").content.decode()
-    assert "A1-0001" in page and "空巢老人户" in page
+    assert "A1-0001" in page
+    assert "空巢老人户" in page
     page = client.get("/registry/household/A1-0001/").content.decode()
     assert "赵六" in page
-    assert ID not in page and "13500002222" not in page
+    assert ID not in page
+    assert "13500002222" not in page
     assert ID[:6] + "********" + ID[-4:] in page
     assert "135****2222" in page
 
@@ -57,6 +60,7 @@ def test_outside_scope_is_404(client_for, town, household) -> None:
 def test_checks_and_organisations(client_for, town, household) -> None:
     client = client_for("town_office")
     page = client.get("/registry/checks/").content.decode()
-    assert town.a2.code in page and town.b2.code in page
+    assert town.a2.code in page
+    assert town.b2.code in page
     assert client.get("/registry/organisations/", {"kind": "party"}).status_code == 200
     assert client.get("/registry/organisations/", {"kind": "x"}).status_code == 200
