@@ -94,9 +94,13 @@ def main() -> None:
     read_s = time.perf_counter() - started
     print(f"read alone: {len(body):,} rows in {read_s:.1f} s")
 
-    HouseholdTag.objects.all().delete()
-    Person.objects.all().delete()
-    Household.objects.all().delete()
+    from auditlog.context import disable_auditlog
+
+    with disable_auditlog():
+        HouseholdTag.objects.all().delete()
+        Household.objects.update(head=None)
+        Person.objects.all().delete()
+        Household.objects.all().delete()
     started = time.perf_counter()
     result = import_ledger("persons", path, by=None)
     import_s = time.perf_counter() - started

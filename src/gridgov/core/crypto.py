@@ -39,12 +39,18 @@ class DecryptionError(Exception):
     """A stored token that none of the configured keys opens (tampered, or a key is missing)."""
 
 
-def _var_dir() -> Path:
-    return Path(getattr(settings, "VAR_DIR", Path("var")))
-
-
 def _read_or_create(file_name: str, make: Callable[[], str]) -> str:
-    path = _var_dir() / file_name
+    # Read once per process: every encryption, decryption and index asks for the keys.
+    path_name = f"{getattr(settings, 'VAR_DIR', 'var')}/{file_name}"
+    if path_name not in _FILE_VALUES:
+        _FILE_VALUES[path_name] = _read_or_create_at(Path(path_name), make)
+    return _FILE_VALUES[path_name]
+
+
+_FILE_VALUES: dict[str, str] = {}
+
+
+def _read_or_create_at(path: Path, make: Callable[[], str]) -> str:
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
