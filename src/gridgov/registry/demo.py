@@ -104,7 +104,9 @@ def seed_demo_registry(*, root: Grid) -> dict[str, int]:
     villages = sorted({u.region.code for u in units})
     workers = dict(
         Post.objects.filter(
-            grid__in=units, kind=PostKind.WORKER_FULL, ended_on__isnull=True
+            grid__in=units,
+            kind__in=[PostKind.WORKER_FULL, PostKind.WORKER_PART],
+            ended_on__isnull=True,
         ).values_list("grid_id", "staff_id")
     )
     departments = list(Department.objects.filter(region__path__startswith=root.region.path))

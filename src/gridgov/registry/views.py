@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -17,7 +17,7 @@ from gridgov.core.jurisdiction import get_scoped_or_404, scope_of
 from gridgov.core.masking import id_number_problem
 from gridgov.grids.models import Grid
 from gridgov.registry import services
-from gridgov.registry.models import Household, HouseholdTag, Organisation, Person
+from gridgov.registry.models import Household, HouseholdTag, Organisation, Person, RiskGrade
 
 
 def _roots(request: HttpRequest) -> list[Grid]:
@@ -141,7 +141,14 @@ def organisations(request: HttpRequest) -> HttpResponse:
         .filter(kind=kind, closed_on__isnull=True)
         .select_related("grid", "secretary")
         .annotate(members=Count("memberships", filter=Q(memberships__ended_on__isnull=True)))
-        .order_by("-key_supervision", "risk_grade", "grid__code", "name")
+        .annotate(
+            severity=Case(
+                *(When(risk_grade=g, then=Value(i)) for i, g in enumerate(RiskGrade.values)),
+                default=Value(len(RiskGrade.values)),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("severity", "grid__code", "name")
     )
     page = Paginator(orgs, 50).get_page(request.GET.get("page"))
     return render(request, "registry/organisations.html", {"page": page, "kind": kind})
