@@ -166,7 +166,7 @@ def seed_demo_registry(*, root: Grid) -> dict[str, int]:
                             "01" if rng.random() < 0.07 else ("03" if age < 28 else "13")
                         ),
                         relation_to_head="02" if m == 0 else rng.choice(("10", "20", "30", "50")),
-                        phone=f"13{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}"
+                        phone=f"+8613{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}"
                         if age >= 16 and rng.random() < 0.8
                         else "",
                         population_type=(
