@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from gridgov.core.jurisdiction import get_scoped_or_404, scope_of
 from gridgov.core.masking import id_number_problem
@@ -89,12 +89,13 @@ def household_detail(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @login_required
 def search(request: HttpRequest) -> HttpResponse:
-    """Name or address (contains), or an exact ID number or phone (blind index)."""
+    """Name or address (contains), or an exact ID number or phone (blind index). The form posts,
+    so a searched ID number or phone does not land in the server's access log as a URL."""
     _require_registry_role(request)
-    q = (request.GET.get("q") or "").strip()[:60]
+    q = (request.POST.get("q") or request.GET.get("q") or "").strip()[:60]
     persons: Any = Person.objects.none()
     if q:
         persons = Person.objects.visible_to(request.user).current()  # type: ignore[attr-defined]

@@ -64,3 +64,10 @@ def test_checks_and_organisations(client_for, town, household) -> None:
     assert town.b2.code in page
     assert client.get("/registry/organisations/", {"kind": "party"}).status_code == 200
     assert client.get("/registry/organisations/", {"kind": "x"}).status_code == 200
+
+
+def test_search_form_posts_so_the_number_stays_out_of_urls(client_for, household) -> None:
+    client = client_for("town_office")
+    page = client.get("/registry/").content.decode()
+    assert 'method="post"' in page
+    assert "赵六" in client.post("/registry/search/", {"q": ID}).content.decode()
