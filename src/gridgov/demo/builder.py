@@ -151,6 +151,9 @@ def clear_demo_data() -> None:
     liaisons and grants, every user and session, and everything that hangs on them (cases on a
     grid, …). Configuration that belongs to no place or person stays: the matter catalogue, the
     work calendar, the role groups (rows that data migrations put there)."""
+    from gridgov.registry.demo import clear_registry
+
+    clear_registry()
     for model in (Jurisdiction, Liaison, Post, PostDuty, Staff, Department, Grid, GridLevel):
         _delete_with_dependents(model._base_manager.all())
     _delete_with_dependents(Region._base_manager.all())

@@ -309,3 +309,28 @@ def seed_hook(summary: Any) -> dict[str, int] | None:
     if root is None or Person.objects.exists():
         return None
     return seed_demo_registry(root=root)
+
+
+def clear_registry() -> None:
+    """Delete every registry row at once (demo --reset): one DELETE per table in dependency order,
+    without a change-log row per resident (tens of thousands of rows of demo data)."""
+    from django.db import router
+
+    from gridgov.registry import models as m
+
+    using = router.db_for_write(m.Person)
+    m.Household.objects.update(head=None)
+    m.Organisation.objects.update(parent=None, secretary=None)
+    for model in (
+        m.DrugUserVisit,
+        *m.SPECIAL_GROUP_MODELS,
+        m.PartyMembership,
+        m.HouseholdTag,
+        m.Organisation,
+        m.Facility,
+        m.Person,
+        m.Household,
+        m.Room,
+        m.Building,
+    ):
+        model.objects.all()._raw_delete(using)  # type: ignore[attr-defined]

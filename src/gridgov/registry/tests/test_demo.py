@@ -21,3 +21,13 @@ def test_demo_registry_fills_the_declared_households(town) -> None:
     assert Organisation.objects.filter(kind="party", party_level="grid_group").count() == 4
     rows = completion([town.town, town.village_a])
     assert [r.rate for r in rows] == [1.0, 1.0]
+
+
+def test_clear_registry_removes_every_row(town) -> None:
+    from gridgov.registry.demo import clear_registry
+
+    seed_demo_registry(root=town.town)
+    clear_registry()
+    assert not Person.objects.exists()
+    assert not Household.objects.exists()
+    assert not Organisation.objects.exists()
