@@ -138,9 +138,9 @@ def build_demo(scale: str = "town", *, reset: bool = False, with_cases: bool = T
             TownBuilder().build()
         else:
             DistrictBuilder().build()
-        summary = summarise_demo(scale, built=True)
         if scale == "town":
-            seed_registry_hook(summary)
+            seed_registry_hook(ROOTS[scale])
+        summary = summarise_demo(scale, built=True)
         if with_cases:
             seed_cases_hook(summary)
     return replace(summary, seconds=time.monotonic() - started)
@@ -190,11 +190,12 @@ def seed_cases_hook(summary: DemoSummary) -> None:
         seed(summary=summary, by=get_user_model().objects.get(username="admin"))
 
 
-def seed_registry_hook(summary: DemoSummary) -> None:
-    """The registry's residents, households, organisations and facilities (issue 10)."""
+def seed_registry_hook(root_code: str) -> None:
+    """The registry's residents, households, organisations and facilities, and the log-ins of
+    its two roles (issue 10)."""
     from gridgov.registry.demo import seed_hook
 
-    seed_hook(summary)
+    seed_hook(root_code)
 
 
 def summarise_demo(scale: str, *, built: bool, seconds: float = 0.0) -> DemoSummary:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Count
@@ -303,11 +302,22 @@ def seed_demo_registry(*, root: Grid) -> dict[str, int]:
     return counts
 
 
-def seed_hook(summary: Any) -> dict[str, int] | None:
-    """Called by the demo builder after the town is built (small additive hook)."""
-    root = Grid.objects.filter(code=summary.root_code).first()
+def seed_hook(root_code: str) -> dict[str, int] | None:
+    """Called by the demo builder after the town is built (small additive hook): the registry,
+    and log-ins for the special-groups officer (综治专干) and the discipline office (纪检监察)."""
+    from django.contrib.auth import get_user_model
+
+    from gridgov.core.jurisdiction import Role
+    from gridgov.core.testing.town import PASSWORD
+    from gridgov.people.services import create_user, grant_role
+
+    root = Grid.objects.filter(code=root_code).first()
     if root is None or Person.objects.exists():
         return None
+    for username, role in (("special_officer", Role.SPECIAL), ("discipline", Role.DISCIPLINE)):
+        if not get_user_model().objects.filter(username=username).exists():
+            user = create_user(username=username, password=PASSWORD)
+            grant_role(user=user, role=role, grid=root)
     return seed_demo_registry(root=root)
 
 

@@ -31,3 +31,18 @@ def test_clear_registry_removes_every_row(town) -> None:
     assert not Person.objects.exists()
     assert not Household.objects.exists()
     assert not Organisation.objects.exists()
+
+
+def test_demo_hook_adds_log_ins_for_the_two_registry_roles(town) -> None:
+    from gridgov.core.jurisdiction import Role
+    from gridgov.people.models import Jurisdiction
+    from gridgov.registry.demo import seed_hook
+
+    assert seed_hook(town.town.code)["households"] == 400
+    roles = dict(
+        Jurisdiction.objects.filter(
+            user__username__in=["special_officer", "discipline"]
+        ).values_list("user__username", "role")
+    )
+    assert roles == {"special_officer": Role.SPECIAL, "discipline": Role.DISCIPLINE}
+    assert seed_hook(town.town.code) is None
