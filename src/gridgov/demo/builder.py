@@ -138,7 +138,8 @@ def build_demo(scale: str = "town", *, reset: bool = False, with_cases: bool = T
             TownBuilder().build()
         else:
             DistrictBuilder().build()
-        if scale == "town":
+        if scale == "town" and with_cases:
+            # --no-cases is the quick skeleton (places and people): it skips the registry too.
             seed_registry_hook(ROOTS[scale])
         summary = summarise_demo(scale, built=True)
         if with_cases:
