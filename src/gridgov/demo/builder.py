@@ -138,9 +138,9 @@ def build_demo(scale: str = "town", *, reset: bool = False, with_cases: bool = T
             TownBuilder().build()
         else:
             DistrictBuilder().build()
-        if scale == "town" and with_cases:
-            # --no-cases is the quick skeleton (places and people): it skips the registry too.
-            seed_registry_hook(ROOTS[scale])
+        if scale == "town":
+            # --no-cases is the quick skeleton (places and people): it skips the registry's data.
+            seed_registry_hook(ROOTS[scale], with_data=with_cases)
         summary = summarise_demo(scale, built=True)
         if with_cases:
             seed_cases_hook(summary)
@@ -191,12 +191,12 @@ def seed_cases_hook(summary: DemoSummary) -> None:
         seed(summary=summary, by=get_user_model().objects.get(username="admin"))
 
 
-def seed_registry_hook(root_code: str) -> None:
+def seed_registry_hook(root_code: str, *, with_data: bool = True) -> None:
     """The registry's residents, households, organisations and facilities, and the log-ins of
     its two roles (issue 10)."""
     from gridgov.registry.demo import seed_hook
 
-    seed_hook(root_code)
+    seed_hook(root_code, with_data=with_data)
 
 
 def summarise_demo(scale: str, *, built: bool, seconds: float = 0.0) -> DemoSummary:

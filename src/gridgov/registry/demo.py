@@ -302,7 +302,7 @@ def seed_demo_registry(*, root: Grid) -> dict[str, int]:
     return counts
 
 
-def seed_hook(root_code: str) -> dict[str, int] | None:
+def seed_hook(root_code: str, *, with_data: bool = True) -> dict[str, int] | None:
     """Called by the demo builder after the town is built (small additive hook): the registry,
     and log-ins for the special-groups officer (综治专干) and the discipline office (纪检监察)."""
     from django.contrib.auth import get_user_model
@@ -312,12 +312,14 @@ def seed_hook(root_code: str) -> dict[str, int] | None:
     from gridgov.people.services import create_user, grant_role
 
     root = Grid.objects.filter(code=root_code).first()
-    if root is None or Person.objects.exists():
+    if root is None:
         return None
     for username, role in (("special_officer", Role.SPECIAL), ("discipline", Role.DISCIPLINE)):
         if not get_user_model().objects.filter(username=username).exists():
             user = create_user(username=username, password=PASSWORD)
             grant_role(user=user, role=role, grid=root)
+    if not with_data or Person.objects.exists():
+        return None
     return seed_demo_registry(root=root)
 
 
