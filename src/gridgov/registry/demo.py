@@ -306,6 +306,7 @@ def seed_hook(root_code: str, *, with_data: bool = True) -> dict[str, int] | Non
     """Called by the demo builder after the town is built (small additive hook): the registry,
     and log-ins for the special-groups officer (综治专干) and the discipline office (纪检监察)."""
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
 
     from gridgov.core.jurisdiction import Role
     from gridgov.core.testing.town import PASSWORD
@@ -317,6 +318,9 @@ def seed_hook(root_code: str, *, with_data: bool = True) -> dict[str, int] | Non
     for username, role in (("special_officer", Role.SPECIAL), ("discipline", Role.DISCIPLINE)):
         if not get_user_model().objects.filter(username=username).exists():
             user = create_user(username=username, password=PASSWORD)
+            # A fixed salt: two builds of the demo must give byte-identical data.
+            user.password = make_password(PASSWORD, salt="gridgovregistrydemo")
+            user.save(update_fields=["password"])
             grant_role(user=user, role=role, grid=root)
     if not with_data or Person.objects.exists():
         return None
