@@ -46,6 +46,11 @@ Operator commands (all honour DATABASE_URL; SQLite file under var/ by default):
                                         mileage, duration, stay points, coverage, key points of a day
   assess --scheme CODE --month YYYY-MM [--unit worker|grid|village|town|department] [--json]
          [--publish --by USER]          monthly assessment (published runs print frozen)
+  ledger-template KIND -o FILE.xlsx     empty registry ledger (KIND: persons, households)
+  import-ledger KIND FILE [--dry-run]   import a ledger (.xlsx/.xls/CSV), all or nothing
+  export-ledger KIND [GRID_CODE] -o FILE.xlsx [--clear REASON]
+                                        export a ledger, masked unless a logged reason is given
+  rotate-keys                           re-encrypt personal data under the newest field key
   check                                 Django's system checks
   help [COMMAND]                        this text, or a command's own options
 

@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("oversight/", include("gridgov.oversight.urls")),
     path("", include("gridgov.fieldwork.urls")),
     path("hotline/", include("gridgov.hotline.urls")),
+    path("registry/", include("gridgov.registry.urls")),
     path("", include("gridgov.web.urls")),
 ]
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -20,7 +20,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from gridgov.core.crypto import BlindIndexField, EncryptedTextField
 from gridgov.core.jurisdiction import scope_of, scope_q
+from gridgov.core.masking import normalise_phone_lenient
 from gridgov.grids.models import Grid, Region
 from gridgov.people.models import Department, DepartmentKind
 
@@ -486,7 +488,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
     )
     # Contact of a resident or hotline caller: optional, shown only to staff in scope.
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
-    contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    # Encrypted at rest (issue 10); the blind index finds a repeat caller by exact number.
+    contact_phone = EncryptedTextField(_("联系电话"), blank=True)
+    contact_phone_index = BlindIndexField(
+        source="contact_phone", normalise=normalise_phone_lenient, db_index=True
+    )
     # Answers to the item's extra questions (MatterAttribute), by attribute code.
     attributes = models.JSONField(_("附加信息"), default=dict, blank=True)
     duplicate_of = models.ForeignKey(

@@ -39,12 +39,18 @@ class DecryptionError(Exception):
     """A stored token that none of the configured keys opens (tampered, or a key is missing)."""
 
 
-def _var_dir() -> Path:
-    return Path(getattr(settings, "VAR_DIR", Path("var")))
-
-
 def _read_or_create(file_name: str, make: Callable[[], str]) -> str:
-    path = _var_dir() / file_name
+    # Read once per process: every encryption, decryption and index asks for the keys.
+    path_name = f"{getattr(settings, 'VAR_DIR', 'var')}/{file_name}"
+    if path_name not in _FILE_VALUES:
+        _FILE_VALUES[path_name] = _read_or_create_at(Path(path_name), make)
+    return _FILE_VALUES[path_name]
+
+
+_FILE_VALUES: dict[str, str] = {}
+
+
+def _read_or_create_at(path: Path, make: Callable[[], str]) -> str:
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -275,3 +281,62 @@ def rotate_keys(*, batch_size: int = 1000) -> dict[str, int]:
             done += len(pending)
         counts[model._meta.label] = done
     return counts
+
+
+def _looks_encrypted(value: str) -> bool:
+    # A Fernet token is url-safe base64 of version byte 0x80: it always starts with "gAAAAA".
+    return value.startswith("gAAAAA") and len(value) >= 100
+
+
+def encrypt_column_in_place(
+    schema_editor: Any,
+    model: type[models.Model],
+    field: str,
+    index_field: str | None = None,
+    normalise: Callable[[str], str] | None = None,
+) -> int:
+    """Data-migration helper: encrypt clear values stored before the column became an
+    EncryptedTextField, and fill its blind index. Raw, portable SQL (the historical model would
+    try to decrypt the clear values). Values already encrypted are left alone; returns rows
+    changed."""
+    connection = schema_editor.connection
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    pk = qn(_column(model, model._meta.pk.name))  # type: ignore[union-attr]
+    column = qn(_column(model, field))
+    sets = f"{column} = %s"
+    if index_field:
+        sets += f", {qn(_column(model, index_field))} = %s"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {pk}, {column} FROM {table}")  # noqa: S608 - quoted names
+        rows = [(p, v) for p, v in cursor.fetchall() if v and not _looks_encrypted(v)]
+        params = []
+        for row_pk, clear in rows:
+            values: list[Any] = [encrypt(clear)]
+            if index_field:
+                values.append(blind_index(normalise(clear) if normalise else clear))
+            params.append([*values, row_pk])
+        if params:
+            cursor.executemany(
+                f"UPDATE {table} SET {sets} WHERE {pk} = %s",  # noqa: S608 - quoted names
+                params,
+            )
+    return len(rows)
+
+
+def decrypt_column_in_place(schema_editor: Any, model: type[models.Model], field: str) -> int:
+    """The reverse of `encrypt_column_in_place`, for migrating back to a clear column."""
+    connection = schema_editor.connection
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    pk = qn(_column(model, model._meta.pk.name))  # type: ignore[union-attr]
+    column = qn(_column(model, field))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {pk}, {column} FROM {table}")  # noqa: S608 - quoted names
+        params = [[decrypt(v), p] for p, v in cursor.fetchall() if v and _looks_encrypted(v)]
+        if params:
+            cursor.executemany(
+                f"UPDATE {table} SET {column} = %s WHERE {pk} = %s",  # noqa: S608 - quoted names
+                params,
+            )
+    return len(params)

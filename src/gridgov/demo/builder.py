@@ -138,6 +138,9 @@ def build_demo(scale: str = "town", *, reset: bool = False, with_cases: bool = T
             TownBuilder().build()
         else:
             DistrictBuilder().build()
+        if scale == "town":
+            # --no-cases is the quick skeleton (places and people): it skips the registry's data.
+            seed_registry_hook(ROOTS[scale], with_data=with_cases)
         summary = summarise_demo(scale, built=True)
         if with_cases:
             seed_cases_hook(summary)
@@ -151,6 +154,9 @@ def clear_demo_data() -> None:
     liaisons and grants, every user and session, and everything that hangs on them (cases on a
     grid, …). Configuration that belongs to no place or person stays: the matter catalogue, the
     work calendar, the role groups (rows that data migrations put there)."""
+    from gridgov.registry.demo import clear_registry
+
+    clear_registry()
     for model in (Jurisdiction, Liaison, Post, PostDuty, Staff, Department, Grid, GridLevel):
         _delete_with_dependents(model._base_manager.all())
     _delete_with_dependents(Region._base_manager.all())
@@ -188,25 +194,26 @@ def seed_cases_hook(summary: DemoSummary) -> None:
 
 
 def seed_fieldwork_hook(summary: DemoSummary) -> None:
-    """Hook for the fieldwork app: when `gridgov.fieldwork.demo` exists, its
-    `seed_demo_fieldwork(summary=..., by=...)` adds a month of patrols, diaries and check-ins."""
-    if importlib.util.find_spec("gridgov.fieldwork.demo") is None:
-        return
-    module = importlib.import_module("gridgov.fieldwork.demo")
-    seed = getattr(module, "seed_demo_fieldwork", None)
-    if seed is not None:
-        seed(summary=summary, by=get_user_model().objects.get(username="admin"))
+    """A month of patrols, diaries and check-ins (issue 11)."""
+    from gridgov.fieldwork.demo import seed_demo_fieldwork
+
+    seed_demo_fieldwork(summary=summary, by=get_user_model().objects.get(username="admin"))
 
 
 def seed_oversight_hook(summary: DemoSummary) -> None:
-    """Hook for the oversight app: assessments, warnings, bulletins and coordination records
-    on the demo's cases (`gridgov.oversight.demo.seed_demo_oversight`)."""
-    if importlib.util.find_spec("gridgov.oversight.demo") is None:
-        return
-    module = importlib.import_module("gridgov.oversight.demo")
-    seed = getattr(module, "seed_demo_oversight", None)
-    if seed is not None:
-        seed(summary=summary, by=get_user_model().objects.get(username="admin"))
+    """Assessments, warnings, bulletins and coordination records on the demo's cases
+    (issue 12)."""
+    from gridgov.oversight.demo import seed_demo_oversight
+
+    seed_demo_oversight(summary=summary, by=get_user_model().objects.get(username="admin"))
+
+
+def seed_registry_hook(root_code: str, *, with_data: bool = True) -> None:
+    """The registry's residents, households, organisations and facilities, and the log-ins of
+    its two roles (issue 10)."""
+    from gridgov.registry.demo import seed_hook
+
+    seed_hook(root_code, with_data=with_data)
 
 
 def summarise_demo(scale: str, *, built: bool, seconds: float = 0.0) -> DemoSummary:

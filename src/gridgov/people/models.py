@@ -7,7 +7,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core.crypto import BlindIndexField, EncryptedTextField
 from gridgov.core.jurisdiction import Role, scope_of, scope_q
+from gridgov.core.masking import normalise_phone_lenient
 from gridgov.grids.models import Grid, GridLevel, Region
 
 if TYPE_CHECKING:
@@ -146,8 +148,10 @@ class Staff(models.Model):
     )
     name = models.CharField(_("姓名"), max_length=50)
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices, blank=True)
-    # E.164 (+8613800000000); posted publicly on the grid board by design (公示, seed 002).
-    phone = models.CharField(_("电话"), max_length=20, blank=True)
+    # E.164 (+8613800000000); posted publicly on the grid board by design (公示, seed 002), but
+    # encrypted at rest like every personal phone (issue 10), with a blind index for look-up.
+    phone = EncryptedTextField(_("电话"), blank=True)
+    phone_index = BlindIndexField(source="phone", normalise=normalise_phone_lenient, db_index=True)
     title = models.CharField(_("职务"), max_length=60, blank=True)
     department = models.ForeignKey(
         Department,

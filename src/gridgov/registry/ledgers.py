@@ -400,10 +400,11 @@ def import_persons(records: list[tuple[int, dict]], *, by: AnyUser, dry_run: boo
 def _set_heads(persons: Iterable[Person]) -> None:
     """The member whose relation is 户主 (02) becomes the head of their household."""
     heads = {p.household_id: p.pk for p in persons if p.household_id and p.relation_to_head == "02"}
-    changed = list(Household.objects.filter(pk__in=list(heads)))
-    for household in changed:
-        household.head_id = heads[household.pk]
-    Household.objects.bulk_update(changed, ["head"], batch_size=1000)
+    ids = list(heads)
+    # Chunks: SQLite allows at most 32,766 parameters in one statement.
+    for start in range(0, len(ids), 5000):
+        changed = [Household(pk=pk, head_id=heads[pk]) for pk in ids[start : start + 5000]]
+        Household.objects.bulk_update(changed, ["head"], batch_size=1000)
 
 
 # --- households ------------------------------------------------------------------------------

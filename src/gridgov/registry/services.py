@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from gridgov.core.errors import DomainError
 from gridgov.core.masking import (
@@ -43,9 +44,9 @@ if TYPE_CHECKING:
     AnyUser = AbstractBaseUser | AnonymousUser | None
 
 ID_PROBLEMS = {
-    "format": "公民身份号码应为18位(末位可为X)",
-    "birth_date": "公民身份号码中的出生日期无效",
-    "checksum": "公民身份号码校验位错误",
+    "format": gettext_noop("公民身份号码应为18位(末位可为X)"),
+    "birth_date": gettext_noop("公民身份号码中的出生日期无效"),
+    "checksum": gettext_noop("公民身份号码校验位错误"),
 }
 
 PERSON_CODE_FIELDS = {

@@ -59,8 +59,23 @@ def test_no_id_number_or_phone_in_clear_anywhere_in_the_database(town_tx) -> Non
         by=town.user("worker_a1"), grid=town.a1, name="张三", id_number=ID, phone=PHONE
     )
     update_person(resident, by=town.user("town_office"), phone="13987654321")
+    from gridgov.cases.intake import report_case
+    from gridgov.cases.models import Case, Channel
+    from gridgov.core.testing.town import INSIDE, UNIT_A1
+
+    lon, lat = INSIDE[UNIT_A1]
+    intake = report_case(
+        by=None,
+        channel=Channel.RESIDENT,
+        description="路灯不亮",
+        lon=lon,
+        lat=lat,
+        contact_phone="13700001234",
+    )
+    assert Case.objects.get(pk=intake.case.pk).contact_phone == "+8613700001234"
     raw = raw_database_bytes()
-    for secret in (ID, PHONE, "13987654321", ID[6:14] + ID[14:]):
+    staff_phones = [f"1380000000{i}" for i in range(1, 7)]  # the cast's staff (people.Staff)
+    for secret in (ID, PHONE, "13987654321", "13700001234", *staff_phones):
         assert secret.encode() not in raw
         assert secret.encode("utf-16-le") not in raw
     assert Person.objects.get(pk=resident.pk).phone == "+8613987654321"
@@ -150,3 +165,35 @@ def test_rotate_keys_reencrypts_under_the_newest_key(town, resident, monkeypatch
     again = Person.objects.get(pk=resident.pk)
     assert (again.id_number, again.phone) == (ID, "+86" + PHONE)
     assert crypto.rotate_keys()["registry.Person"] == 0
+
+
+def test_phones_of_staff_and_case_reporters_are_encrypted_in_place(town) -> None:
+    """What the 0005_h10 (people) and 0004_h10 (cases) data migrations do to rows stored in clear
+    before: encrypt them and fill the blind index, leaving encrypted rows alone."""
+    from gridgov.core.crypto import encrypt_column_in_place
+    from gridgov.core.masking import normalise_phone_lenient
+    from gridgov.people.models import Staff
+
+    staff = town.user("worker_a1").staff
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE people_staff SET phone = %s, phone_index = NULL WHERE id = %s",
+            ["+8613800000003", staff.pk],
+        )
+
+    class Editor:
+        pass
+
+    editor = Editor()
+    editor.connection = connection  # type: ignore[attr-defined]
+    changed = encrypt_column_in_place(
+        editor, Staff, "phone", "phone_index", normalise_phone_lenient
+    )
+    assert changed == 1
+    assert (
+        encrypt_column_in_place(editor, Staff, "phone", "phone_index", normalise_phone_lenient) == 0
+    )
+    tokens = dict(crypto.raw_tokens(Staff, ["phone"]))
+    assert all(t[0].startswith("gAAAAA") for t in tokens.values() if t[0])
+    assert Staff.objects.get(pk=staff.pk).phone == "+8613800000003"
+    assert Staff.objects.filter(phone_index=crypto.blind_index("+8613800000003")).get() == staff
