@@ -8,8 +8,6 @@ Coordinates in CSV may be GCJ-02 or BD-09 (`crs`), converted to WGS84 here.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -17,7 +15,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from gridgov.core.coords import to_wgs84_array
-from gridgov.core.errors import ImportRowError
+from gridgov.core.errors import ImportRejectedError, ImportRowError
+from gridgov.core.inputguard import read_csv_rows, reject_nul_rows
 from gridgov.fieldwork.tracks import Track
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -60,7 +59,11 @@ def read_csv(
 ) -> tuple[Track, list[ImportRowError]]:
     """CSV with a header naming time, lon, lat and optionally accuracy (any column order)."""
     problems: list[ImportRowError] = []
-    reader = csv.reader(io.StringIO(text))
+    try:
+        # The shared reader names the row of an oversized cell or a NUL (issue 9).
+        reader = iter(read_csv_rows(text, source=source))
+    except ImportRejectedError as exc:
+        return Track.of([], [], []), exc.problems
     header = next(reader, None)
     if header is None:
         return Track.of([], [], []), [ImportRowError("文件为空", source=source, location="第 1 行")]
@@ -133,5 +136,9 @@ def read_track_file(
     except UnicodeDecodeError:
         return Track.of([], [], []), [ImportRowError("文件不是 UTF-8 文本", source=name)]
     if name.lower().endswith(".plt"):
+        try:
+            reject_nul_rows(([line] for line in text.splitlines()), source=name)
+        except ImportRejectedError as exc:
+            return Track.of([], [], []), exc.problems
         return read_plt(text, source=name)
     return read_csv(text, source=name, crs=crs)

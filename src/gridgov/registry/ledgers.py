@@ -8,7 +8,6 @@ household number). Writes go in bulk inside one transaction so 100,000 persons s
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Callable, Iterable
@@ -21,7 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.core.crypto import blind_index
-from gridgov.core.errors import DomainError
+from gridgov.core.errors import DomainError, ImportRejectedError
+from gridgov.core.inputguard import read_csv_rows, reject_nul_rows
 from gridgov.core.masking import (
     id_birth_date,
     id_gender,
@@ -166,9 +166,17 @@ def read_rows(path: Path, content: bytes | None = None) -> tuple[list[str], list
                 continue
         else:
             raise LedgerFileError(_("CSV 文件编码无法识别(支持 UTF-8 与 GBK)"))
-        rows = [list(r) for r in csv.reader(io.StringIO(text))]
+        try:
+            rows = read_csv_rows(text, source=path.name)
+        except ImportRejectedError as exc:
+            raise LedgerFileError(exc.report()) from None
     else:
         raise LedgerFileError(_("不支持的文件类型 %(s)s(支持 .xlsx .xls .csv)") % {"s": suffix})
+    try:
+        # Spreadsheet cells may hold a NUL too (_x0000_); no importer stores one (issue 9).
+        reject_nul_rows(rows, source=path.name, header=rows[0] if rows else ())
+    except ImportRejectedError as exc:
+        raise LedgerFileError(exc.report()) from None
     if not rows:
         raise LedgerFileError(_("文件为空"))
     header = [str(h).strip() for h in rows[0]]

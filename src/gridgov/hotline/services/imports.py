@@ -9,9 +9,7 @@ dates and status: a closed historical record creates no dispatch work.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -24,6 +22,7 @@ from django.utils.translation import gettext as _
 from gridgov.cases.catalogue import read_sheet_rows
 from gridgov.cases.models import MatterItem
 from gridgov.core.errors import DomainError, ImportRejectedError, ImportRowError
+from gridgov.core.inputguard import read_csv_rows
 from gridgov.grids.index import locate_points
 from gridgov.grids.textfiles import decode_csv
 from gridgov.hotline import dates
@@ -125,7 +124,8 @@ def read_table(data: bytes, *, filename: str) -> tuple[list[str], list[list[str]
         rows = [[_cell(v) for v in row] for row in raw]
     elif lower.endswith((".csv", ".txt")):
         text = decode_csv(data, source=filename).text
-        rows = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text, newline=""))]
+        # One reader for every importer: a cell over the csv limit or a NUL names its row.
+        rows = [[c.strip() for c in row] for row in read_csv_rows(text, source=filename)]
     else:
         raise ImportRejectedError(
             [ImportRowError(_("文件须为 CSV 或 Excel(.xlsx/.xls)"), source=filename)]
@@ -387,9 +387,10 @@ def import_hotline(
     source = source.strip()
     if not source or len(source) > 40:
         raise DomainError(_("来源代号须为 1–40 个字符"), field="source")
+    # The file is read first, so a damaged file is named as such whatever the mapping says.
+    header, rows = read_table(data, filename=filename)
     mapping = resolve_mapping(source, mapping_text)
     items = _items_for(mapping)
-    header, rows = read_table(data, filename=filename)
     good, problems = _parse_rows(mapping, header, rows, items, filename)
     if strict and problems:
         raise ImportRejectedError(problems)
