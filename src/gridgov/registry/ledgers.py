@@ -149,12 +149,13 @@ def read_rows(path: Path, content: bytes | None = None) -> tuple[list[str], list
     """(header, data rows) of the first sheet or the CSV file."""
     suffix = path.suffix.lower()
     data = content if content is not None else path.read_bytes()
+    rows: list[list[Any]]
     if suffix in {".xlsx", ".xls", ".xlsm", ".ods"}:
         from python_calamine import CalamineWorkbook
 
         try:
             book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-            rows = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+            rows = [list(r) for r in book.get_sheet_by_index(0).to_python(skip_empty_area=False)]
         except Exception as exc:  # calamine raises its own error types for damaged files
             raise LedgerFileError(_("无法读取表格文件:%(e)s") % {"e": exc}) from None
     elif suffix in {".csv", ".txt"}:
