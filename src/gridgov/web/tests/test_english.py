@@ -459,36 +459,45 @@ def test_every_message_has_an_english_translation(
     settings.LOCALE_PATHS = [copy / "locale"]
     monkeypatch.chdir(copy)
     call_command("makemessages", locale=["en"], no_obsolete=True, verbosity=0)
-    merged = copy / "locale" / "en" / "LC_MESSAGES" / "django.po"
-    result = subprocess.run(  # noqa: S603
-        [
-            shutil.which("msgfmt") or "msgfmt",
-            "--check-format",
-            "--statistics",
-            "-o",
-            os.devnull,
-            str(merged),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "untranslated" not in result.stderr, result.stderr
-    assert "fuzzy" not in result.stderr, result.stderr
+    # The shared catalogue, and the catalogue of every app that keeps its own (makemessages
+    # puts an app's strings in the app's locale folder when it has one).
+    catalogues = sorted(copy.glob("**/locale/en/LC_MESSAGES/django.po"))
+    assert copy / "locale" / "en" / "LC_MESSAGES" / "django.po" in catalogues
+    for merged in catalogues:
+        result = subprocess.run(  # noqa: S603
+            [
+                shutil.which("msgfmt") or "msgfmt",
+                "--check-format",
+                "--statistics",
+                "-o",
+                os.devnull,
+                str(merged),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        where = merged.relative_to(copy)
+        assert result.returncode == 0, (where, result.stderr)
+        assert "untranslated" not in result.stderr, (where, result.stderr)
+        assert "fuzzy" not in result.stderr, (where, result.stderr)
 
 
 def test_committed_mo_matches_the_po(tmp_path: Path) -> None:
     """The .mo is committed so a server without gettext still speaks English: it must be the
     compiled form of the .po next to it."""
-    folder = Path(django_settings.PACKAGE_DIR) / "locale" / "en" / "LC_MESSAGES"
-    fresh = tmp_path / "django.mo"
     msgfmt = shutil.which("msgfmt") or "msgfmt"
-    subprocess.run([msgfmt, "-o", str(fresh), str(folder / "django.po")], check=True)  # noqa: S603
-    with (folder / "django.mo").open("rb") as committed, fresh.open("rb") as compiled:
-        assert gettext.GNUTranslations(committed)._catalog == (  # type: ignore[attr-defined]
-            gettext.GNUTranslations(compiled)._catalog  # type: ignore[attr-defined]
-        )
+    catalogues = sorted(
+        Path(django_settings.PACKAGE_DIR).glob("**/locale/en/LC_MESSAGES/django.po")
+    )
+    assert catalogues
+    for number, source in enumerate(catalogues):
+        fresh = tmp_path / f"{number}.mo"
+        subprocess.run([msgfmt, "-o", str(fresh), str(source)], check=True)  # noqa: S603
+        with source.with_suffix(".mo").open("rb") as committed, fresh.open("rb") as compiled:
+            assert gettext.GNUTranslations(committed)._catalog == (  # type: ignore[attr-defined]
+                gettext.GNUTranslations(compiled)._catalog  # type: ignore[attr-defined]
+            ), source
 
 
 def test_static_scripts_carry_no_chinese() -> None:
