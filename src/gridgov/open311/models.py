@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.cases.models import Case
+from gridgov.core.crypto import EncryptedTextField
 from gridgov.grids.models import Grid
 
 
@@ -72,8 +73,11 @@ class Submission(models.Model):
         related_name="open311_submissions",
         verbose_name=_("案件"),
     )
-    # What the intake needs, kept until the queue has run it (no contact details once done).
+    # What the intake needs, kept until the queue has run it. The reporter's name and phone
+    # are personal data: they wait encrypted (`contact`, JSON), never in the payload, and both
+    # are emptied once the case exists (issue 10: never in clear in the database).
     payload = models.JSONField(default=dict, blank=True)
+    contact = EncryptedTextField(blank=True)
     # The request's photo (`media`), already checked and stripped of its metadata, until the
     # queue has given it to the case.
     photo = models.FileField(upload_to="open311/queue/", blank=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -166,7 +167,10 @@ def submit_request(
     payload = _check(key, data)
     if len(photos) > 1:
         raise DomainError(_("每个请求只能附一张照片(media)"), field="media")
-    submission = Submission(api_key=key, payload=payload)
+    contact = {k: payload.pop(k) for k in ("contact_name", "contact_phone") if payload.get(k)}
+    submission = Submission(
+        api_key=key, payload=payload, contact=json.dumps(contact) if contact else ""
+    )
     for photo in photos:
         submission.payload["photo"] = {
             "name": photo.name,
@@ -189,6 +193,8 @@ def process(submission_id: int, *, at: dt.datetime | None = None) -> Submission 
     if submission is None or submission.processed_at is not None:
         return submission
     data = dict(submission.payload)
+    if submission.contact:
+        data.update(json.loads(submission.contact))
     client_key = data.pop("client_key", "")
     photo = data.pop("photo", None)
     photos = []
@@ -215,7 +221,7 @@ def process(submission_id: int, *, at: dt.datetime | None = None) -> Submission 
     except DomainError as exc:
         error = exc.message
     claimed = Submission.objects.filter(pk=submission.pk, processed_at__isnull=True).update(
-        case=case, error=error, processed_at=at or timezone.now(), payload={}
+        case=case, error=error, processed_at=at or timezone.now(), payload={}, contact=""
     )
     if not claimed:
         return Submission.objects.filter(pk=submission.pk).first()

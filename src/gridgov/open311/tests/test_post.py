@@ -269,3 +269,24 @@ def test_a_submission_the_queue_refuses_is_404_with_the_reason(
     from gridgov.open311.services import process
 
     assert process(Submission.objects.get().pk).error
+
+
+def test_a_queued_reporters_name_and_phone_wait_encrypted(call, key, attributes, run_task_queue):
+    """Personal data is never in clear in the database, not even while the queue waits."""
+    from django.db import connection
+
+    _key, raw = key
+    (row,) = call("POST", "requests", "json", **body(raw))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT payload, contact FROM open311_submission WHERE token = %s", [row["token"]]
+        )
+        payload, contact = cursor.fetchone()
+    stored = f"{payload}{contact}"
+    assert contact  # the name and phone are there, as a token
+    for clear in ("13900001111", "王", "小明"):
+        assert clear not in stored
+    assert run_task_queue() == 1
+    case = Case.objects.get()
+    assert (case.contact_name, case.contact_phone) == ("王小明", "+8613900001111")
+    assert Submission.objects.get(token=row["token"]).contact == ""
