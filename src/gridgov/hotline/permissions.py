@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from gridgov.core.jurisdiction import Role, scope_of
+from gridgov.people.permissions import is_office as is_operator
+from gridgov.people.permissions import is_platform_admin as is_admin
 
 
 def _covers(user: Any, grid: Any, role: str) -> bool:
@@ -19,16 +21,6 @@ def _covers(user: Any, grid: Any, role: str) -> bool:
     return any(grid.path.startswith(p) for p in scope.all_grid_paths(role)) or any(
         grid.region.path.startswith(p) for p in scope.all_region_paths(role)
     )
-
-
-@rules.predicate
-def is_admin(user: Any) -> bool:
-    return scope_of(user).is_admin
-
-
-@rules.predicate
-def is_operator(user: Any) -> bool:
-    return scope_of(user).has_role(Role.OFFICE)
 
 
 @rules.predicate

@@ -18,6 +18,8 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from gridgov.core.jurisdiction import NOTHING, Role, scope_of
+from gridgov.people.permissions import is_office as is_operator
+from gridgov.people.permissions import is_platform_admin as is_admin
 
 
 def results_q(user: Any) -> Q:
@@ -40,16 +42,6 @@ def _in_office_scope(user: Any, path: str) -> bool:
     return bool(path) and any(
         path.startswith(root) for root in scope_of(user).all_grid_paths(Role.OFFICE)
     )
-
-
-@rules.predicate
-def is_admin(user: Any) -> bool:
-    return scope_of(user).is_admin
-
-
-@rules.predicate
-def is_operator(user: Any) -> bool:
-    return scope_of(user).has_role(Role.OFFICE)
 
 
 @rules.predicate
