@@ -18,6 +18,7 @@ from pydantic import Field
 
 from gridgov.cases import catalogue, intake, queues, services
 from gridgov.cases.attachments import attachment_response, check_photos
+from gridgov.cases.attributes import answers_from_json
 from gridgov.cases.filters import CaseFilters, filter_cases
 from gridgov.cases.models import (
     Case,
@@ -182,8 +183,9 @@ def report(
         photos=check_photos(photos),
         item=_item(payload.category),
         idempotency_key=request.headers.get("Idempotency-Key") or payload.idempotency_key,
-        **payload.dict(exclude={"channel", "category", "idempotency_key", "grid"}),
+        **payload.dict(exclude={"channel", "category", "idempotency_key", "grid", "attributes"}),
         grid_code=payload.grid,
+        attributes=answers_from_json(payload.attributes),
     )
     case = result.case
     return Status(
@@ -222,8 +224,9 @@ def report_public(
         photos=check_photos(photos),
         item=_item(payload.category),
         idempotency_key=request.headers.get("Idempotency-Key") or payload.idempotency_key,
-        **payload.dict(exclude={"category", "idempotency_key", "grid"}),
+        **payload.dict(exclude={"category", "idempotency_key", "grid", "attributes"}),
         grid_code=payload.grid.strip(),
+        attributes=answers_from_json(payload.attributes),
     )
     case = result.case
     return Status(

@@ -4,6 +4,7 @@ on the case by attribute code. A list answer keeps its option keys; a datetime i
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -20,6 +21,25 @@ STRING_MAX = 200
 TEXT_MAX = 4000
 
 D = AttributeDatatype
+
+
+def answers_from_json(text: str) -> dict[str, Any]:
+    """The API's `attributes` form field: a JSON object from attribute code to an answer (a
+    list for multivaluelist); empty means no answers. DomainError naming the field otherwise."""
+    if not text.strip():
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict) or not all(
+        isinstance(v, str | int | float | list) for v in value.values()
+    ):
+        raise DomainError(
+            _('附加信息须为 JSON 对象,如 {"code": "值"} 或 {"code": ["值"]}'),
+            field="attributes",
+        )
+    return value
 
 
 def _field(code: str) -> str:

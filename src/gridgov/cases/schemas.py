@@ -58,6 +58,12 @@ class ReportIn(Schema):
         None, description="when the hotline took the call (hotline transfers only)"
     )
     idempotency_key: str = Field("", max_length=100)
+    attributes: str = Field(
+        "",
+        max_length=10_000,
+        description='answers to the item\'s extra questions: a JSON object {"code": "value"} '
+        '({"code": ["a", "b"]} for a multivaluelist)',
+    )
 
 
 class PublicReportIn(Schema):
@@ -77,6 +83,12 @@ class PublicReportIn(Schema):
     contact_name: str = Field("", max_length=50)
     contact_phone: str = Field("", max_length=30)
     idempotency_key: str = Field("", max_length=100)
+    attributes: str = Field(
+        "",
+        max_length=10_000,
+        description='answers to the item\'s extra questions: a JSON object {"code": "value"} '
+        '({"code": ["a", "b"]} for a multivaluelist)',
+    )
 
 
 class ReportOut(Schema):

@@ -89,3 +89,31 @@ def test_answers_without_an_item_are_refused(report):
 
 def test_items_without_questions_take_none(report):
     assert report(category="0401").attributes == {}
+
+
+def test_the_api_intakes_take_answers_as_a_json_object(client_for, client, questions, town):
+    from gridgov.cases.models import Case
+    from gridgov.core.testing.town import INSIDE, UNIT_A1
+
+    lon, lat = INSIDE[UNIT_A1]
+    form = {"description": "路面坑槽", "category": "0505", "lon": lon, "lat": lat}
+    staff = client_for("worker_a1").post(
+        "/api/v1/cases/", data={**form, "attributes": '{"size": "2", "risks": ["car"]}'}
+    )
+    assert staff.status_code == 201, staff.content
+    assert Case.objects.get(pk=staff.json()["id"]).attributes == {"size": 2, "risks": ["car"]}
+    public = client.post("/api/v1/cases/public", data={**form, "attributes": '{"size": "1"}'})
+    assert public.status_code == 201, public.content
+    assert Case.objects.get(tracking_code=public.json()["tracking_code"]).attributes == {
+        "size": 1
+    }
+    before = Case.objects.count()
+    for bad, field in (
+        ("{}", "attribute[size]"),  # required
+        ("[1, 2]", "attributes"),
+        ("not json", "attributes"),
+        ('{"size": {"x": 1}}', "attributes"),
+    ):
+        refused = client_for("worker_a1").post("/api/v1/cases/", data={**form, "attributes": bad})
+        assert (refused.status_code, refused.json().get("field")) == (400, field), bad
+    assert Case.objects.count() == before
