@@ -104,9 +104,7 @@ def test_the_api_intakes_take_answers_as_a_json_object(client_for, client, quest
     assert Case.objects.get(pk=staff.json()["id"]).attributes == {"size": 2, "risks": ["car"]}
     public = client.post("/api/v1/cases/public", data={**form, "attributes": '{"size": "1"}'})
     assert public.status_code == 201, public.content
-    assert Case.objects.get(tracking_code=public.json()["tracking_code"]).attributes == {
-        "size": 1
-    }
+    assert Case.objects.get(tracking_code=public.json()["tracking_code"]).attributes == {"size": 1}
     before = Case.objects.count()
     for bad, field in (
         ("{}", "attribute[size]"),  # required
