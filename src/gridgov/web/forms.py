@@ -682,10 +682,22 @@ class ReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.items = self.fields["category"].load()  # type: ignore[attr-defined]
         self.fields["photos"].widget.attrs.update({"accept": "image/*", "capture": "environment"})
-        if not self.is_bound:
+        if self.is_bound:
+            self._keep_submitted_answers()
+        else:
             import uuid
 
             self.fields["idempotency_key"].initial = uuid.uuid4().hex
+
+    def _keep_submitted_answers(self) -> None:
+        """A refused form shows the answers given to the chosen item's questions again (each
+        question row of the prefetched items carries its own as `submitted`)."""
+        from gridgov.cases.attributes import answers_in
+
+        chosen = next((i for i in self.items if i.code == self.data.get("category")), None)
+        answers = answers_in(self.data, chosen)
+        for question in chosen.attributes.all() if chosen is not None else ():
+            question.submitted = answers.get(question.code, [])
 
     def clean_photos(self) -> list[Any]:
         """The photos checked here (attachments.check_photos), not in the view after the form:

@@ -84,3 +84,22 @@ def test_resident_report_stores_the_answers(client_for: Any, questions: None) ->
     assert response.status_code == 302, response.content
     case = Case.objects.get()
     assert case.attributes == {"smell": "pungent", "first_seen": "2026-06-08T07:30:00+08:00"}
+
+
+def test_a_refused_form_shows_the_answers_given_again(client_for: Any, questions: None) -> None:
+    data = {
+        "idempotency_key": "attr-3",
+        "description": "",  # refused: the description is required
+        "category": "0505",
+        "urgency": "ordinary",
+        "mode": "coordinate",
+        "lon": LON,
+        "lat": LAT,
+        "attribute[area_m2]": "2.5",
+        "attribute[hazards]": ["walkers"],
+    }
+    page = client_for("worker_a1").post("/m/report/", data).content.decode()
+    assert 'name="attribute[area_m2]" value="2.5"' in page
+    assert 'value="walkers" checked' in page
+    assert 'value="traffic" checked' not in page
+    assert not Case.objects.exists()
