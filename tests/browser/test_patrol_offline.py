@@ -26,12 +26,12 @@ def test_an_offline_patrol_waits_and_uploads_once(open_page: Any, shot: Any) -> 
     context.set_offline(True)
     toggle.click()
     page.wait_for_selector("#patrol-toggle[data-running='1']")
-    page.wait_for_function("document.getElementById('patrol-fixes').textContent !== '0'")
+    page.wait_for_function("() => document.getElementById('patrol-fixes').textContent !== '0'")
     for i in range(1, 6):
         page.wait_for_timeout(1100)  # a later timestamp for each fix
         context.set_geolocation({"longitude": lon, "latitude": lat + i * STEP})
         page.wait_for_function(
-            f"Number(document.getElementById('patrol-fixes').textContent) >= {i + 1}"
+            f"() => Number(document.getElementById('patrol-fixes').textContent) >= {i + 1}"
         )
     distance = page.locator("#patrol-distance").inner_text()
     assert distance.startswith("0.1")  # 5 steps of 22 m
