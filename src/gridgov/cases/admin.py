@@ -28,6 +28,7 @@ from gridgov.cases.models import (
     MatterRoute,
     StepLimit,
 )
+from gridgov.core.admin import ReadOnlyAdmin
 from gridgov.core.errors import ImportRejectedError
 
 
@@ -208,7 +209,7 @@ class CaseAttachmentInline(ReadOnlyInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(ReadOnlyAdmin):
     """Read-only: the lifecycle is driven through the platform so every step is an event."""
 
     list_display = [
@@ -229,15 +230,6 @@ class CaseAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["item", "grid", "department"]
     inlines = [CaseTaskInline, CaseEventInline, CaseAttachmentInline]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(ExtensionRequest)

@@ -36,6 +36,20 @@ from gridgov.core.models import (
 WEEKDAYS = [_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日")]
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that only services write (cases, imported records, rounds): the admin lists and
+    shows them, never adds, edits or deletes."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(WorkCalendarDay)
 class WorkCalendarDayAdmin(admin.ModelAdmin):
     list_display = ["date", "weekday", "is_workday", "name", "source", "updated_at"]

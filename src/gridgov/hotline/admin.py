@@ -3,11 +3,10 @@ rounds, tasks and models are read-only here (they change through the services)."
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.http import HttpRequest
 
+from gridgov.core.admin import ReadOnlyAdmin
 from gridgov.hotline.models import (
     BacktraceTask,
     CrosscheckRound,
@@ -31,17 +30,6 @@ class CrosscheckRuleAdmin(admin.ModelAdmin):
 class HotlineSourceAdmin(admin.ModelAdmin):
     list_display = ["name", "label", "updated_at"]
     readonly_fields = ["mapping"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(HotlineRecord)
