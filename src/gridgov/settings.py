@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "gridgov.hotline",
     "gridgov.open311",
     "gridgov.oversight",
+    "gridgov.reports",
     "gridgov.web",
     "gridgov.demo",
 ]
