@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -99,3 +99,13 @@ def clear_cache() -> None:
 
     with contextlib.suppress(RuntimeError):  # pytest-django: no database access in this test
         cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def default_language_after_each_test() -> Iterator[None]:
+    """A request with Accept-Language: en leaves English active in the thread (LocaleMiddleware
+    does not switch back); a later test rendering a template directly would then see English."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
