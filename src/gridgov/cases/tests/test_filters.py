@@ -8,9 +8,9 @@ import pytest
 
 from gridgov.cases import queues, services
 from gridgov.cases.filters import STATE_GROUPS, CaseFilters, filter_cases, states_of
+from gridgov.cases.forms import CommandFilterForm
 from gridgov.cases.models import OPEN_STATES, CaseState
 from gridgov.core.errors import DomainError
-from gridgov.web.forms import CommandFilterForm
 from gridgov.web.queries import QUEUE_LABELS, STEP_QUEUES
 
 pytestmark = pytest.mark.usefixtures("clock")

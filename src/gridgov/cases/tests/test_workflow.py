@@ -21,6 +21,7 @@ from django.db import transaction
 
 from gridgov.cases import services
 from gridgov.cases.api import router
+from gridgov.cases.forms import ACTION_FORMS
 from gridgov.cases.models import (
     Case,
     CaseState,
@@ -32,7 +33,6 @@ from gridgov.cases.models import (
 )
 from gridgov.cases.workflow import TASK_STEPS, VERBS, allowed_actions
 from gridgov.core.errors import ConflictError
-from gridgov.web.forms import ACTION_FORMS
 
 pytestmark = pytest.mark.usefixtures("clock")
 

@@ -1,13 +1,13 @@
-"""Reads the pages need that span several models, one module per concern: work queues,
-deadlines, the command centre's map and figures, a grid's card, the case page, the inbox and
-the printable slips. They return querysets and dataclasses; views render them and never write
-(writes go through the owning app's services)."""
+"""Reads the shell's pages need that span several models, one module per concern: the queue
+names of the navigation, deadlines, the command centre's map and figures, a grid's card and the
+inbox (the case page and the printable slips are the cases app's: cases/reads). They return
+querysets and dataclasses; views render them and never write (writes go through the owning
+app's services)."""
 
 from __future__ import annotations
 
 from gridgov.cases.filters import STATE_GROUPS, CaseFilters, local_midnight, month_start
 from gridgov.cases.models import PlatformLevel
-from gridgov.web.queries.case_view import CaseView, Photo, TimelineEntry, case_view, staff_names
 from gridgov.web.queries.command import (
     MAX_MARKERS,
     CommandFigures,
@@ -37,18 +37,14 @@ __all__ = [
     "STEP_QUEUES",
     "STATE_GROUPS",
     "CaseFilters",
-    "CaseView",
     "CommandFigures",
     "DeadlineInfo",
     "DutyPerson",
     "GridCard",
     "MonthFigures",
-    "Photo",
     "PlatformLevel",
     "Tiles",
-    "TimelineEntry",
     "UnitRates",
-    "case_view",
     "command_figures",
     "command_tiles",
     "deadline_info",
@@ -62,7 +58,6 @@ __all__ = [
     "queue_rows",
     "request_calendar",
     "root_grids",
-    "staff_names",
     "subordinate_units",
     "unit_rates",
 ]

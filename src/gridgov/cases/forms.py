@@ -274,7 +274,7 @@ class CoHandlerWidget(forms.CheckboxSelectMultiple):
     deadline (issue 3: each co-handler with its own sub-task and deadline); left empty, the
     lead's deadline applies."""
 
-    option_template_name = "web/includes/co_handler_option.html"
+    option_template_name = "cases/includes/co_handler_option.html"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
