@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 
 from gridgov.cases import queues as case_queues
 from gridgov.cases.forms import WorkerReportForm
-from gridgov.cases.intake import Intake, report_case
 from gridgov.cases.models import Channel
 from gridgov.cases.queues import my_open_cases
+from gridgov.cases.services.intake import Intake, report_case
 from gridgov.core.errors import DomainError
 from gridgov.core.jurisdiction import Role
 from gridgov.core.pages import (

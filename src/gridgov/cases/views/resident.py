@@ -15,9 +15,9 @@ from django.views.decorators.http import require_GET
 
 from gridgov.cases.api import PUBLIC_CALLBACKS, PUBLIC_REPORTS, PUBLIC_TRACKING
 from gridgov.cases.forms import ResidentCallbackForm, ResidentReportForm, TrackForm
-from gridgov.cases.intake import Intake, report_case
 from gridgov.cases.models import CaseAttachment, Channel
 from gridgov.cases.queues import tracking_view
+from gridgov.cases.services.intake import Intake, report_case
 from gridgov.cases.views.pages import file_response
 from gridgov.core.errors import DomainError
 from gridgov.core.pages import add_domain_error, answers_domain_errors, report_config

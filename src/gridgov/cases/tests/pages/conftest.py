@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from gridgov.cases import services
-from gridgov.cases.intake import report_case
 from gridgov.cases.models import Case, Channel, MatterItem
+from gridgov.cases.services.intake import report_case
 from gridgov.core.testing.town import INSIDE, UNIT_A1, Town
 
 
