@@ -31,6 +31,9 @@ class Verb:
     label: str | Promise
     perm: str
     states: frozenset[str]
+    # The state the verb leads to, for a lifecycle whose service sets the state itself (no
+    # django-fsm methods: the hotline's back-tracing tasks, oversight's appeals); "" otherwise.
+    target: str = ""
     # Names of the model's @transition methods the verb may run (empty: it changes no state).
     transitions: tuple[str, ...] = ()
     # The event kind its service writes ("" when it writes none).
