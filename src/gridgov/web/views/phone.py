@@ -53,6 +53,7 @@ OFFLINE_ASSETS = (
     "gridgov/map.js",
     "gridgov/report.js",
     "gridgov/outbox.js",
+    "hotline/suggest.js",
     "vendor/leaflet/leaflet.css",
     "vendor/leaflet/leaflet.js",
     "django_htmx/htmx-2.min.js",
