@@ -1,4 +1,6 @@
-"""Forms of the pages. They parse and check input; the services decide whether an action is
+"""Forms of the case pages: one per verb (`ACTION_FORMS`), the worker's and the resident's
+report forms, tracking and callback, and the case filter of the command centre (the shell's
+page, over cases.filters). They parse and check input; the services decide whether an action is
 allowed and raise DomainError for rules, which views show next to the field they name."""
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ class NamedChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 
 class CommandFilterForm(forms.Form):
-    """Filters of the command centre: category, status, channel, reporting period."""
+    """Filters of the command centre (web) over the cases: category, status, channel, reporting
+    period, turned into one `cases.filters.CaseFilters`."""
 
     matter_class = NamedChoiceField(
         label=_("事项大类"),

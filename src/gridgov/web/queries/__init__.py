@@ -23,18 +23,11 @@ from gridgov.web.queries.command import (
 )
 from gridgov.web.queries.deadlines import DeadlineInfo, deadline_info, request_calendar
 from gridgov.web.queries.grid_card import DutyPerson, GridCard, MonthFigures, grid_card
-from gridgov.web.queries.queues import (
-    QUEUE_LABELS,
-    STEP_QUEUES,
-    my_open_cases,
-    queue_counts,
-    queue_rows,
-)
+from gridgov.web.queries.queues import QUEUE_LABELS, queue_counts
 
 __all__ = [
     "MAX_MARKERS",
     "QUEUE_LABELS",
-    "STEP_QUEUES",
     "STATE_GROUPS",
     "CaseFilters",
     "CommandFigures",
@@ -53,9 +46,7 @@ __all__ = [
     "local_midnight",
     "map_grids",
     "month_start",
-    "my_open_cases",
     "queue_counts",
-    "queue_rows",
     "request_calendar",
     "root_grids",
     "subordinate_units",
