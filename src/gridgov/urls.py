@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("hotline/", include("gridgov.hotline.urls")),
     path("registry/", include("gridgov.registry.urls")),
     path("reports/", include("gridgov.reports.urls")),
+    path("", include("gridgov.cases.urls")),
     path("", include("gridgov.web.urls")),
 ]
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

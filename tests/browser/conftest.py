@@ -231,8 +231,8 @@ def fresh_cache(transactional_db: None) -> Iterator[None]:
 def three_patrol_reports(site: str) -> None:
     """Two reports in unit A1 (two matters) and one in B1: enough for markers, colours and
     queue badges on the command centre."""
-    from gridgov.cases.intake import report_case
     from gridgov.cases.models import Channel, MatterItem
+    from gridgov.cases.services.intake import report_case
     from gridgov.core.testing.town import INSIDE, UNIT_A1, UNIT_B1, Town
 
     town = Town()

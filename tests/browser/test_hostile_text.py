@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from gridgov.cases.intake import report_case
 from gridgov.cases.models import Case, Channel
+from gridgov.cases.services.intake import report_case
 from gridgov.core.testing.town import INSIDE, UNIT_A1, Town
 
 pytestmark = pytest.mark.browser

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from gridgov.cases.intake import report_case
 from gridgov.cases.models import Case, Channel, MatterItem
+from gridgov.cases.services.intake import report_case
 from gridgov.core.testing.town import INSIDE, UNIT_A1, UNIT_A2, UNIT_B1, Town
 from gridgov.grids.models import Grid
 from gridgov.hotline.models import HotlineRecord, HotlineSource, RecordStatus

@@ -44,8 +44,8 @@ def test_the_badge_counts_a_new_notification_without_a_reload(open_page: Any, re
 
 @pytest.fixture
 def report(site: str) -> Any:
-    from gridgov.cases.intake import report_case
     from gridgov.cases.models import Channel
+    from gridgov.cases.services.intake import report_case
     from gridgov.core.testing.town import INSIDE, UNIT_A1
 
     def make(description: str) -> Any:

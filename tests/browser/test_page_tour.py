@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from gridgov.cases import services
-from gridgov.cases.intake import report_case
 from gridgov.cases.models import Case, Channel, MatterItem
+from gridgov.cases.services.intake import report_case
 from gridgov.core.testing.town import INSIDE, UNIT_A1, UNIT_A2, VILLAGE_A, Town
 
 pytestmark = pytest.mark.browser

@@ -16,7 +16,7 @@ from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 from pydantic import Field
 
-from gridgov.cases import catalogue, intake, queues, services
+from gridgov.cases import catalogue, queues
 from gridgov.cases.attachments import attachment_response, check_photos
 from gridgov.cases.attributes import answers_from_json
 from gridgov.cases.filters import CaseFilters, filter_cases
@@ -66,6 +66,8 @@ from gridgov.cases.schemas import (
     TrackingOut,
     VerifyIn,
 )
+from gridgov.cases.services import closing, control, flow, intake
+from gridgov.cases.workflow import allowed_actions
 from gridgov.core.errors import DomainError
 from gridgov.core.jurisdiction import get_referenced, get_scoped_or_404, scope_of
 from gridgov.core.throttle import throttle
@@ -125,13 +127,13 @@ def _departments(ids: list[int], field: str = "department") -> list[Department]:
     return [found[i] for i in ids]
 
 
-def _co_handlers(co: list[Any]) -> list[services.CoHandler]:
+def _co_handlers(co: list[Any]) -> list[flow.CoHandler]:
     ids = [c if isinstance(c, int) else c.department for c in co]
     departments = _departments(ids, field="co")
     return [
-        services.CoHandler(department=dept)
+        flow.CoHandler(department=dept)
         if isinstance(c, int)
-        else services.CoHandler(department=dept, days=c.days, due_on=c.due_on)
+        else flow.CoHandler(department=dept, days=c.days, due_on=c.due_on)
         for c, dept in zip(co, departments, strict=True)
     ]
 
@@ -162,7 +164,7 @@ def _detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
         "extensions": [ExtensionOut.of(x) for x in case.extensions.all()],
         "timeline": [EventOut.of(e) for e in case.events.all()],
         "attachments": [AttachmentOut.of(a) for a in case.attachments.all()],
-        "allowed_actions": services.allowed_actions(case, request.user),
+        "allowed_actions": allowed_actions(case, request.user),
     }
 
 
@@ -284,7 +286,7 @@ def track_callback(request: HttpRequest, code: str, payload: ResidentCallbackIn)
     """The resident rates their closed case with the tracking code (回访 without a phone call);
     a dissatisfied rating is sent to the platform, which may reopen the case."""
     PUBLIC_CALLBACKS.check(request)
-    case = services.resident_callback(
+    case = closing.resident_callback(
         tracking_code=code, satisfaction=payload.satisfaction, note=payload.note
     )
     return queues.tracking_view(case.tracking_code)
@@ -450,7 +452,7 @@ def case_attachment(request: HttpRequest, case_id: int, attachment_id: int) -> A
 @router.post("/{int:case_id}/accept", response=ACTION_RESPONSES)
 def accept(request: HttpRequest, case_id: int, payload: AcceptIn) -> dict[str, Any]:
     case = _case(request, case_id)
-    services.accept_case(
+    flow.accept_case(
         case=case,
         by=_user(request),
         item=_item(payload.category),
@@ -463,7 +465,7 @@ def accept(request: HttpRequest, case_id: int, payload: AcceptIn) -> dict[str, A
 @router.post("/{int:case_id}/reject", response=ACTION_RESPONSES)
 def reject(request: HttpRequest, case_id: int, payload: RequiredNoteIn) -> dict[str, Any]:
     case = _case(request, case_id)
-    services.reject_case(case=case, by=_user(request), note=payload.note, version=payload.version)
+    flow.reject_case(case=case, by=_user(request), note=payload.note, version=payload.version)
     return _detail(request, case_id)
 
 
@@ -472,7 +474,7 @@ def merge(request: HttpRequest, case_id: int, payload: MergeIn) -> dict[str, Any
     """Merge this case into `into` (a duplicate), with the reason; both timelines record it."""
     case = _case(request, case_id)
     into = get_referenced(Case.objects.visible_to(request.user), field="into", pk=payload.into)
-    services.merge_case(
+    flow.merge_case(
         case=case, into=into, by=_user(request), note=payload.note, version=payload.version
     )
     return _detail(request, case_id)
@@ -484,7 +486,7 @@ def classify(request: HttpRequest, case_id: int, payload: ClassifyIn) -> dict[st
     item = _item(payload.category)
     if item is None:
         raise DomainError(_("请选择事项"), field="category")
-    services.classify_case(
+    flow.classify_case(
         case=case, item=item, by=_user(request), note=payload.note, version=payload.version
     )
     return _detail(request, case_id)
@@ -493,7 +495,7 @@ def classify(request: HttpRequest, case_id: int, payload: ClassifyIn) -> dict[st
 @router.post("/{int:case_id}/register", response=ACTION_RESPONSES)
 def register(request: HttpRequest, case_id: int, payload: NoteIn) -> dict[str, Any]:
     case = _case(request, case_id)
-    services.register_case(case=case, by=_user(request), note=payload.note, version=payload.version)
+    flow.register_case(case=case, by=_user(request), note=payload.note, version=payload.version)
     return _detail(request, case_id)
 
 
@@ -501,7 +503,7 @@ def register(request: HttpRequest, case_id: int, payload: NoteIn) -> dict[str, A
 def dispatch(request: HttpRequest, case_id: int, payload: DispatchIn) -> dict[str, Any]:
     """Dispatch (assignment slip) to the lead department and co-handlers, with a deadline."""
     case = _case(request, case_id)
-    services.dispatch_case(
+    flow.dispatch_case(
         case=case,
         by=_user(request),
         to=_departments([payload.department])[0] if payload.department else None,
@@ -519,7 +521,7 @@ def dispatch(request: HttpRequest, case_id: int, payload: DispatchIn) -> dict[st
 def handle(request: HttpRequest, case_id: int, payload: TaskNoteIn) -> dict[str, Any]:
     """Sign for the caller's assignment, or handle an undispatched case at the caller's level."""
     case = _case(request, case_id)
-    services.handle_case(
+    flow.handle_case(
         case=case, by=_user(request), task=payload.task, note=payload.note, version=payload.version
     )
     return _detail(request, case_id)
@@ -528,7 +530,7 @@ def handle(request: HttpRequest, case_id: int, payload: TaskNoteIn) -> dict[str,
 @router.post("/{int:case_id}/return", response=ACTION_RESPONSES)
 def return_(request: HttpRequest, case_id: int, payload: ReturnIn) -> dict[str, Any]:
     case = _case(request, case_id)
-    services.return_case(
+    flow.return_case(
         case=case,
         by=_user(request),
         reason=payload.reason,
@@ -548,7 +550,7 @@ def feedback(
 ) -> dict[str, Any]:
     """The feedback slip: result and photos (multipart form)."""
     case = _case(request, case_id)
-    services.feedback_case(
+    flow.feedback_case(
         case=case,
         by=_user(request),
         result=payload.result,
@@ -562,7 +564,7 @@ def feedback(
 @router.post("/{int:case_id}/verify", response=ACTION_RESPONSES)
 def verify(request: HttpRequest, case_id: int, payload: VerifyIn) -> dict[str, Any]:
     case = _case(request, case_id)
-    services.verify_case(
+    closing.verify_case(
         case=case,
         by=_user(request),
         passed=payload.passed,
@@ -576,7 +578,7 @@ def verify(request: HttpRequest, case_id: int, payload: VerifyIn) -> dict[str, A
 @router.post("/{int:case_id}/close", response=ACTION_RESPONSES)
 def close(request: HttpRequest, case_id: int, payload: CloseIn) -> dict[str, Any]:
     case = _case(request, case_id)
-    services.close_case(
+    closing.close_case(
         case=case,
         by=_user(request),
         closure_type=payload.closure_type,
@@ -590,14 +592,14 @@ def close(request: HttpRequest, case_id: int, payload: CloseIn) -> dict[str, Any
 def transfer(request: HttpRequest, case_id: int, payload: RequiredNoteIn) -> dict[str, Any]:
     """Hand the case over to the city hotline (转交热线)."""
     case = _case(request, case_id)
-    services.transfer_case(case=case, by=_user(request), note=payload.note, version=payload.version)
+    closing.transfer_case(case=case, by=_user(request), note=payload.note, version=payload.version)
     return _detail(request, case_id)
 
 
 @router.post("/{int:case_id}/callback", response=ACTION_RESPONSES)
 def callback(request: HttpRequest, case_id: int, payload: CallbackIn) -> dict[str, Any]:
     case = _case(request, case_id)
-    services.callback_case(
+    closing.callback_case(
         case=case,
         by=_user(request),
         satisfaction=payload.satisfaction,
@@ -611,7 +613,7 @@ def callback(request: HttpRequest, case_id: int, payload: CallbackIn) -> dict[st
 @router.post("/{int:case_id}/reopen", response=ACTION_RESPONSES)
 def reopen(request: HttpRequest, case_id: int, payload: RequiredNoteIn) -> dict[str, Any]:
     case = _case(request, case_id)
-    services.reopen_case(case=case, by=_user(request), note=payload.note, version=payload.version)
+    closing.reopen_case(case=case, by=_user(request), note=payload.note, version=payload.version)
     return _detail(request, case_id)
 
 
@@ -619,7 +621,7 @@ def reopen(request: HttpRequest, case_id: int, payload: RequiredNoteIn) -> dict[
 def escalate(request: HttpRequest, case_id: int, payload: RequiredNoteIn) -> dict[str, Any]:
     """Pass the case up one level (逐级上报), with the reason."""
     case = _case(request, case_id)
-    services.escalate_case(case=case, by=_user(request), note=payload.note, version=payload.version)
+    control.escalate_case(case=case, by=_user(request), note=payload.note, version=payload.version)
     return _detail(request, case_id)
 
 
@@ -627,7 +629,7 @@ def escalate(request: HttpRequest, case_id: int, payload: RequiredNoteIn) -> dic
 def extend(request: HttpRequest, case_id: int, payload: ExtendIn) -> dict[str, Any]:
     """A department asks for more working days; the dispatching level decides."""
     case = _case(request, case_id)
-    services.request_extension(
+    control.request_extension(
         case=case,
         by=_user(request),
         days=payload.days,
@@ -644,7 +646,7 @@ def decide(
 ) -> dict[str, Any]:
     case = _case(request, case_id)
     extension = get_object_or_404(ExtensionRequest, pk=extension_id, case=case)
-    services.decide_extension(
+    control.decide_extension(
         extension=extension,
         by=_user(request),
         approve=payload.approve,
@@ -658,7 +660,7 @@ def decide(
 def urge(request: HttpRequest, case_id: int, payload: RequiredNoteIn) -> dict[str, Any]:
     """The urging slip (催办单)."""
     case = _case(request, case_id)
-    services.urge_case(case=case, by=_user(request), note=payload.note, version=payload.version)
+    control.urge_case(case=case, by=_user(request), note=payload.note, version=payload.version)
     return _detail(request, case_id)
 
 
@@ -666,9 +668,7 @@ def urge(request: HttpRequest, case_id: int, payload: RequiredNoteIn) -> dict[st
 def supervise(request: HttpRequest, case_id: int, payload: RequiredNoteIn) -> dict[str, Any]:
     """Supervision (督办) by a level above."""
     case = _case(request, case_id)
-    services.supervise_case(
-        case=case, by=_user(request), note=payload.note, version=payload.version
-    )
+    control.supervise_case(case=case, by=_user(request), note=payload.note, version=payload.version)
     return _detail(request, case_id)
 
 
@@ -681,7 +681,7 @@ def comment(
 ) -> dict[str, Any]:
     """A follow-up note with optional photos (跟进记录)."""
     case = _case(request, case_id)
-    services.comment_case(
+    control.comment_case(
         case=case,
         by=_user(request),
         note=payload.note,

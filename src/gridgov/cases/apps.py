@@ -6,3 +6,7 @@ class CasesConfig(AppConfig):
     name = "gridgov.cases"
     label = "cases"
     verbose_name = _("案件办理")
+
+    def ready(self) -> None:
+        # The verbs' permissions are registered by one loop over their table (workflow.py).
+        from gridgov.cases import workflow  # noqa: F401

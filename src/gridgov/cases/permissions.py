@@ -554,44 +554,18 @@ ROLE_RULES: dict[str, Rule] = {}
 RULES: dict[str, Rule] = {}
 
 
-def _add(perm: str, role: Rule, now: Rule | None = None) -> None:
+def register(perm: str, role: Rule, now: Rule | None = None) -> None:
+    """Register the rule of a permission: its role part and the part that must hold now."""
     ROLE_RULES[perm] = role
     RULES[perm] = role if now is None else role & now
     rules.add_perm(perm, RULES[perm].predicate)  # type: ignore[no-untyped-call]
 
 
-_add("cases.report_case", is_admin | is_staff_member)
-_add("cases.accept_case", level_operator)
-_add("cases.reject_case", level_operator)
-_add("cases.merge_case", level_operator)
-_add("cases.classify_case", level_operator)
-_add("cases.register_case", level_operator)
-_add("cases.dispatch_case", level_operator, has_dispatch_targets)
-_add("cases.escalate_case", level_operator, has_upper_platform)
-_add("cases.close_case", level_operator)
-_add("cases.transfer_case", level_operator)
-_add("cases.callback_case", level_operator)
-_add("cases.reopen_case", level_operator, was_dissatisfied)
-_add("cases.decide_extension", is_admin | is_operator, decides_an_extension)
-# Signing for and feedback: the department on its assignment, or the level handling it itself.
-_add("cases.handle_case", is_task_handler | level_operator, signs_for_a_slip | handles_at_level)
-_add(
-    "cases.feedback_case",
-    is_task_handler | level_operator,
-    holds_an_accepted_slip | feeds_back_at_level,
-)
-_add("cases.return_case", is_admin | is_task_handler, holds_a_live_slip)
-_add("cases.extend_case", is_admin | is_task_handler, may_ask_for_time)
-# Seed 003: verification by the reporting worker or the acceptance centre.
-_add(
-    "cases.verify_case",
-    is_admin | is_case_worker | (is_operator_in_subtree & is_operator_at_or_below_level),
-)
-_add("cases.urge_case", upper_operator)
-_add("cases.supervise_case", upper_operator)
-_add("cases.comment_case", is_case_worker | is_task_handler | subtree_operator)
+# The verbs' permissions are registered from their rows (cases/workflow.py: `Verb.who` and
+# `Verb.now`, one loop); the two below are not verbs on a case.
+register("cases.report_case", is_admin | is_staff_member)
 # Resident contacts are personal data (seed 003: keep residents' information private).
-_add("cases.view_contact", is_case_worker | subtree_operator)
+register("cases.view_contact", is_case_worker | subtree_operator)
 
 
 def twin(perm: str, user: Any) -> Q:

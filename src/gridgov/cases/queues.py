@@ -29,6 +29,7 @@ from gridgov.cases.models import (
     PlatformLevel,
 )
 from gridgov.cases.workflow import restrict
+from gridgov.core.jurisdiction import scope_of
 
 S = CaseState
 
@@ -113,6 +114,17 @@ def to_callback(user: Any) -> CaseQuerySet:
     )
 
 
+def my_open_cases(user: Any) -> CaseQuerySet:
+    """Open cases of the worker's grids and the ones they reported, nearest deadline first (the
+    worker's task list and map on the phone)."""
+    return (
+        Case.objects.visible_to(user)
+        .open()
+        .select_related("grid", "item")
+        .order_by(F("due_at").asc(nulls_last=True), "-created_at")
+    )
+
+
 @dataclass(frozen=True)
 class Queue:
     """One work queue: its label, the function giving its rows for a user, what the rows are
@@ -143,6 +155,26 @@ QUEUES: dict[str, Queue] = {
 CASE_QUEUES: dict[str, Callable[[Any], QuerySet[Any]]] = {
     name: queue.rows for name, queue in QUEUES.items() if queue.kind == "cases"
 }
+
+
+# Which queues a user works from is the role table of the navigation bar, in `web` (the shell,
+# a layer above): its AppConfig.ready registers that rule here. Without it every queue is open,
+# each still showing only the rows its permission twin lets this user see.
+_QUEUE_ACCESS: list[Callable[[Any], Iterable[str]]] = []
+
+
+def register_queue_access(rule: Callable[[Any], Iterable[str]]) -> None:
+    """Set the rule naming the queues a (non-admin) user works from."""
+    _QUEUE_ACCESS[:] = [rule]
+
+
+def queue_open_to(user: Any, name: str) -> bool:
+    """Whether the named queue's page is open to this user (an admin opens every queue)."""
+    if name not in QUEUES:
+        return False
+    if not _QUEUE_ACCESS or scope_of(user).is_admin:
+        return True
+    return name in _QUEUE_ACCESS[0](user)
 
 
 def queue_counts(user: Any, names: Iterable[str] | None = None) -> dict[str, int]:

@@ -2,8 +2,9 @@
 
 Every app with a lifecycle (cases, assignment slips, and the hazards, warnings, campaigns and
 appeals to come) declares its verbs as rows of `Verb` in its own `workflow.py`. A row is data
-only: the verb's label, the `rules` permission that answers "who may", the states it applies to,
-the transition methods it may run and the event kind it writes. It holds no callbacks and no
+only: the verb's label, the `rules` permission that answers "who may" and the rule registered
+under it, the states it applies to, the transition methods it may run and the event kind it
+writes. It holds no callbacks and no
 service references (importing the services from the table would make a cycle).
 
 `allowed_actions` asks every row the same two questions, with no per-verb branch: does the
@@ -30,12 +31,21 @@ class Verb:
     label: str | Promise
     perm: str
     states: frozenset[str]
+    # The state the verb leads to, for a lifecycle whose service sets the state itself (no
+    # django-fsm methods: the hotline's back-tracing tasks, oversight's appeals); "" otherwise.
+    target: str = ""
     # Names of the model's @transition methods the verb may run (empty: it changes no state).
     transitions: tuple[str, ...] = ()
     # The event kind its service writes ("" when it writes none).
     event: str = ""
     # Other event kinds its service may write instead (a failed verification writes rework).
     other_events: tuple[str, ...] = field(default=())
+    # Who may: the rule the app registers under `perm` by one loop over its rows (a `rules`
+    # predicate, or the app's rule with its queryset twin). `now` is a part that must hold at
+    # this moment as well: failing only `now` means the object moved on (409), not "not yours"
+    # (403). None: the app registers the permission itself.
+    who: Any = None
+    now: Any = None
 
 
 def allowed_actions(

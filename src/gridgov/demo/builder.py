@@ -22,8 +22,6 @@ Log-ins use the test cast's names and password (core/testing/town.py), mapped on
 from __future__ import annotations
 
 import hashlib
-import importlib
-import importlib.util
 import json
 import time
 from collections import defaultdict
@@ -116,7 +114,7 @@ def build_demo(scale: str = "town", *, reset: bool = False, with_cases: bool = T
 
     `reset=True` first deletes what a demo consists of (see `clear_demo_data`), inside the same
     transaction as the build, so a failed build leaves the old data in place. `with_cases=False`
-    skips the cases app's demo cases (seed_cases_hook): places and people only, in a second."""
+    skips the demo cases (demo/cases.py) and the other apps' data: places and people only."""
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {SCALES}, not {scale!r}")
     started = time.monotonic()
@@ -183,14 +181,10 @@ def _delete_with_dependents(queryset: QuerySet[Any]) -> None:
 
 
 def seed_cases_hook(summary: DemoSummary) -> None:
-    """Hook for the cases app: when `gridgov.cases.demo` exists, its
-    `seed_demo_cases(summary=..., by=...)` adds demo cases to the freshly built demo."""
-    if importlib.util.find_spec("gridgov.cases.demo") is None:
-        return
-    module = importlib.import_module("gridgov.cases.demo")
-    seed = getattr(module, "seed_demo_cases", None)
-    if seed is not None:
-        seed(summary=summary, by=get_user_model().objects.get(username="admin"))
+    """Ninety days of the town's case work replayed through the case services (demo/cases.py)."""
+    from gridgov.demo.cases import seed_demo_cases
+
+    seed_demo_cases(summary=summary, by=get_user_model().objects.get(username="admin"))
 
 
 def seed_fieldwork_hook(summary: DemoSummary) -> None:

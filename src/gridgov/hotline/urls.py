@@ -10,4 +10,5 @@ urlpatterns = [
     path("rounds/<int:number>/", views.round_page, name="round"),
     path("tiers/", views.tiers_page, name="tiers"),
     path("kpis/", views.kpis_page, name="kpis"),
+    path("suggest/", views.item_suggestion, name="suggest"),
 ]

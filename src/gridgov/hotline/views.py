@@ -12,10 +12,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from gridgov.core.errors import DomainError, ImportRejectedError
 from gridgov.core.jurisdiction import Role, scope_of
+from gridgov.core.pages import answers_domain_errors
+from gridgov.core.throttle import throttle
 from gridgov.grids.models import Grid
 from gridgov.hotline.forms import ImportForm, PeriodForm, RoundForm
 from gridgov.hotline.models import (
@@ -36,6 +38,7 @@ from gridgov.hotline.services import (
     run_crosscheck,
 )
 from gridgov.hotline.services.crosscheck import round_trend
+from gridgov.hotline.services.suggest import suggest_item
 from gridgov.hotline.services.tiers import (
     confirm_tiers,
     last_quarter,
@@ -236,3 +239,28 @@ def kpis_page(request: HttpRequest) -> HttpResponse:
         months.append((label, hotline_kpis(records, start=start, end=end)))
     context = {"sources": sources, "source": name, "year": year_text, "months": months}
     return render(request, "hotline/kpis.html", context)
+
+
+# A description shorter than this says too little to classify; longer text is cut (a report's
+# first lines name the problem).
+SUGGEST_MIN_CHARS = 4
+SUGGEST_MAX_CHARS = 500
+
+
+@answers_domain_errors
+@require_GET
+def item_suggestion(request: HttpRequest) -> HttpResponse:
+    """The classifier's catalogue item for a report's description, as a fragment for the report
+    forms of residents and workers (cases): the item, its confidence and a button that fills the
+    item field. A suggestion only: nothing is applied until the reporter presses the button.
+    Residents ask without an account, so it counts per address like the other public doors."""
+    text = (request.GET.get("description") or "").strip()[:SUGGEST_MAX_CHARS]
+    found = None
+    if len(text) >= SUGGEST_MIN_CHARS:
+        throttle(request, scope="hotline.suggest", limit=60, per_seconds=60)
+        found = suggest_item(text)
+    context = {
+        "suggestion": found,
+        "percent": round(found.confidence * 100) if found is not None else None,
+    }
+    return render(request, "hotline/includes/item_suggestion.html", context)

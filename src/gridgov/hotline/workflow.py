@@ -1,23 +1,16 @@
-"""The back-tracing task's verbs, one row each (STYLE "Lifecycles"). core/workflow.py is not on
-this branch yet, so the Verb row is local and small; every other place reads this table."""
+"""The back-tracing task's verbs, one row each (STYLE "Lifecycles"): rows of core's `Verb`
+(label, permission, the states it applies to, the state it leads to), asked by core's one
+`allowed_actions` loop; every other place reads this table."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core import workflow
+from gridgov.core.workflow import Verb
 from gridgov.hotline.models import BacktraceState as S
-
-
-@dataclass(frozen=True)
-class Verb:
-    label: str | Promise
-    perm: str
-    states: frozenset[str]
-    target: str
-
 
 VERBS: dict[str, Verb] = {
     # The worker (or the station for them) says why the grid did not find it first…
@@ -35,10 +28,6 @@ VERBS: dict[str, Verb] = {
 }
 
 
-def allowed_actions(task: object, user: object) -> list[str]:
-    state = getattr(task, "state", "")
-    return [
-        name
-        for name, verb in VERBS.items()
-        if state in verb.states and user.has_perm(verb.perm, task)  # type: ignore[attr-defined]
-    ]
+def allowed_actions(task: Any, user: Any) -> list[str]:
+    """The verbs `user` may take on the back-tracing task now, in table order."""
+    return workflow.allowed_actions(VERBS, task, user)

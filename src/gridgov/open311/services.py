@@ -1,5 +1,5 @@
 """Writes of the Open311 app: API keys (created, revoked, counted) and service requests, which
-enter the platform through cases' own intake (cases.intake.report_case) as the Open311 channel.
+enter the platform through cases' own intake (cases.services.intake.report_case) as the Open311 channel.
 
 A POST is checked at once (service code, attributes, location, the key's scope), stored as a
 Submission and handed to the task queue. When the queue runs it within the request (an
@@ -23,11 +23,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridgov.cases import intake
 from gridgov.cases.attachments import CheckedPhoto
 from gridgov.cases.attributes import check_answers
 from gridgov.cases.location import place
 from gridgov.cases.models import Case, Channel
+from gridgov.cases.services import intake
 from gridgov.core.errors import DomainError
 from gridgov.grids.models import Grid
 from gridgov.open311.models import ApiKey, Submission

@@ -101,9 +101,9 @@ def _straw_burning(root: Grid) -> None:
     """A burst of straw-burning patrol reports this week in four unit grids (3, 5, 8 and 12
     reports), reported through the real intake by each grid's own worker: the same-class rule
     then warns blue, yellow, orange and red."""
-    from gridgov.cases.intake import report_case
     from gridgov.cases.models import Channel, MatterItem
     from gridgov.cases.notifications import silenced
+    from gridgov.cases.services.intake import report_case
     from gridgov.core.jurisdiction import Role
     from gridgov.people.models import Jurisdiction
 

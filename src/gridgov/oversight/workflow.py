@@ -1,27 +1,17 @@
-"""The appeal lifecycle as a table (STYLE "Lifecycles": one verb, one row).
-
-core/workflow.py (the shared Verb dataclass) is being written on another branch; until it lands
-this module keeps a local Verb of the same shape so the table can move onto core's unchanged.
+"""The lifecycles of oversight as tables (STYLE "Lifecycles": one verb, one row): appeals,
+bulletin recipients and joint enforcement actions. Rows of core's `Verb` (label, permission,
+the states it applies to, the state it leads to), asked by core's one `allowed_actions` loop.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core import workflow
+from gridgov.core.workflow import Verb
 from gridgov.oversight.models import Appeal, AppealState, JointActionState, RecipientState
-
-
-@dataclass(frozen=True)
-class Verb:
-    label: str | Promise
-    perm: str
-    states: frozenset[str]
-    target: str
-
 
 A = AppealState
 # seed 000/002: 月底依据日常记录进行公开公平考核; an appeal is raised by the assessed unit, then
@@ -59,16 +49,10 @@ PUBLISH_PERM = "oversight.publish_run"
 
 
 def allowed_actions(appeal: Appeal, user: Any) -> list[str]:
-    return [
-        name
-        for name, verb in APPEAL_VERBS.items()
-        if appeal.state in verb.states and user.has_perm(verb.perm, appeal)
-    ]
+    """The verbs `user` may take on the appeal now (the same rules as the services' `require`)."""
+    return workflow.allowed_actions(APPEAL_VERBS, appeal, user)
 
 
 def bulletin_actions(recipient: Any, user: Any) -> list[str]:
-    return [
-        name
-        for name, verb in BULLETIN_VERBS.items()
-        if recipient.state in verb.states and user.has_perm(verb.perm, recipient)
-    ]
+    """The verbs `user` may take on a bulletin's recipient row now."""
+    return workflow.allowed_actions(BULLETIN_VERBS, recipient, user)

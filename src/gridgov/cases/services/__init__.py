@@ -1,4 +1,4 @@
-"""Every write to a case after intake (intake.py takes reports in): one `<verb>_case` service per
+"""Every write to a case: its intake (intake.py takes reports in) and one `<verb>_case` service per
 lifecycle verb, each guarding (who may: permissions.py → 403; from which state: the FSM → 409),
 acting through the model's transition method, saving, and writing its typed CaseEvent row in the
 same transaction; notifications go out on commit (notifications.py).

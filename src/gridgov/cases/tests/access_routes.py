@@ -19,8 +19,8 @@ def _attachment_url(anchor):
     from PIL import Image
 
     from gridgov.cases.attachments import check_photo, store_photos
-    from gridgov.cases.intake import report_case
     from gridgov.cases.models import CaseAttachment, Channel
+    from gridgov.cases.services.intake import report_case
 
     if anchor.grid is None:
         return None

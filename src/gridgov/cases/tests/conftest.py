@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from gridgov.cases import intake
 from gridgov.cases.deadlines import forget_step_limits
 from gridgov.cases.models import Case, Channel, MatterItem
+from gridgov.cases.services import intake
 from gridgov.core.testing.fixtures import clear_cache
 from gridgov.core.testing.town import INSIDE, UNIT_A1
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from gridgov.cases import intake
 from gridgov.cases.models import Case, Channel
 from gridgov.cases.permissions import CHANNEL_ROLES
+from gridgov.cases.services import intake
 from gridgov.core.jurisdiction import Role
 from gridgov.core.testing.town import INSIDE, UNIT_A1
 

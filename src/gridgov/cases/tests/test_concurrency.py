@@ -17,7 +17,7 @@ from django.db import connection, connections, transaction
 from django.test import Client
 from django_fsm import ConcurrentTransition
 
-from gridgov.cases import intake, services, tasks
+from gridgov.cases import services, tasks
 from gridgov.cases.catalogue import ensure_default_catalogue
 from gridgov.cases.models import (
     Case,
@@ -28,6 +28,7 @@ from gridgov.cases.models import (
     EventKind,
     MatterItem,
 )
+from gridgov.cases.services import intake
 from gridgov.core.testing.town import INSIDE, UNIT_A1
 
 S = CaseState

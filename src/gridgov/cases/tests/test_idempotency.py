@@ -9,8 +9,8 @@ import uuid
 
 import pytest
 
-from gridgov.cases import intake
 from gridgov.cases.models import Case, CaseEvent, Channel, EventKind, MatterItem
+from gridgov.cases.services import intake
 from gridgov.core.errors import DomainError
 from gridgov.core.testing.town import INSIDE, UNIT_A1, UNIT_B1
 

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from gridgov.cases import intake, services
+from gridgov.cases import services
 from gridgov.cases.location import to_wgs84
 from gridgov.cases.models import (
     Case,
@@ -24,6 +24,7 @@ from gridgov.cases.models import (
     HandlingMode,
     PlatformLevel,
 )
+from gridgov.cases.services import intake
 from gridgov.core.errors import DomainError, ImportRejectedError
 from gridgov.core.testing.town import INSIDE, OUTSIDE_POINT, UNIT_A1, UNIT_A2, UNIT_B1
 

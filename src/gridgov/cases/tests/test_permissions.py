@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from gridgov.cases import intake, services
+from gridgov.cases import services
 from gridgov.cases.models import Case, Channel, ExtensionRequest, MatterItem
+from gridgov.cases.services import intake
 from gridgov.core.testing.town import INSIDE, UNIT_A1, UNIT_B1
 
 pytestmark = pytest.mark.usefixtures("clock")

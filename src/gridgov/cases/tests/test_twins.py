@@ -16,7 +16,6 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from gridgov.cases import permissions, queues
-from gridgov.cases.demo import seed_demo_cases
 from gridgov.cases.models import (
     LIVE_TASK_STATES,
     Case,
@@ -27,6 +26,7 @@ from gridgov.cases.models import (
 )
 from gridgov.cases.workflow import VERBS, restrict
 from gridgov.core.testing.town import TOWN_CODE
+from gridgov.demo.cases import seed_demo_cases
 
 S = CaseState
 CAST = ("admin", "town_office", "village_a", "worker_a1", "worker_b1", "env_handler", "leader")

@@ -19,8 +19,9 @@ import rules
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from gridgov.cases import services
+from gridgov.cases import permissions, services
 from gridgov.cases.api import router
+from gridgov.cases.forms import ACTION_FORMS
 from gridgov.cases.models import (
     Case,
     CaseState,
@@ -30,9 +31,9 @@ from gridgov.cases.models import (
     ExtensionState,
     MatterItem,
 )
+from gridgov.cases.services import closing, control, flow
 from gridgov.cases.workflow import TASK_STEPS, VERBS, allowed_actions
 from gridgov.core.errors import ConflictError
-from gridgov.web.forms import ACTION_FORMS
 
 pytestmark = pytest.mark.usefixtures("clock")
 
@@ -46,8 +47,14 @@ INTAKE_TRANSITIONS = {"resolve_on_spot", "record"}
 SERVICE_NAMES = {"extend": "request_extension", "decide_extension": "decide_extension"}
 
 
+# The modules a verb's service may live in; the API and the forms import it from there.
+SERVICE_MODULES = (flow, control, closing)
+
+
 def _service(verb: str) -> Callable[..., Any] | None:
-    return getattr(services, SERVICE_NAMES.get(verb, f"{verb}_case"), None)
+    name = SERVICE_NAMES.get(verb, f"{verb}_case")
+    found = {getattr(module, name) for module in SERVICE_MODULES if hasattr(module, name)}
+    return found.pop() if len(found) == 1 else None
 
 
 def _api_verbs() -> set[str]:
@@ -69,16 +76,33 @@ def _registered_case_perms() -> set[str]:
 
 
 def test_table_forms_api_permissions_and_services_name_the_same_verbs():
+    """Each assertion names the verbs missing one piece (the README's "How to add a verb")."""
     table = set(VERBS)
-    assert table - set(ACTION_FORMS) == set(), "verbs without a page form"
-    assert set(ACTION_FORMS) - table == set(), "page forms of no verb"
-    assert table - _api_verbs() == set(), "verbs without an API operation"
-    assert _api_verbs() - table == set(), "API operations of no verb"
+    api = _api_verbs()
+    registered = _registered_case_perms()
     perms = {verb.perm for verb in VERBS.values()}
-    assert perms - _registered_case_perms() == set(), "verbs whose permission is not registered"
-    assert _registered_case_perms() - perms == set(), "registered permissions of no verb"
-    assert [v for v in VERBS if _service(v) is None] == [], "verbs without a service"
+
+    assert not sorted(table - set(ACTION_FORMS)), "verbs without a page form (cases/forms.py)"
+    assert not sorted(set(ACTION_FORMS) - table), "page forms of no verb"
+    assert not sorted(table - api), "verbs without a POST /cases/{id}/<verb> (cases/api.py)"
+    assert not sorted(api - table), "API operations of no verb (cases/workflow.py)"
+    no_rule = [name for name, verb in VERBS.items() if verb.who is None]
+    assert not no_rule, "rows without a rule (`who`, a predicate of cases/permissions.py)"
+    assert not sorted(perms - registered), "verbs whose permission is not registered"
+    assert not sorted(registered - perms), "registered permissions of no verb"
+    no_service = [v for v in VERBS if _service(v) is None]
+    assert not no_service, "verbs without a `<verb>_case` in cases/services/{flow,control,closing}"
     assert len(perms) == len(VERBS), "two verbs share a permission"
+
+
+def test_each_row_registers_its_own_rule_under_its_permission():
+    """`require` reads the row's role part (403), `has_perm` and the queues the whole rule."""
+    for name, verb in VERBS.items():
+        registered = permissions.RULES[verb.perm]
+        assert permissions.ROLE_RULES[verb.perm] is verb.who, name
+        assert rules.permissions.permissions[verb.perm] is registered.predicate, name
+        if verb.now is None:
+            assert registered is verb.who, name
 
 
 def test_every_row_names_real_transitions_and_event_kinds():

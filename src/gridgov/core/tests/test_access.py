@@ -305,8 +305,8 @@ def _case_url(anchor: Anchor) -> str | None:
     a department) belong to the cases app's own access_routes, if it adds them."""
     if anchor.grid is None:
         return None
-    from gridgov.cases.intake import report_case
     from gridgov.cases.models import Channel
+    from gridgov.cases.services.intake import report_case
 
     intake = report_case(
         by=None,

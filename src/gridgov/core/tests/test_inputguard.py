@@ -13,8 +13,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from gridgov.cases.catalogue import export_catalogue_xlsx, import_catalogue
-from gridgov.cases.intake import import_hotline_cases
 from gridgov.cases.models import Case, MatterItem
+from gridgov.cases.services.intake import import_hotline_cases
 from gridgov.core.calendar import parse_calendar_csv
 from gridgov.core.errors import ImportRejectedError
 from gridgov.core.inputguard import MAX_CSV_CELL, nul_field, read_csv_rows

@@ -18,8 +18,8 @@ from PIL import Image
 from gridgov.cases import services
 from gridgov.cases.attachments import check_photos
 from gridgov.cases.catalogue import ensure_default_catalogue
-from gridgov.cases.intake import report_case
 from gridgov.cases.models import Case, CaseEvent, Channel, MatterItem
+from gridgov.cases.services.intake import report_case
 from gridgov.core.backup import _count_rows, count_rows, model_tables, restore
 from gridgov.core.testing.town import INSIDE, UNIT_A1, Town
 

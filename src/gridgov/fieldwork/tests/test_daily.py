@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 
-from gridgov.cases.intake import report_case
 from gridgov.cases.models import Channel
+from gridgov.cases.services.intake import report_case
 from gridgov.core.testing.town import INSIDE, TOWN_CODE, UNIT_A1, UNIT_A2, UNIT_B1, VILLAGE_A
 from gridgov.fieldwork import daily, records
 from gridgov.fieldwork.models import Leave, PatrolDay, PatrolPeriod, PatrolStandard

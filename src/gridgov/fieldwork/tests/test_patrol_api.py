@@ -13,8 +13,8 @@ import time_machine
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gridgov.cases.intake import report_case
 from gridgov.cases.models import Channel
+from gridgov.cases.services.intake import report_case
 from gridgov.core.coords import wgs84_to_gcj02
 from gridgov.core.testing.town import UNIT_A1
 from gridgov.fieldwork import packing

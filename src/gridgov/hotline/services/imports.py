@@ -460,8 +460,8 @@ def _take_in_open(
     filename: str,
 ) -> int:
     """Open records without a case enter the normal intake; a refused one is reported by row."""
-    from gridgov.cases.intake import report_case
     from gridgov.cases.models import Channel
+    from gridgov.cases.services.intake import report_case
 
     rows = {r.values["external_number"]: r.number for r in good}
     records = HotlineRecord.objects.filter(

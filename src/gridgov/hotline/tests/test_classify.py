@@ -10,8 +10,8 @@ import io
 import numpy as np
 import pytest
 
-from gridgov.cases import intake
 from gridgov.cases.models import Case, CaseState, Channel, MatterItem
+from gridgov.cases.services import intake
 from gridgov.core.errors import DomainError
 from gridgov.core.testing import require_realdata
 from gridgov.core.testing.town import INSIDE, UNIT_A1

@@ -11,8 +11,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 
-from gridgov.cases import intake
 from gridgov.cases.models import Case, CaseState, Channel, MatterItem
+from gridgov.cases.services import intake
 from gridgov.core.errors import ConflictError, DomainError
 from gridgov.core.testing.town import INSIDE, UNIT_A1, UNIT_A2, UNIT_B1, UNIT_B2, VILLAGE_A
 from gridgov.hotline.models import (

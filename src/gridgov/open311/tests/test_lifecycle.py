@@ -8,8 +8,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from gridgov.cases import intake, services
+from gridgov.cases import services
 from gridgov.cases.models import Case, CaseState, Channel, MatterItem
+from gridgov.cases.services import intake
 from gridgov.core.testing.town import INSIDE, UNIT_A1
 from gridgov.open311.tests.lifecycle import steps
 

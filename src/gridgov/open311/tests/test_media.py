@@ -9,9 +9,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from gridgov.cases import intake, services
+from gridgov.cases import services
 from gridgov.cases.attachments import has_metadata
 from gridgov.cases.models import Case, CaseAttachment, Channel, MatterItem
+from gridgov.cases.services import intake
 from gridgov.core.testing.town import INSIDE, UNIT_A1
 from gridgov.open311.models import Submission
 

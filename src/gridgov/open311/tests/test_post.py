@@ -252,7 +252,7 @@ def test_unknown_token_is_404(call, fmt):
 def test_a_submission_the_queue_refuses_is_404_with_the_reason(
     call, key, attributes, run_task_queue, monkeypatch
 ):
-    from gridgov.cases import intake
+    from gridgov.cases.services import intake
     from gridgov.core.errors import DomainError
 
     _row, raw = key

@@ -59,8 +59,8 @@ def test_no_id_number_or_phone_in_clear_anywhere_in_the_database(town_tx) -> Non
         by=town.user("worker_a1"), grid=town.a1, name="张三", id_number=ID, phone=PHONE
     )
     update_person(resident, by=town.user("town_office"), phone="13987654321")
-    from gridgov.cases.intake import report_case
     from gridgov.cases.models import Case, Channel
+    from gridgov.cases.services.intake import report_case
     from gridgov.core.testing.town import INSIDE, UNIT_A1
 
     lon, lat = INSIDE[UNIT_A1]

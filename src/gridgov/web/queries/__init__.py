@@ -1,13 +1,13 @@
-"""Reads the pages need that span several models, one module per concern: work queues,
-deadlines, the command centre's map and figures, a grid's card, the case page, the inbox and
-the printable slips. They return querysets and dataclasses; views render them and never write
-(writes go through the owning app's services)."""
+"""Reads the shell's pages need that span several models, one module per concern: the queue
+names of the navigation, deadlines, the command centre's map and figures, a grid's card and the
+inbox (the case page and the printable slips are the cases app's: cases/reads). They return
+querysets and dataclasses; views render them and never write (writes go through the owning
+app's services)."""
 
 from __future__ import annotations
 
 from gridgov.cases.filters import STATE_GROUPS, CaseFilters, local_midnight, month_start
 from gridgov.cases.models import PlatformLevel
-from gridgov.web.queries.case_view import CaseView, Photo, TimelineEntry, case_view, staff_names
 from gridgov.web.queries.command import (
     MAX_MARKERS,
     CommandFigures,
@@ -23,32 +23,21 @@ from gridgov.web.queries.command import (
 )
 from gridgov.web.queries.deadlines import DeadlineInfo, deadline_info, request_calendar
 from gridgov.web.queries.grid_card import DutyPerson, GridCard, MonthFigures, grid_card
-from gridgov.web.queries.queues import (
-    QUEUE_LABELS,
-    STEP_QUEUES,
-    my_open_cases,
-    queue_counts,
-    queue_rows,
-)
+from gridgov.web.queries.queues import QUEUE_LABELS, queue_counts
 
 __all__ = [
     "MAX_MARKERS",
     "QUEUE_LABELS",
-    "STEP_QUEUES",
     "STATE_GROUPS",
     "CaseFilters",
-    "CaseView",
     "CommandFigures",
     "DeadlineInfo",
     "DutyPerson",
     "GridCard",
     "MonthFigures",
-    "Photo",
     "PlatformLevel",
     "Tiles",
-    "TimelineEntry",
     "UnitRates",
-    "case_view",
     "command_figures",
     "command_tiles",
     "deadline_info",
@@ -57,12 +46,9 @@ __all__ = [
     "local_midnight",
     "map_grids",
     "month_start",
-    "my_open_cases",
     "queue_counts",
-    "queue_rows",
     "request_calendar",
     "root_grids",
-    "staff_names",
     "subordinate_units",
     "unit_rates",
 ]

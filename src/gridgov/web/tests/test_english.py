@@ -290,7 +290,7 @@ def test_too_many_requests_page_in_english(
             gettext("请求过于频繁,请 %(seconds)s 秒后再试") % {"seconds": 30}, retry_after=30
         )
 
-    monkeypatch.setattr("gridgov.web.views.resident.report_case", too_many)
+    monkeypatch.setattr("gridgov.cases.views.resident.report_case", too_many)
     response = english_client("").post(
         "/report/", {"description": "路灯不亮", "idempotency_key": "0123456789abcdef0123"}
     )

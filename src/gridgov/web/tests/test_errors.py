@@ -20,7 +20,7 @@ def too_many(**_kwargs: Any) -> Any:
 def test_a_throttled_resident_report_gets_a_friendly_429(
     client_for: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("gridgov.web.views.resident.report_case", too_many)
+    monkeypatch.setattr("gridgov.cases.views.resident.report_case", too_many)
     response = client_for("").post(
         "/report/",
         {"description": "路灯不亮", "idempotency_key": "3f0c2e9d8a7f3e4b6f0c2e9d8a7f3e4b"},
@@ -37,7 +37,7 @@ def test_a_throttled_phone_report_stays_in_the_outbox(
     client_for: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The outbox keeps a report on anything but 2xx, 400 and 409: a 429 is retried later."""
-    monkeypatch.setattr("gridgov.web.views.phone.report_case", too_many)
+    monkeypatch.setattr("gridgov.cases.views.phone.report_case", too_many)
     lon, lat = INSIDE[UNIT_A1]
     response = client_for("worker_a1").post(
         "/m/report/",

@@ -19,13 +19,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
+from gridgov.core.pdf import render_pdf
 from gridgov.core.schemas import MAX_SEARCH
 from gridgov.grids.models import Grid
 from gridgov.people.models import PostKind
 from gridgov.people.services import BoardPerson, GridBoard, grid_board
 from gridgov.web.boardmap import MapPart, board_map_svg
-from gridgov.web.pdf import render_pdf
-from gridgov.web.views.common import answers_domain_errors
+from gridgov.web.mapdata import grids_document
+from gridgov.web.views.common import answers_domain_errors, document_response
 
 
 # Seed 002: 统一受理、分类处置、逐级上报、跟踪督查、评价奖惩; the steps a resident's report takes.
@@ -132,3 +133,16 @@ def boards(request: HttpRequest) -> HttpResponse:
         grids = grids.filter(Q(name__icontains=q) | Q(code__startswith=q))
     page = Paginator(grids, 50).get_page(request.GET.get("page"))
     return render(request, "web/boards.html", {"page": page, "q": q})
+
+
+@answers_domain_errors
+@require_GET
+def resident_grids(request: HttpRequest) -> HttpResponse:
+    """Outlines of every active grid for the resident's map (they are public on the boards)."""
+    grids = (
+        Grid.objects.active()
+        .filter(boundary__isnull=False)
+        .select_related("level")
+        .order_by("path")
+    )
+    return document_response(request, grids_document(grids, key="public"), public=True)

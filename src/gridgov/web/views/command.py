@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
+from gridgov.cases.forms import CommandFilterForm
 from gridgov.cases.models import CaseState
 from gridgov.core.jurisdiction import Role, get_scoped_or_404
 from gridgov.grids.models import Grid
 from gridgov.oversight.reads import grid_warnings, warning_colours
 from gridgov.web import queries
-from gridgov.web.forms import CommandFilterForm
 from gridgov.web.mapdata import grids_document
 from gridgov.web.views.common import (
     answers_domain_errors,

@@ -1,4 +1,6 @@
-"""Forms of the pages. They parse and check input; the services decide whether an action is
+"""Forms of the case pages: one per verb (`ACTION_FORMS`), the worker's and the resident's
+report forms, tracking and callback, and the case filter of the command centre (the shell's
+page, over cases.filters). They parse and check input; the services decide whether an action is
 allowed and raise DomainError for rules, which views show next to the field they name."""
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.cases import services
 from gridgov.cases.attachments import check_photos
 from gridgov.cases.filters import STATE_GROUPS, CaseFilters
 from gridgov.cases.models import LIVE_TASK_STATES, Channel, MatterClass, Satisfaction, TaskState
+from gridgov.cases.services import closing, control, flow
 from gridgov.core.errors import DomainError
 from gridgov.people.services import normalise_phone
 
@@ -42,7 +44,8 @@ class NamedChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 
 class CommandFilterForm(forms.Form):
-    """Filters of the command centre: category, status, channel, reporting period."""
+    """Filters of the command centre (web) over the cases: category, status, channel, reporting
+    period, turned into one `cases.filters.CaseFilters`."""
 
     matter_class = NamedChoiceField(
         label=_("事项大类"),
@@ -162,7 +165,7 @@ class MatterItemField(forms.ModelChoiceField):
 
 
 class AcceptForm(ActionForm):
-    service = staticmethod(services.accept_case)
+    service = staticmethod(flow.accept_case)
     item = MatterItemField(
         label=_("事项分类"), queryset=_items_queryset(), required=False, empty_label=_("(保持不变)")
     )
@@ -192,7 +195,7 @@ class NoteRequiredForm(ActionForm):
 
 
 class RegisterForm(ActionForm):
-    service = staticmethod(services.register_case)
+    service = staticmethod(flow.register_case)
     note = _note()
 
     def service_kwargs(self) -> dict[str, Any]:
@@ -200,31 +203,31 @@ class RegisterForm(ActionForm):
 
 
 class EscalateForm(NoteRequiredForm):
-    service = staticmethod(services.escalate_case)
+    service = staticmethod(control.escalate_case)
 
 
 class TransferForm(NoteRequiredForm):
-    service = staticmethod(services.transfer_case)
+    service = staticmethod(closing.transfer_case)
 
 
 class RejectForm(NoteRequiredForm):
-    service = staticmethod(services.reject_case)
+    service = staticmethod(flow.reject_case)
 
 
 class ReopenForm(NoteRequiredForm):
-    service = staticmethod(services.reopen_case)
+    service = staticmethod(closing.reopen_case)
 
 
 class UrgeForm(NoteRequiredForm):
-    service = staticmethod(services.urge_case)
+    service = staticmethod(control.urge_case)
 
 
 class SuperviseForm(NoteRequiredForm):
-    service = staticmethod(services.supervise_case)
+    service = staticmethod(control.supervise_case)
 
 
 class MergeForm(ActionForm):
-    service = staticmethod(services.merge_case)
+    service = staticmethod(flow.merge_case)
     into = forms.CharField(
         label=_("并入案件"),
         max_length=20,
@@ -253,7 +256,7 @@ class MergeForm(ActionForm):
 
 
 class ClassifyForm(ActionForm):
-    service = staticmethod(services.classify_case)
+    service = staticmethod(flow.classify_case)
     item = MatterItemField(label=_("事项分类"), queryset=_items_queryset())
     note = _note()
 
@@ -274,7 +277,7 @@ class CoHandlerWidget(forms.CheckboxSelectMultiple):
     deadline (issue 3: each co-handler with its own sub-task and deadline); left empty, the
     lead's deadline applies."""
 
-    option_template_name = "web/includes/co_handler_option.html"
+    option_template_name = "cases/includes/co_handler_option.html"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -292,7 +295,7 @@ class DispatchForm(ActionForm):
     co-handler other than the lead, days or a date) are the service's: its DomainError lands
     on the field it names (the form's fields are named as the service names them)."""
 
-    service = staticmethod(services.dispatch_case)
+    service = staticmethod(flow.dispatch_case)
 
     department: forms.ModelChoiceField = forms.ModelChoiceField(  # type: ignore[type-arg]
         label=_("主办部门"), queryset=None, required=False, empty_label=_("按事项清单默认部门")
@@ -409,7 +412,7 @@ class TaskChoiceMixin(forms.Form):
 
 
 class HandleForm(ActionForm, TaskChoiceMixin):
-    service = staticmethod(services.handle_case)
+    service = staticmethod(flow.handle_case)
     note = _note()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -421,7 +424,7 @@ class HandleForm(ActionForm, TaskChoiceMixin):
 
 
 class ReturnForm(ActionForm, TaskChoiceMixin):
-    service = staticmethod(services.return_case)
+    service = staticmethod(flow.return_case)
     reason = forms.ChoiceField(label=_("退回原因"))
     note = _note(_("退回理由"), required=True)
 
@@ -442,7 +445,7 @@ class ReturnForm(ActionForm, TaskChoiceMixin):
 
 
 class FeedbackForm(ActionForm, TaskChoiceMixin):
-    service = staticmethod(services.feedback_case)
+    service = staticmethod(flow.feedback_case)
     result = _note(_("处置结果"), required=True)
     photos = PhotosField(
         label=_("处置照片"), required=False, help_text=_("可选,最多 9 张 JPEG/PNG/WebP")
@@ -462,7 +465,7 @@ class FeedbackForm(ActionForm, TaskChoiceMixin):
 
 
 class VerifyForm(ActionForm):
-    service = staticmethod(services.verify_case)
+    service = staticmethod(closing.verify_case)
 
     passed = forms.TypedChoiceField(
         label=_("核查结果"),
@@ -487,7 +490,7 @@ class VerifyForm(ActionForm):
 
 
 class CloseForm(ActionForm):
-    service = staticmethod(services.close_case)
+    service = staticmethod(closing.close_case)
     closure_type = forms.ChoiceField(label=_("结案方式"), required=False)
     note = _note(_("结案说明"), help_text=_("差错结案、特殊结案须填写理由"))
 
@@ -519,7 +522,7 @@ class CloseForm(ActionForm):
 
 
 class CallbackForm(ActionForm):
-    service = staticmethod(services.callback_case)
+    service = staticmethod(closing.callback_case)
     satisfaction = forms.TypedChoiceField(
         label=_("回访满意度"), coerce=int, widget=forms.RadioSelect
     )
@@ -548,7 +551,7 @@ class CallbackForm(ActionForm):
 
 
 class ExtendForm(ActionForm, TaskChoiceMixin):
-    service = staticmethod(services.request_extension)
+    service = staticmethod(control.request_extension)
     days = forms.IntegerField(label=_("延期工作日"), min_value=1, max_value=60)
     reason = _note(_("延期理由"), required=True)
 
@@ -566,7 +569,7 @@ class ExtendForm(ActionForm, TaskChoiceMixin):
 
 
 class DecideExtensionForm(ActionForm):
-    service = staticmethod(services.decide_extension)
+    service = staticmethod(control.decide_extension)
     extension = forms.TypedChoiceField(label=_("延期申请"), coerce=int)
     approve = forms.TypedChoiceField(
         label=_("审批结果"),
@@ -608,7 +611,7 @@ class DecideExtensionForm(ActionForm):
 
 
 class CommentForm(ActionForm):
-    service = staticmethod(services.comment_case)
+    service = staticmethod(control.comment_case)
     note = _note(_("跟进内容"), required=True)
     photos = PhotosField(label=_("照片"), required=False)
 

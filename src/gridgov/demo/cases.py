@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from shapely.geometry import Point, shape
 
-from gridgov.cases import clock, intake, services
+from gridgov.cases import clock, services
 from gridgov.cases.catalogue import ensure_default_catalogue, route_department
 from gridgov.cases.models import (
     Case,
@@ -33,6 +33,7 @@ from gridgov.cases.models import (
     Satisfaction,
 )
 from gridgov.cases.notifications import silenced
+from gridgov.cases.services import intake
 from gridgov.cases.tasks import sweep
 from gridgov.core.jurisdiction import Role
 from gridgov.grids.models import Grid, Region

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from gridgov.cases.models import Case, CaseAttachment, CaseEvent, CaseTask, EventKind, LimitUnit
-from gridgov.web.queries.case_view import staff_names
+from gridgov.cases.reads.case_view import staff_names
 
 SLIP_TITLES = {
     "report": gettext_lazy("申报单"),

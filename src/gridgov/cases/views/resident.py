@@ -1,5 +1,6 @@
 """Resident pages (no account): report a problem, optionally for a grid chosen on a map or reached
 by the QR code of its public board; follow it by tracking code; give the satisfaction callback.
+The map's grid outlines come from the shell (web: `resident_grids`), reached by its URL.
 They count against the same per-address limits as the public API (cases.api): one budget
 whichever door a resident (or a flood) comes through."""
 
@@ -13,19 +14,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from gridgov.cases.api import PUBLIC_CALLBACKS, PUBLIC_REPORTS, PUBLIC_TRACKING
-from gridgov.cases.intake import Intake, report_case
+from gridgov.cases.forms import ResidentCallbackForm, ResidentReportForm, TrackForm
 from gridgov.cases.models import CaseAttachment, Channel
 from gridgov.cases.queues import tracking_view
+from gridgov.cases.services.intake import Intake, report_case
+from gridgov.cases.views.pages import file_response
 from gridgov.core.errors import DomainError
+from gridgov.core.pages import add_domain_error, answers_domain_errors, report_config
 from gridgov.grids.models import Grid
-from gridgov.web.forms import ResidentCallbackForm, ResidentReportForm, TrackForm
-from gridgov.web.mapdata import grids_document
-from gridgov.web.views.common import (
-    add_domain_error,
-    answers_domain_errors,
-    document_response,
-    report_config,
-)
 
 RESIDENT_FIELDS = {"grid": "address", "lon": "lon", "crs": "lon", "contact_phone": "contact_phone"}
 
@@ -79,20 +75,7 @@ def _resident_page(
         reverse("resident_grids"), focus=grid.code if grid else "", auto_locate=False
     )
     context = {"form": form, "grid": grid, "map_config": config}
-    return render(request, "web/resident/report.html", context, status=status)
-
-
-@answers_domain_errors
-@require_GET
-def resident_grids(request: HttpRequest) -> HttpResponse:
-    """Outlines of every active grid for the resident's map (they are public on the boards)."""
-    grids = (
-        Grid.objects.active()
-        .filter(boundary__isnull=False)
-        .select_related("level")
-        .order_by("path")
-    )
-    return document_response(request, grids_document(grids, key="public"), public=True)
+    return render(request, "cases/resident/report.html", context, status=status)
 
 
 @answers_domain_errors
@@ -106,7 +89,7 @@ def track(request: HttpRequest) -> HttpResponse:
             return redirect("track_detail", code=code)
         form.add_error("code", _not_found())
     return render(
-        request, "web/resident/track.html", {"form": form}, status=400 if form.errors else 200
+        request, "cases/resident/track.html", {"form": form}, status=400 if form.errors else 200
     )
 
 
@@ -142,7 +125,7 @@ def _track_page(
         "thanks": request.GET.get("thanks") == "1",
         "can_callback": view.state == "closed" and view.satisfaction is None,
     }
-    return render(request, "web/resident/track_detail.html", context, status=status)
+    return render(request, "cases/resident/track_detail.html", context, status=status)
 
 
 def _callback_taken(code: str, form: ResidentCallbackForm) -> bool:
@@ -178,6 +161,4 @@ def track_photo(request: HttpRequest, code: str, index: int) -> FileResponse:
     )
     if not 0 <= index < len(items):
         raise Http404
-    from gridgov.web.views.cases import _file_response
-
-    return _file_response(get_object_or_404(CaseAttachment, pk=items[index].pk))
+    return file_response(get_object_or_404(CaseAttachment, pk=items[index].pk))

@@ -42,7 +42,7 @@ from gridgov.cases.models import (
 )
 from gridgov.cases.notifications import notify_on_commit, operators_of
 from gridgov.cases.permissions import require, require_channel
-from gridgov.cases.services import record, sync_step
+from gridgov.cases.services.base import record, sync_step
 from gridgov.core.errors import ConflictError, DomainError, ImportRejectedError, ImportRowError
 from gridgov.core.inputguard import read_csv_rows
 from gridgov.core.jurisdiction import Role, scope_of
@@ -129,11 +129,14 @@ def _same_submission(case: Case, print_: str) -> Case:
 
 def _existing(stored_key: str | None, channel: str, external_number: str) -> Case | None:
     if stored_key:
-        found = Case.objects.filter(idempotency_key=stored_key).first()
+        found: Case | None = Case.objects.filter(idempotency_key=stored_key).first()
         if found is not None:
             return found
     if external_number:
-        return Case.objects.filter(channel=channel, external_number=external_number).first()
+        numbered: Case | None = Case.objects.filter(
+            channel=channel, external_number=external_number
+        ).first()
+        return numbered
     return None
 
 
@@ -330,7 +333,7 @@ def _create(
         lon=lon, lat=lat, crs=crs, address=address, grid_code=grid_code, by=by
     )
     level, level_region = intake_level(placement=placement, channel=channel, urgency=urgency)
-    case = Case(
+    case: Case = Case(
         channel=channel,
         external_number=external_number,
         idempotency_key=stored_key or "",

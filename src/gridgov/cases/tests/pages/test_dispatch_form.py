@@ -12,9 +12,9 @@ import pytest
 import time_machine
 
 from gridgov.cases import services
+from gridgov.cases.forms import DispatchForm
 from gridgov.cases.models import Case, CaseTask
 from gridgov.core.testing.town import Town
-from gridgov.web.forms import DispatchForm
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

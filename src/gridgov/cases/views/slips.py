@@ -9,10 +9,10 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from gridgov.cases import queues as case_queues
+from gridgov.cases.reads.slips import case_slip
 from gridgov.core.jurisdiction import get_scoped_or_404
-from gridgov.web.pdf import render_pdf
-from gridgov.web.queries.slips import case_slip
-from gridgov.web.views.common import answers_domain_errors
+from gridgov.core.pages import answers_domain_errors
+from gridgov.core.pdf import render_pdf
 
 
 @answers_domain_errors
@@ -21,7 +21,7 @@ from gridgov.web.views.common import answers_domain_errors
 def slip(request: HttpRequest, pk: int, kind: str, ref: int) -> HttpResponse:
     case = get_scoped_or_404(case_queues.detail_queryset(request.user), pk=pk)
     context = {"case": case, "slip": case_slip(case, kind, ref)}
-    return render(request, "web/slip.html", context)
+    return render(request, "cases/slip.html", context)
 
 
 @answers_domain_errors
@@ -30,7 +30,9 @@ def slip(request: HttpRequest, pk: int, kind: str, ref: int) -> HttpResponse:
 def slip_pdf(request: HttpRequest, pk: int, kind: str, ref: int) -> HttpResponse:
     case = get_scoped_or_404(case_queues.detail_queryset(request.user), pk=pk)
     document = case_slip(case, kind, ref)
-    body = render_pdf(request, "web/slip_sheet.html", {"case": case, "slip": document, "pdf": True})
+    body = render_pdf(
+        request, "cases/slip_sheet.html", {"case": case, "slip": document, "pdf": True}
+    )
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{document.number}.pdf"'
     return response

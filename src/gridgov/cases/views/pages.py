@@ -15,16 +15,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from gridgov.cases import queues as case_queues
 from gridgov.cases import services
+from gridgov.cases.forms import ACTION_FORMS, ActionForm
 from gridgov.cases.models import Case, CaseAttachment
+from gridgov.cases.reads.case_view import case_view
+from gridgov.cases.reads.slips import slip_links
 from gridgov.cases.workflow import VERBS
 from gridgov.core.errors import ConflictError as Conflict
 from gridgov.core.errors import DomainError
-from gridgov.core.jurisdiction import get_scoped_or_404, scope_of
-from gridgov.web import queries
-from gridgov.web.forms import ACTION_FORMS, ActionForm
-from gridgov.web.navigation import queues_for
-from gridgov.web.queries.slips import slip_links
-from gridgov.web.views.common import add_domain_error, answers_domain_errors, map_config
+from gridgov.core.jurisdiction import get_scoped_or_404
+from gridgov.core.pages import add_domain_error, answers_domain_errors, map_config
 
 
 @answers_domain_errors
@@ -32,23 +31,21 @@ from gridgov.web.views.common import add_domain_error, answers_domain_errors, ma
 @login_required
 def queue(request: HttpRequest, name: str) -> HttpResponse:
     """One work queue, sortable by deadline (?sort=due / -due / created / -created)."""
-    if name not in queries.QUEUE_LABELS:
-        raise Http404
-    if not scope_of(request.user).is_admin and name not in queues_for(request.user):
+    if not case_queues.queue_open_to(request.user, name):
         raise Http404
     sort = request.GET.get("sort") or ""
-    rows, kind = queries.queue_rows(request.user, name, sort)
+    rows, kind = case_queues.queue_rows(request.user, name, sort)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     context = {
         "name": name,
-        "label": queries.QUEUE_LABELS[name],
+        "label": case_queues.QUEUES[name].label,
         "kind": kind,
         "page": page,
         "sort": sort,
         "toggle_sort": "-due" if sort == "due" else "due",
-        "step_clock": name in queries.STEP_QUEUES,
+        "step_clock": case_queues.QUEUES[name].step_clock,
     }
-    return render(request, "web/queue.html", context)
+    return render(request, "cases/queue.html", context)
 
 
 def _case_for(request: HttpRequest, pk: int) -> Case:
@@ -80,7 +77,7 @@ def case_page_context(
         )
     if forms and bound is None:
         forms[0]["open"] = True
-    view = queries.case_view(request.user, case)
+    view = case_view(request.user, case)
     return {
         "case": case,
         "view": view,
@@ -101,7 +98,7 @@ def case_page_context(
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case_for(request, pk)
-    return render(request, "web/case_detail.html", case_page_context(request, case))
+    return render(request, "cases/case_detail.html", case_page_context(request, case))
 
 
 @answers_domain_errors
@@ -123,7 +120,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if status == 409:
         messages.error(request, _("案件已有新的变化,请查看最新状态后再操作。"))
     context = case_page_context(request, _case_for(request, pk), bound=(action, form))
-    return render(request, "web/case_detail.html", context, status=status)
+    return render(request, "cases/case_detail.html", context, status=status)
 
 
 def _submit(form: ActionForm) -> int:
@@ -143,10 +140,10 @@ def case_photo(request: HttpRequest, pk: int, attachment: int) -> FileResponse:
     """A case photo, served only to users who can see the case (photos may show people)."""
     case = _case_for(request, pk)
     item = get_object_or_404(CaseAttachment.objects.filter(case=case), pk=attachment)
-    return _file_response(item)
+    return file_response(item)
 
 
-def _file_response(item: CaseAttachment) -> FileResponse:
+def file_response(item: CaseAttachment) -> FileResponse:
     try:
         handle = item.file.open("rb")
     except (FileNotFoundError, OSError):

@@ -10,9 +10,9 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from gridgov.cases.demo import CLOSED_SPLIT, seed_demo_cases
 from gridgov.cases.models import Case, CaseEvent, CaseState, EventKind
 from gridgov.core.testing.town import TOWN_CODE
+from gridgov.demo.cases import CLOSED_SPLIT, seed_demo_cases
 
 S = CaseState
 
