@@ -473,6 +473,39 @@ def find_households(user: AnyUser, q: str) -> Any:
 
 
 @dataclass(frozen=True)
+class MapFeatures:
+    """Buildings and facilities of a map view, each list cut at the limit (then `truncated`)."""
+
+    buildings: list[Building]
+    facilities: list[Any]
+    truncated: bool
+
+
+def map_features(
+    user: AnyUser, *, west: float, south: float, east: float, north: float, limit: int = 2000
+) -> MapFeatures:
+    """The buildings and open facilities the user sees inside a box, for the registry map."""
+    from gridgov.registry.models import Facility
+
+    box = Q(lon__gte=west, lon__lte=east, lat__gte=south, lat__lte=north)
+    buildings = list(
+        Building.objects.visible_to(user)  # type: ignore[attr-defined]
+        .filter(box)
+        .select_related("grid")
+        .annotate(n_households=Count("households", filter=Q(households__closed_on__isnull=True)))
+        .order_by("pk")[: limit + 1]
+    )
+    facilities = list(
+        Facility.objects.visible_to(user)  # type: ignore[attr-defined]
+        .filter(box, closed_on__isnull=True)
+        .select_related("grid", "owner", "maintainer")
+        .order_by("pk")[: limit + 1]
+    )
+    truncated = len(buildings) > limit or len(facilities) > limit
+    return MapFeatures(buildings[:limit], facilities[:limit], truncated)
+
+
+@dataclass(frozen=True)
 class Completion:
     """Households registered against the grid's declared households (seed 004 入户录入 90 %)."""
 
