@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from gridgov.core.errors import DomainError
+from gridgov.core.hooks import FacilityRef
 from gridgov.core.masking import (
     id_birth_date,
     id_gender,
@@ -469,6 +470,22 @@ def find_households(user: AnyUser, q: str) -> Any:
             return by_phone
     return households.filter(
         Q(number__contains=q) | Q(address__contains=q) | Q(head__name__contains=q)
+    )
+
+
+def facility_ref(code: str) -> FacilityRef | None:
+    """The registry's answer to `core.hooks.find_facility`: an open facility by its code."""
+    from gridgov.registry.models import Facility
+
+    facility = Facility.objects.filter(code=code, closed_on__isnull=True).first()
+    if facility is None:
+        return None
+    return FacilityRef(
+        code=facility.code,
+        name=facility.name,
+        lon=facility.lon,
+        lat=facility.lat,
+        owner_id=facility.owner_id,
     )
 
 

@@ -331,11 +331,9 @@ class DispatchForm(ActionForm):
             str(d.pk): str(self.data.get(self._due_name(d.pk)) or "") for d in departments
         }
         if self.case is not None and not self.is_bound:
-            from gridgov.cases.catalogue import route_department
+            from gridgov.cases.catalogue import default_department
 
-            default = route_department(
-                item=self.case.item, level=self.case.level, region=self.case.level_region
-            )
+            default = default_department(self.case)
             if default is not None and default.pk in {d.pk for d in departments}:
                 self.fields["department"].initial = default.pk
 
