@@ -89,3 +89,39 @@ def test_worker_looks_up_corrects_and_adds_offline_once(open_page: Any, shot: An
     assert OnSiteEntry.objects.count() == 1
     page.evaluate("() => window.GridgovOutbox.flush()")
     assert Person.objects.filter(name="吴小妹").count() == 1
+
+
+def test_worker_picks_a_facility_on_the_report_map(open_page: Any, shot: Any) -> None:
+    from gridgov.cases.models import Case
+    from gridgov.core.testing.town import INSIDE, Town
+    from gridgov.registry.models import Facility
+
+    town = Town()
+    lon, lat = INSIDE[UNIT_A1]
+    facility = Facility.objects.create(
+        grid=town.a1,
+        code="F-0201-9",
+        class_code="0201",
+        name="路灯",
+        lon=lon + 0.0004,
+        lat=lat,
+        owner=town.police,
+    )
+    w = open_page("worker_a1", viewport="phone", geolocation=(lon, lat))
+    page = w.page
+    page.goto("/m/report/")
+    page.wait_for_selector("#report-form[data-has-position='1']")
+    page.wait_for_selector("#pos-map[data-facilities='1']")
+    page.locator("#pos-map path.leaflet-interactive[stroke='#00838f']").click(force=True)
+    page.wait_for_selector("#report-form[data-facility='F-0201-9']")
+    assert "路灯" in page.locator("[data-facility-label]").inner_text()
+    shot(page, "phone-report-facility-picked-375")
+    page.get_by_label("问题描述").fill("路灯不亮")
+    page.get_by_role("button", name="上报", exact=True).click()
+    page.locator("#sent-list a").wait_for()
+    case = Case.objects.get(description="路灯不亮")
+    assert case.facility_code == facility.code
+    assert (round(case.lon, 6), round(case.lat, 6)) == (
+        round(facility.lon, 6),
+        round(facility.lat, 6),
+    )

@@ -70,14 +70,21 @@ def _bbox(raw: str) -> tuple[float, float, float, float] | None:
 @require_GET
 @login_required
 def registry_map_features(request: HttpRequest) -> JsonResponse:
-    """GeoJSON of the buildings and facilities in `bbox=west,south,east,north` (WGS 84)."""
+    """GeoJSON of the buildings and facilities in `bbox=west,south,east,north` (WGS 84);
+    `kind=facility` leaves the buildings out (the phone's facility picker)."""
     _require_registry_role(request)
     box = _bbox(request.GET.get("bbox", ""))
     if box is None:
         return JsonResponse({"detail": _("bbox 须为 西,南,东,北 四个经纬度")}, status=400)
     west, south, east, north = box
     found = services.map_features(
-        request.user, west=west, south=south, east=east, north=north, limit=MAP_LIMIT
+        request.user,
+        west=west,
+        south=south,
+        east=east,
+        north=north,
+        limit=MAP_LIMIT,
+        with_buildings=request.GET.get("kind") != "facility",
     )
     features = [
         {

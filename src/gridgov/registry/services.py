@@ -499,18 +499,32 @@ class MapFeatures:
 
 
 def map_features(
-    user: AnyUser, *, west: float, south: float, east: float, north: float, limit: int = 2000
+    user: AnyUser,
+    *,
+    west: float,
+    south: float,
+    east: float,
+    north: float,
+    limit: int = 2000,
+    with_buildings: bool = True,
 ) -> MapFeatures:
-    """The buildings and open facilities the user sees inside a box, for the registry map."""
+    """The buildings and open facilities the user sees inside a box, for the registry map (and
+    the facilities alone for the phone's report map, where a facility is picked)."""
     from gridgov.registry.models import Facility
 
     box = Q(lon__gte=west, lon__lte=east, lat__gte=south, lat__lte=north)
-    buildings = list(
-        Building.objects.visible_to(user)  # type: ignore[attr-defined]
-        .filter(box)
-        .select_related("grid")
-        .annotate(n_households=Count("households", filter=Q(households__closed_on__isnull=True)))
-        .order_by("pk")[: limit + 1]
+    buildings = (
+        list(
+            Building.objects.visible_to(user)  # type: ignore[attr-defined]
+            .filter(box)
+            .select_related("grid")
+            .annotate(
+                n_households=Count("households", filter=Q(households__closed_on__isnull=True))
+            )
+            .order_by("pk")[: limit + 1]
+        )
+        if with_buildings
+        else []
     )
     facilities = list(
         Facility.objects.visible_to(user)  # type: ignore[attr-defined]

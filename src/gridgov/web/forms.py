@@ -664,6 +664,8 @@ class ReportForm(forms.Form):
     """Fields shared by the worker's and the resident's report."""
 
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=100)
+    # A public facility picked on the map (registry code): the case goes to its owner first.
+    facility = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
     photos = PhotosField(label=_("现场照片"), required=False)
     lon = forms.FloatField(widget=forms.HiddenInput, required=False, min_value=-180, max_value=180)
     lat = forms.FloatField(widget=forms.HiddenInput, required=False, min_value=-90, max_value=90)

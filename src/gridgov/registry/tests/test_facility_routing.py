@@ -80,3 +80,34 @@ def test_an_unknown_or_closed_facility_is_refused(catalogue, town) -> None:
                 facility=code,
             )
         assert exc.value.field == "facility"
+
+
+def test_the_phone_report_form_carries_the_picked_facility(catalogue, town, client_for) -> None:
+    from gridgov.cases.models import Case
+
+    facility = _facility(town, owner=town.police)
+    response = client_for("worker_a1").post(
+        "/m/report/",
+        {
+            "description": "路灯不亮",
+            "facility": facility.code,
+            "urgency": "ordinary",
+            "mode": "coordinate",
+        },
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 201, response.content
+    case = Case.objects.get(pk=response.json()["id"])
+    assert case.facility_code == facility.code
+    response = client_for("worker_a1").post(
+        "/m/report/",
+        {
+            "description": "路灯不亮",
+            "facility": "NO-SUCH",
+            "urgency": "ordinary",
+            "mode": "coordinate",
+        },
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 400
+    assert "lon" in response.json()["errors"]
