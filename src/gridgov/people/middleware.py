@@ -51,7 +51,12 @@ class PasswordChangeMiddleware:
             and user.is_authenticated
             and not self._open(request.path)
         ):
-            if request.path.startswith("/api/"):
+            if request.headers.get("HX-Request"):
+                # A fragment polled in the background (the inbox badge): nothing to swap in.
+                return HttpResponse(status=204)
+            if request.path.startswith("/api/") or "application/json" in request.headers.get(
+                "Accept", ""
+            ):
                 return JsonResponse({"detail": _("请先修改初始密码")}, status=403)
             target = reverse("password_change")
             return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")

@@ -159,6 +159,8 @@ def test_the_first_password_is_shown_once_and_must_be_changed(client_for, town, 
     assert held.status_code == 302
     assert held["Location"].startswith("/people/password/?next=")
     assert worker.get("/api/v1/people/staff").status_code == 403
+    assert worker.get("/inbox/unread/", headers={"HX-Request": "true"}).status_code == 204
+    assert worker.get("/m/report/", headers={"Accept": "application/json"}).status_code == 403
     response = worker.post(
         "/people/password/",
         {
@@ -265,3 +267,20 @@ def test_everyone_changes_their_own_password(client_for, town) -> None:
     assert response["Location"] == "/"
     assert town.user("leader").check_password("leader-new-2026")
     assert client.get("/command/").status_code == 200  # still logged in
+
+
+def test_the_list_does_not_query_per_row(client_for, town, helper) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for("town_office")
+    client.get("/people/")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/people/")
+    for i in range(5):
+        extra = create_staff(name=f"志愿者{i}")
+        assign_post(staff=extra, kind=PostKind.VOLUNTEER, grid=town.a2)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get("/people/").content.decode()
+    assert "志愿者4" in page
+    assert len(many) == len(few)

@@ -189,3 +189,21 @@ def test_refused_on_site_entries_add_nothing(client_for, mine, neighbour) -> Non
 def test_an_entry_saved_under_another_account_is_not_sent(client_for, mine) -> None:
     response = _add(client_for("worker_a1"), idempotency_key="k-7", name="某人", outbox_user="0")
     assert response.status_code == 409
+
+
+def test_contact_households_do_not_query_per_row(client_for, town, mine) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for("worker_a1")
+    client.get("/registry/m/")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/registry/m/")
+    for i in range(5):
+        Household.objects.create(
+            grid=town.a1, number=f"A1-9{i}", contact_worker=mine.contact_worker
+        )
+    with CaptureQueriesContext(connection) as many:
+        page = client.get("/registry/m/").content.decode()
+    assert "A1-94" in page
+    assert len(many) == len(few)

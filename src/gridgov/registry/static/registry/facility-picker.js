@@ -36,6 +36,7 @@
   }
 
   function load() {
+    if (navigator.onLine === false) return;  // offline: the report still goes, by position
     if (map.getZoom() < MIN_ZOOM) {
       layer.clearLayers();
       map.getContainer().setAttribute("data-facilities", "0");
