@@ -17,6 +17,15 @@ from gridgov.people.models import PasswordChangeDue, Post, PostKind, Staff
 from gridgov.people.services import assign_post, create_staff
 
 
+@pytest.fixture(autouse=True)
+def fast_hashing(settings):
+    """New passwords hashed quickly (the cast's stored hashes still verify)."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+
+
 @pytest.fixture
 def helper(town):
     """A volunteer of unit A1 without a log-in (seed 004: 网格信息志愿员)."""
