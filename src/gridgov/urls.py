@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("gridgov.fieldwork.urls")),
     path("hotline/", include("gridgov.hotline.urls")),
     path("registry/", include("gridgov.registry.urls")),
+    path("people/", include("gridgov.people.urls")),
     path("reports/", include("gridgov.reports.urls")),
     path("", include("gridgov.cases.urls")),
     path("", include("gridgov.web.urls")),

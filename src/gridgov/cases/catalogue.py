@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.cases.models import MatterClass, MatterItem, MatterRoute, PlatformLevel
 from gridgov.core.errors import ImportRejectedError, ImportRowError
+from gridgov.core.hooks import find_facility
 from gridgov.core.inputguard import reject_nul_rows
 from gridgov.grids.models import Region, path_with_ancestors
 from gridgov.people.models import Department, DepartmentKind
@@ -66,6 +67,33 @@ def route_department(*, item: MatterItem | None, level: str, region: Region) -> 
     kind_rank = {k: i for i, k in enumerate(kinds)}
     candidates.sort(key=lambda d: (kind_rank[d.kind], rank[d.region_id], d.code))
     return candidates[0] if candidates else None
+
+
+def facility_owner(case: Case) -> Department | None:
+    """The owner of the facility the case is about, when the case's level may dispatch to it:
+    active, serving the case's area, and inside the level's own area (a county bureau owning
+    a facility is reached from the town by escalation, as any county department)."""
+    ref = find_facility(case.facility_code) if case.facility_code else None
+    if ref is None or ref.owner_id is None:
+        return None
+    owner = Department.objects.select_related("region").filter(pk=ref.owner_id).first()
+    if owner is None or not owner.is_active:
+        return None
+    region_path = owner.region.path
+    if case.grid.region.path.startswith(region_path) and region_path.startswith(
+        case.level_region.path
+    ):
+        return owner
+    return None
+
+
+def default_department(case: Case) -> Department | None:
+    """Who a case goes to when the dispatcher names no one. STANDARDS.md: facilities (部件) go
+    first to their owner, then to the territory (先属主后属地); everything else follows the
+    catalogue's route for the level."""
+    return facility_owner(case) or route_department(
+        item=case.item, level=case.level, region=case.level_region
+    )
 
 
 def catalogue_items() -> list[MatterItem]:

@@ -334,11 +334,9 @@ class DispatchForm(ActionForm):
             str(d.pk): str(self.data.get(self._due_name(d.pk)) or "") for d in departments
         }
         if self.case is not None and not self.is_bound:
-            from gridgov.cases.catalogue import route_department
+            from gridgov.cases.catalogue import default_department
 
-            default = route_department(
-                item=self.case.item, level=self.case.level, region=self.case.level_region
-            )
+            default = default_department(self.case)
             if default is not None and default.pk in {d.pk for d in departments}:
                 self.fields["department"].initial = default.pk
 
@@ -669,6 +667,8 @@ class ReportForm(forms.Form):
     """Fields shared by the worker's and the resident's report."""
 
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=100)
+    # A public facility picked on the map (registry code): the case goes to its owner first.
+    facility = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
     photos = PhotosField(label=_("现场照片"), required=False)
     lon = forms.FloatField(widget=forms.HiddenInput, required=False, min_value=-180, max_value=180)
     lat = forms.FloatField(widget=forms.HiddenInput, required=False, min_value=-90, max_value=90)

@@ -458,6 +458,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
     lon = models.FloatField(_("经度"), null=True, blank=True)
     lat = models.FloatField(_("纬度"), null=True, blank=True)
     address = models.CharField(_("地址"), max_length=200, blank=True)
+    # The public facility (部件) the case is about, by its code in the registry (a code, not a
+    # key: cases do not import the registry); it routes the case to the owner first (先属主后属地).
+    facility_code = models.CharField(_("部件标识码"), max_length=32, blank=True)
     grid = models.ForeignKey(
         Grid, on_delete=models.PROTECT, related_name="cases", verbose_name=_("所属网格")
     )

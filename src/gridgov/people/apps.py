@@ -14,3 +14,10 @@ class PeopleConfig(AppConfig):
         from gridgov.people.audit import register_people_models
 
         register_people_models()
+
+        from django.contrib.auth.signals import user_logged_in
+
+        from gridgov.people.middleware import note_password_change_due
+
+        # A log-in hook: the session learns whether its password must be changed first.
+        user_logged_in.connect(note_password_change_due, dispatch_uid="people_password_due")

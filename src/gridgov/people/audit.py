@@ -17,9 +17,16 @@ def mask_phone(value: str) -> str:
 
 def register_people_models() -> None:
     """Called from PeopleConfig.ready (framework wiring only, STYLE)."""
-    from gridgov.people.models import Department, Jurisdiction, Liaison, Post, Staff
+    from gridgov.people.models import (
+        Department,
+        Jurisdiction,
+        Liaison,
+        PasswordChangeDue,
+        Post,
+        Staff,
+    )
 
-    for model in (Department, Post, Liaison, Jurisdiction):
+    for model in (Department, Post, Liaison, Jurisdiction, PasswordChangeDue):
         if not auditlog.contains(model):
             auditlog.register(model)
     if not auditlog.contains(Staff):

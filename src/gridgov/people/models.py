@@ -508,3 +508,36 @@ class Jurisdiction(models.Model):
     def __str__(self) -> str:
         target = self.grid or self.region or self.department or _("全部")
         return f"{self.user} · {self.get_role_display()} · {target}"
+
+
+class PasswordChangeDue(models.Model):
+    """A log-in whose password someone else chose (a first password, a reset): its owner must
+    choose their own at the next log-in before doing anything else (issue 10)."""
+
+    class Reason(models.TextChoices):
+        FIRST = "first", _("首次登录")
+        RESET = "reset", _("密码重置")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="password_change_due",
+        verbose_name=_("用户"),
+    )
+    reason = models.CharField(_("原因"), max_length=8, choices=Reason.choices)
+    set_at = models.DateTimeField(_("设置时间"), auto_now=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("设置人"),
+    )
+
+    class Meta:
+        verbose_name = _("待修改密码")
+        verbose_name_plural = _("待修改密码")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_reason_display()}"

@@ -169,6 +169,44 @@ def can_manage_liaison(user: AnyUser | None, liaison: Liaison | None) -> bool:
     return liaison.region is not None and covers_region(user, liaison.region)
 
 
+def _strictly_inside(path: str, roots: frozenset[str] | set[str]) -> bool:
+    return any(path.startswith(root) and path != root for root in roots)
+
+
+@rules.predicate
+def can_reset_password(user: AnyUser | None, target: User | None) -> bool:
+    """The platform admin resets anyone's password; an office operator resets those of the
+    people it manages, when each of their office or leader scopes lies strictly inside its own
+    (a town office resets a village operator's password, not the other way round)."""
+    if is_platform_admin(user):
+        return True
+    if target is None:
+        return bool(is_office(user))
+    if not is_office(user) or user is None or target.pk == user.pk:
+        return False
+    staff = getattr(target, "staff", None)
+    if staff is None or not can_manage_staff(user, staff):
+        return False
+    scope = scope_of(user)
+    grid_roots = set(scope.all_grid_paths(Role.OFFICE))
+    region_roots = set(office_region_paths(user))
+    for grant in target.jurisdictions.filter(active=True).select_related(  # type: ignore[attr-defined]
+        "grid__region", "region"
+    ):
+        if grant.role == Role.ADMIN:
+            return False
+        if grant.role not in {Role.OFFICE, Role.LEADER}:
+            continue
+        if grant.grid is not None and not (
+            _strictly_inside(grant.grid.path, grid_roots)
+            or _strictly_inside(grant.grid.region.path, region_roots)
+        ):
+            return False
+        if grant.region is not None and not _strictly_inside(grant.region.path, region_roots):
+            return False
+    return True
+
+
 rules.add_perm("people.manage_grid_people", can_manage_grid_people)
 rules.add_perm("people.manage_department", can_manage_department)
 rules.add_perm("people.manage_post", can_manage_post)
@@ -176,6 +214,7 @@ rules.add_perm("people.manage_staff", can_manage_staff)
 rules.add_perm("people.manage_liaison", can_manage_liaison)
 rules.add_perm("people.grant_roles", is_platform_admin)
 rules.add_perm("people.work_in_grid", works_in_grid)
+rules.add_perm("people.reset_password", can_reset_password)
 rules.add_perm("people.handle_for_department", handles_for_department)
 
 

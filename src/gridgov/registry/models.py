@@ -530,6 +530,36 @@ class Facility(models.Model):
         return f"{self.code} {self.name}"
 
 
+class OnSiteEntry(models.Model):
+    """One person or household a grid worker added on site from the phone (现场采集), kept by
+    the key the phone gave it, so a resend after a lost answer never adds them twice."""
+
+    key = models.CharField(_("提交标识"), max_length=100, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("采集人"),
+    )
+    at = models.DateTimeField(_("采集时间"), auto_now_add=True)
+    household = models.ForeignKey(
+        Household, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("户")
+    )
+    person = models.ForeignKey(
+        Person, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("人员")
+    )
+    created_household = models.BooleanField(_("新建户"), default=False)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("现场采集")
+        verbose_name_plural = _("现场采集")
+
+    def __str__(self) -> str:
+        return self.key
+
+
 class SpecialGroupQuerySet(models.QuerySet):  # type: ignore[type-arg]
     def visible_to(self, user: AnyUser) -> SpecialGroupQuerySet:
         """Only the special-groups officer (综治专干) within scope, and the platform admin: grid

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from gridgov.core.errors import DomainError
+from gridgov.core.hooks import FacilityRef
 from gridgov.core.masking import (
     id_birth_date,
     id_gender,
@@ -22,6 +23,7 @@ from gridgov.core.masking import (
     normalise_id_number,
     normalise_phone,
 )
+from gridgov.grids.audit import audited
 from gridgov.grids.models import Grid
 from gridgov.registry import permissions
 from gridgov.registry.models import (
@@ -32,8 +34,10 @@ from gridgov.registry.models import (
     CloseReason,
     CodeItem,
     Household,
+    HouseholdKind,
     HouseholdTag,
     KeyHouseholdKind,
+    OnSiteEntry,
     Person,
     SpecialGroupRecord,
 )
@@ -325,6 +329,211 @@ def set_household_tags(
     for kind in kinds - set(open_tags):
         HouseholdTag.objects.create(household=household, kind=kind, since=on)
     return household
+
+
+# --- the worker's phone: correct and add on site (issue 10) -----------------------------------
+
+
+def next_household_number(grid: Grid) -> str:
+    """The next household number of a unit grid: its code and a four-digit serial."""
+    numbers = Household.objects.filter(number__startswith=grid.code).values_list(
+        "number", flat=True
+    )
+    serials = [int(n[len(grid.code) :]) for n in numbers if n[len(grid.code) :].isdigit()]
+    return f"{grid.code}{max(serials, default=0) + 1:04d}"
+
+
+@transaction.atomic
+@audited
+def update_household(
+    household: Household, *, by: AnyUser, address: str | None = None, kind: str | None = None
+) -> Household:
+    """Correct a household's address or kind (户别); `None` leaves a field as it is."""
+    _require_edit(by, household.grid)
+    if address is not None:
+        household.address = address.strip()[:200]
+    if kind is not None:
+        if kind not in HouseholdKind.values:
+            raise DomainError(_("户别无效"), field="kind")
+        household.kind = kind
+    household.save()
+    return household
+
+
+@transaction.atomic
+@audited
+def correct_person(person: Person, *, by: AnyUser, **changes: Any) -> Person:
+    """A worker's correction of a resident on site (fields given are replaced)."""
+    return update_person(person, by=by, **changes)
+
+
+@dataclass(frozen=True)
+class OnSiteResult:
+    person: Person
+    household: Household
+    created: bool  # False: the same key was sent before and this is its first answer
+
+
+@transaction.atomic
+@audited
+def add_on_site(
+    *,
+    by: AnyUser,
+    key: str,
+    grid: Grid,
+    household_number: str = "",
+    address: str = "",
+    name: str,
+    **fields: Any,
+) -> OnSiteResult:
+    """A person added on site from the phone: to a household of the grid by its number, or to
+    a new household (the person becomes its head). The phone's key makes a resend return the
+    first answer: each entry arrives exactly once."""
+    key = key.strip()[:100]
+    if key:
+        earlier = OnSiteEntry.objects.filter(key=key).select_related("person", "household").first()
+        if earlier is not None:
+            if earlier.user_id != getattr(by, "pk", None):
+                raise DomainError(_("提交标识冲突,请重新提交"), field="idempotency_key")
+            if earlier.person is None or earlier.household is None:
+                raise DomainError(_("该记录已被删除"), field="idempotency_key")
+            return OnSiteResult(person=earlier.person, household=earlier.household, created=False)
+    _require_edit(by, grid)
+    household_number = household_number.strip()
+    created_household = False
+    if household_number:
+        household = (
+            Household.objects.visible_to(by)  # type: ignore[attr-defined]
+            .filter(number=household_number, closed_on__isnull=True)
+            .first()
+        )
+        if household is None:
+            raise DomainError(
+                _("本网格没有户编号为 %(number)s 的户") % {"number": household_number},
+                field="household_number",
+            )
+        grid = household.grid
+    else:
+        if not address.strip():
+            raise DomainError(_("新建户须填写地址"), field="address")
+        household = Household.objects.create(
+            grid=grid, number=next_household_number(grid), address=address.strip()[:200]
+        )
+        created_household = True
+        fields["relation_to_head"] = fields.get("relation_to_head") or "02"
+    person = create_person(by=by, grid=grid, name=name, **fields)
+    person.household = household
+    person.save(update_fields=["household"])
+    if created_household:
+        household.head = person
+        household.save(update_fields=["head"])
+    if key:
+        try:
+            with transaction.atomic():
+                OnSiteEntry.objects.create(
+                    key=key,
+                    user_id=getattr(by, "pk", None),
+                    person=person,
+                    household=household,
+                    created_household=created_household,
+                )
+        except IntegrityError:
+            # The same key raced in from a second tab: keep the first, undo this one.
+            raise DomainError(_("该记录正在提交,请稍后刷新")) from None
+    return OnSiteResult(person=person, household=household, created=True)
+
+
+def households_of_contact(user: AnyUser) -> Any:
+    """Seed 003 联系户: the open households whose contact worker is this user's staff record."""
+    return (
+        Household.objects.visible_to(user)  # type: ignore[attr-defined]
+        .filter(contact_worker__user_id=getattr(user, "pk", None), closed_on__isnull=True)
+        .select_related("head", "grid")
+        .order_by("number")
+    )
+
+
+def find_households(user: AnyUser, q: str) -> Any:
+    """Households the user sees, by household number, address or head's name (contains), or
+    by the exact ID number or phone of a member (blind index: no clear value is compared)."""
+    q = q.strip()[:60]
+    households = Household.objects.visible_to(user).filter(closed_on__isnull=True)  # type: ignore[attr-defined]
+    if not q:
+        return households.none()
+    persons = Person.objects.visible_to(user).current()  # type: ignore[attr-defined]
+    digits = q.replace("-", "").replace(" ", "").lstrip("+")
+    if id_number_problem(q) is None:
+        return households.filter(pk__in=persons.by_id_number(q).values("household_id"))
+    if digits.isdigit() and 7 <= len(digits) <= 14 and Person.phone_index_for(q) is not None:
+        by_phone = households.filter(pk__in=persons.by_phone(q).values("household_id"))
+        if by_phone.exists():
+            return by_phone
+    return households.filter(
+        Q(number__contains=q) | Q(address__contains=q) | Q(head__name__contains=q)
+    )
+
+
+def facility_ref(code: str) -> FacilityRef | None:
+    """The registry's answer to `core.hooks.find_facility`: an open facility by its code."""
+    from gridgov.registry.models import Facility
+
+    facility = Facility.objects.filter(code=code, closed_on__isnull=True).first()
+    if facility is None:
+        return None
+    return FacilityRef(
+        code=facility.code,
+        name=facility.name,
+        lon=facility.lon,
+        lat=facility.lat,
+        owner_id=facility.owner_id,
+    )
+
+
+@dataclass(frozen=True)
+class MapFeatures:
+    """Buildings and facilities of a map view, each list cut at the limit (then `truncated`)."""
+
+    buildings: list[Building]
+    facilities: list[Any]
+    truncated: bool
+
+
+def map_features(
+    user: AnyUser,
+    *,
+    west: float,
+    south: float,
+    east: float,
+    north: float,
+    limit: int = 2000,
+    with_buildings: bool = True,
+) -> MapFeatures:
+    """The buildings and open facilities the user sees inside a box, for the registry map (and
+    the facilities alone for the phone's report map, where a facility is picked)."""
+    from gridgov.registry.models import Facility
+
+    box = Q(lon__gte=west, lon__lte=east, lat__gte=south, lat__lte=north)
+    buildings = (
+        list(
+            Building.objects.visible_to(user)  # type: ignore[attr-defined]
+            .filter(box)
+            .select_related("grid")
+            .annotate(
+                n_households=Count("households", filter=Q(households__closed_on__isnull=True))
+            )
+            .order_by("pk")[: limit + 1]
+        )
+        if with_buildings
+        else []
+    )
+    facilities = list(
+        Facility.objects.visible_to(user)  # type: ignore[attr-defined]
+        .filter(box, closed_on__isnull=True)
+        .select_related("grid", "owner", "maintainer")
+        .order_by("pk")[: limit + 1]
+    )
+    truncated = len(buildings) > limit or len(facilities) > limit
+    return MapFeatures(buildings[:limit], facilities[:limit], truncated)
 
 
 @dataclass(frozen=True)

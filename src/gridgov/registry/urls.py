@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridgov.registry import views
+from gridgov.registry import map_views, phone_views, views
 
 urlpatterns = [
     path("", views.registry_home, name="registry_home"),
@@ -9,4 +9,17 @@ urlpatterns = [
     path("search/", views.search, name="registry_search"),
     path("checks/", views.checks, name="registry_checks"),
     path("organisations/", views.organisations, name="registry_organisations"),
+    path("map/", map_views.registry_map, name="registry_map"),
+    path("map/features.json", map_views.registry_map_features, name="registry_map_features"),
+    # The grid worker's phone pages (联系户, look-up, correct, add on site)
+    path("m/", phone_views.contacts, name="registry_phone"),
+    path("m/search/", phone_views.search, name="registry_phone_search"),
+    path("m/add/", phone_views.add, name="registry_phone_add"),
+    path("m/household/<str:number>/", phone_views.household, name="registry_phone_household"),
+    path(
+        "m/household/<str:number>/edit/",
+        phone_views.household_edit,
+        name="registry_phone_household_edit",
+    ),
+    path("m/person/<int:pk>/edit/", phone_views.person_edit, name="registry_phone_person_edit"),
 ]

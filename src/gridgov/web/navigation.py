@@ -133,9 +133,12 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
         add("phone_verify", _("待核查"), reverse("phone_verify"), count=counts.get("to_verify"))
         add("phone_map", _("我的网格"), reverse("phone_map"))
         add("phone_patrol", _("巡查"), reverse("phone_patrol"))
+        add("registry_phone", _("联系户"), reverse("registry_phone"))
     if Role.ADMIN in roles or Role.OFFICE in roles or Role.LEADER in roles:
         add("fieldwork_monitoring", _("巡查监测"), reverse("fieldwork_monitoring"))
         add("registry", _("基础信息"), reverse("registry_home"))
+    if Role.ADMIN in roles or Role.OFFICE in roles:
+        add("people", _("人员与岗位"), reverse("people_list"))
     if roles:
         add("boards", _("公示牌"), reverse("boards"))
     if Role.ADMIN in roles or Role.OFFICE in roles or Role.LEADER in roles:

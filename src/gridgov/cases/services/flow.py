@@ -16,7 +16,7 @@ from django.utils.translation import gettext_noop
 
 from gridgov.cases import clock
 from gridgov.cases.attachments import CheckedPhoto
-from gridgov.cases.catalogue import route_department
+from gridgov.cases.catalogue import default_department
 from gridgov.cases.deadlines import (
     Due,
     Limit,
@@ -268,7 +268,7 @@ def dispatch_case(
             state=case.state,
             allowed=allowed_actions(case, by),
         )
-    lead = to or route_department(item=case.item, level=case.level, region=case.level_region)
+    lead = to or default_department(case)
     if lead is None:
         raise DomainError(_("该事项在本级没有默认处置部门,请指定部门"), field="department")
     lead = Department.objects.select_related("region").get(pk=lead.pk)

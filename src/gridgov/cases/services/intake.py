@@ -44,6 +44,7 @@ from gridgov.cases.notifications import notify_on_commit, operators_of
 from gridgov.cases.permissions import require, require_channel
 from gridgov.cases.services.base import record, sync_step
 from gridgov.core.errors import ConflictError, DomainError, ImportRejectedError, ImportRowError
+from gridgov.core.hooks import find_facility
 from gridgov.core.inputguard import read_csv_rows
 from gridgov.core.jurisdiction import Role, scope_of
 from gridgov.core.notify import in_every_language
@@ -172,6 +173,7 @@ def report_case(
     idempotency_key: str | None = None,
     received_at: dt.datetime | None = None,
     attributes: dict[str, Any] | None = None,
+    facility: str = "",
 ) -> Intake:
     """Take a report in (申报单). Returns the existing case for a repeated idempotency key or
     hotline number. Photos must already be checked (attachments.check_photos)."""
@@ -205,6 +207,7 @@ def report_case(
             received_at=received_at.isoformat() if received_at else "",
             photos=[hashlib.sha256(p.data).hexdigest() for p in photos],
             **({"attributes": attributes} if attributes else {}),
+            **({"facility": facility.strip()} if facility else {}),
         )
     external_number = (external_number or "").strip()
     if channel == Channel.HOTLINE and not external_number:
@@ -242,6 +245,7 @@ def report_case(
                 key_fingerprint=print_,
                 received_at=received_at,
                 attributes=attributes,
+                facility=facility,
             )
     except IntegrityError:
         # The same key or hotline number committed by a concurrent request (or earlier): that
@@ -279,6 +283,7 @@ def _create(
     key_fingerprint: str,
     received_at: dt.datetime | None,
     attributes: dict[str, Any] | None = None,
+    facility: str = "",
 ) -> Case:
     description = (description or "").strip()
     if not description:
@@ -329,6 +334,15 @@ def _create(
         check_plausible_past(received_at, field="received_at")
         if received_at > now + RECEIVED_SKEW:
             raise DomainError(_("来电时间晚于当前时间"), field="received_at")
+    facility_ref = None
+    if facility.strip():
+        facility_ref = find_facility(facility)
+        if facility_ref is None:
+            raise DomainError(
+                _("部件 %(code)s 不存在或已注销") % {"code": facility}, field="facility"
+            )
+        # A case on a facility happens where the facility stands.
+        lon, lat, crs = facility_ref.lon, facility_ref.lat, "wgs84"
     placement: Placement = place(
         lon=lon, lat=lat, crs=crs, address=address, grid_code=grid_code, by=by
     )
@@ -347,6 +361,7 @@ def _create(
         lon=placement.lon,
         lat=placement.lat,
         address=(address or "").strip()[:200],
+        facility_code=facility_ref.code if facility_ref else "",
         grid=placement.grid,
         outside_jurisdiction=placement.outside,
         needs_location=placement.needs_location,

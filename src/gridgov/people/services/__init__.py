@@ -7,6 +7,13 @@ lookup, 404 outside the scope); these functions check what the actor may do (403
 must hold (DomainError, 400). Import from here: `from gridgov.people.services import grid_board`.
 """
 
+from gridgov.people.services.accounts import (
+    LOGIN_ROLES,
+    change_password,
+    create_login,
+    must_change_password,
+    reset_password,
+)
 from gridgov.people.services.boards import (
     BoardGrid,
     BoardLiaison,
@@ -42,6 +49,7 @@ from gridgov.people.services.staffing import (
 )
 
 __all__ = [
+    "LOGIN_ROLES",
     "BoardGrid",
     "BoardLiaison",
     "BoardPerson",
@@ -53,8 +61,10 @@ __all__ = [
     "check_liaison",
     "check_post",
     "check_post_is_free",
+    "change_password",
     "check_staff_department",
     "create_department",
+    "create_login",
     "create_staff",
     "create_user",
     "deactivate_staff",
@@ -64,7 +74,9 @@ __all__ = [
     "grant_role",
     "grid_board",
     "move_post",
+    "must_change_password",
     "normalise_phone",
+    "reset_password",
     "revoke_role",
     "supervision_department",
     "update_department",

@@ -435,7 +435,7 @@
       if (inForm) return;  // this report is being sent
       if (!validate(form)) return;
       var snap = snapshot(form);
-      var desc = form.querySelector("[name=description]");
+      var desc = form.querySelector("[data-outbox-summary]") || form.querySelector("[name=description]");
       var rec = {
         key: keyInput.value || newKey(),
         user: T.user,

@@ -173,5 +173,5 @@
     syncMode();
   });
 
-  window.GridgovReport = { setPosition: setPosition, locate: locate };
+  window.GridgovReport = { setPosition: setPosition, locate: locate, map: map };
 })();

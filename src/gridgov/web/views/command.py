@@ -19,6 +19,7 @@ from gridgov.cases.models import CaseState
 from gridgov.core.jurisdiction import Role, get_scoped_or_404
 from gridgov.grids.models import Grid
 from gridgov.oversight.reads import grid_warnings, warning_colours
+from gridgov.registry.services import completion as registry_completion
 from gridgov.web import queries
 from gridgov.web.mapdata import grids_document
 from gridgov.web.views.common import (
@@ -156,5 +157,7 @@ def grid_card(request: HttpRequest, code: str) -> HttpResponse:
     context = {
         "card": queries.grid_card(request.user, grid),
         "warnings": grid_warnings(request.user, grid),
+        # seed 004 入户录入: households registered against the grid's declared households.
+        "completion": registry_completion([grid])[0],
     }
     return render(request, "web/includes/grid_card.html", context)
