@@ -35,6 +35,7 @@ REPORT_FIELDS = {
     "lon": "lon",
     "crs": "lon",
     "grid": "address",
+    "facility": "lon",
 }
 
 
@@ -60,8 +61,25 @@ def phone_report(request: HttpRequest) -> HttpResponse:
 
 def _report_page(request: HttpRequest, form: WorkerReportForm, status: int = 200) -> HttpResponse:
     config = report_config(reverse("command_grids"))
-    context = {"form": form, "tab": "report", "map_config": config}
+    context = {
+        "form": form,
+        "tab": "report",
+        "map_config": config,
+        "facility_config": facility_picker_config(),
+    }
     return render(request, "cases/phone/report.html", context, status=status)
+
+
+def facility_picker_config() -> dict[str, Any]:
+    """Where the report map finds the public facilities to pick (registry/facility-picker.js)."""
+    return {
+        "url": reverse("registry_map_features"),
+        "text": {
+            "picked": _("已选部件:%(name)s(%(code)s)"),
+            "none": _("未选部件;放大地图可点选井盖、路灯等部件"),
+            "atFacility": _("部件位置"),
+        },
+    }
 
 
 def _report(request: HttpRequest, form: WorkerReportForm) -> Intake | None:
@@ -82,6 +100,7 @@ def _report(request: HttpRequest, form: WorkerReportForm) -> Intake | None:
             result=data.get("result") or "",
             idempotency_key=data.get("idempotency_key") or None,
             attributes=form.attribute_answers(),
+            facility=data.get("facility") or "",
         )
     except DomainError as exc:
         add_domain_error(form, exc, aliases=REPORT_FIELDS)
