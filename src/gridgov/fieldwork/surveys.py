@@ -210,9 +210,7 @@ def submit_response(
             existing = SurveyResponse.objects.filter(uid=uid, user_id=by.pk).first()
             if existing is not None:
                 return Submitted(existing, created=False)
-        conflict = ConflictError(_("该户已填写过这份调查表:%(n)s") % {"n": household.number})
-        conflict.field = "household"
-        raise conflict from None
+        raise ConflictError(_("该户已填写过这份调查表:%(n)s") % {"n": household.number}) from None
     return Submitted(response, created=True)
 
 

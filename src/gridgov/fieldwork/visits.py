@@ -294,9 +294,7 @@ def record_visit(
                 assistance=assistance,
             )
     except IntegrityError:
-        existing = (
-            Visit.objects.filter(uid=uid, user_id=by.pk).first() if uid is not None else None
-        )
+        existing = Visit.objects.filter(uid=uid, user_id=by.pk).first() if uid is not None else None
         if existing is None:
             raise
         return Recorded(existing, created=False)
