@@ -133,8 +133,10 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
         add("phone_verify", _("待核查"), reverse("phone_verify"), count=counts.get("to_verify"))
         add("phone_map", _("我的网格"), reverse("phone_map"))
         add("phone_patrol", _("巡查"), reverse("phone_patrol"))
+        add("phone_visits", _("走访"), reverse("phone_visits"))
     if Role.ADMIN in roles or Role.OFFICE in roles or Role.LEADER in roles:
         add("fieldwork_monitoring", _("巡查监测"), reverse("fieldwork_monitoring"))
+        add("fieldwork_visits", _("走访情况"), reverse("fieldwork_visits"))
         add("registry", _("基础信息"), reverse("registry_home"))
     if roles:
         add("boards", _("公示牌"), reverse("boards"))
