@@ -98,7 +98,8 @@ def _my_households(user: Any) -> list[tuple[str, str]]:
         .order_by("number")[:HOUSEHOLD_CHOICES_MAX]
     )
     own = getattr(getattr(user, "staff", None), "pk", None)
-    mine, others = [], []
+    mine: list[tuple[str, str]] = []
+    others: list[tuple[str, str]] = []
     for h in rows:
         label = f"{h.number} {h.address}".strip()
         (mine if own is not None and h.contact_worker_id == own else others).append(
@@ -117,7 +118,7 @@ def phone_visits(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     tasks = list(visits.my_tasks(request.user, now)[:200])
     recent = (
-        Visit.objects.filter(user_id=request.user.pk)
+        Visit.objects.filter(user_id=request.user.pk or 0)
         .select_related("household")
         .order_by("-visited_at")[:10]
     )
@@ -216,7 +217,7 @@ def phone_diary(request: HttpRequest) -> HttpResponse:
     from gridgov.fieldwork.models import Diary
 
     def page(form: DiaryForm, status: int = 200) -> HttpResponse:
-        recent = Diary.objects.filter(user_id=request.user.pk).order_by("-day", "-pk")[:10]
+        recent = Diary.objects.filter(user_id=request.user.pk or 0).order_by("-day", "-pk")[:10]
         context = {"tab": "diary", "form": form, "recent": recent}
         return render(request, "fieldwork/phone_diary.html", context, status=status)
 
@@ -256,7 +257,7 @@ def phone_check_in(request: HttpRequest) -> HttpResponse:
 
     def page(form: CheckInForm, status: int = 200) -> HttpResponse:
         today = CheckIn.objects.filter(
-            user_id=request.user.pk, at__date__gte=timezone.localdate()
+            user_id=request.user.pk or 0, at__date__gte=timezone.localdate()
         ).order_by("-at")[:10]
         context = {"tab": "checkin", "form": form, "today": today}
         return render(request, "fieldwork/phone_check_in.html", context, status=status)
