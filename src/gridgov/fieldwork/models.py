@@ -9,6 +9,7 @@ day's chunks of a person are one indexed range query.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -20,7 +21,7 @@ from gridgov.core.jurisdiction import scope_of, scope_q
 from gridgov.grids.models import Grid
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from datetime import date, datetime
 
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
@@ -619,6 +620,14 @@ class VisitTask(models.Model):
     @property
     def is_open(self) -> bool:
         return self.visit_id is None
+
+    @property
+    def last_day(self) -> date:
+        """The last Asia/Shanghai day of a plan task's period (its deadline is the midnight
+        after it)."""
+        from gridgov.fieldwork.services import LOCAL_TZ
+
+        return (self.due_at - timedelta(microseconds=1)).astimezone(LOCAL_TZ).date()
 
 
 # --- surveys (民情调查表, issue 11; h11a) ----------------------------------------------------------

@@ -57,7 +57,9 @@ class DiaryForm(OutboxForm):
         initial=DiaryKind.PEOPLE,
         widget=forms.RadioSelect,
     )
-    day = forms.DateField(label=_("日期"), widget=forms.DateInput({"type": "date"}))
+    day = forms.DateField(
+        label=_("日期"), widget=forms.DateInput({"type": "date"}, format="%Y-%m-%d")
+    )
     text = forms.CharField(label=_("内容"), max_length=5000, widget=forms.Textarea({"rows": 5}))
     tags = forms.CharField(label=_("标签"), max_length=200, required=False)
 
