@@ -536,15 +536,38 @@ def export_visit_ledger(viewer: Any, start: date, end: date) -> bytes:
     return out.getvalue()
 
 
-def grid_visit_figures(grid_path: str, day: date) -> tuple[int, int]:
-    """(visits made that day, tasks overdue now) in the grid subtree; for the grid card."""
+@dataclass
+class GridDayFigures:
+    """Today's field work in a grid subtree, for the command centre's grid card."""
+
+    patrols: int
+    patrolling_workers: int
+    patrol_km: float
+    visits: int
+    overdue_visits: int
+
+
+def grid_day_figures(grid_path: str, day: date | None = None) -> GridDayFigures:
+    """Patrols started that day in the subtree (kilometres of the summarised ones), visits made
+    that day and visit tasks overdue now."""
+    from django.db.models import Sum
+
+    day = day or timezone.localdate()
     start = _local_midnight(day)
-    visits = Visit.objects.filter(
-        grid__path__startswith=grid_path,
-        visited_at__gte=start,
-        visited_at__lt=start + timedelta(days=1),
+    end = start + timedelta(days=1)
+    patrols = Patrol.objects.filter(
+        grid__path__startswith=grid_path, started_at__gte=start, started_at__lt=end
+    ).aggregate(n=Count("pk"), workers=Count("user_id", distinct=True), metres=Sum("mileage_m"))
+    visits_made = Visit.objects.filter(
+        grid__path__startswith=grid_path, visited_at__gte=start, visited_at__lt=end
     ).count()
     overdue = (
         VisitTask.objects.overdue(timezone.now()).filter(grid__path__startswith=grid_path).count()
     )
-    return visits, overdue
+    return GridDayFigures(
+        patrols=patrols["n"] or 0,
+        patrolling_workers=patrols["workers"] or 0,
+        patrol_km=round((patrols["metres"] or 0) / 1000, 1),
+        visits=visits_made,
+        overdue_visits=overdue,
+    )

@@ -283,3 +283,24 @@ def test_visits_made_before_the_plan_count_for_it(homes, town, moment):
     visits.generate_visit_plan(on=date(2026, 5, 12))
     task = VisitTask.objects.get(household__number="H1", kind=VisitPlanKind.KEY)
     assert task.visit_id is not None
+
+
+def test_grid_card_shows_todays_patrols_and_visits(client_for, town, homes, moment):
+    a1 = town.grid(UNIT_A1)
+    worker = town.user("worker_a1")
+    Patrol.objects.create(user=worker, grid=a1, started_at=NOW, mileage_m=2345)
+    Patrol.objects.create(user=worker, grid=a1, started_at=NOW, mileage_m=1000)
+    Patrol.objects.create(  # yesterday: not counted
+        user=worker, grid=a1, started_at=datetime(2026, 5, 11, 2, 0, tzinfo=UTC), mileage_m=9999
+    )
+    visits.record_visit(by=worker, uid=None, household_number="H1", kind="home", learnt="x")
+    visits.generate_visit_plan(on=date(2026, 4, 10))  # April's key task for H1: overdue now
+    figures = visits.grid_day_figures(town.grid(UNIT_A1).path)
+    assert figures == visits.GridDayFigures(
+        patrols=2, patrolling_workers=1, patrol_km=3.3, visits=1, overdue_visits=1
+    )
+    body = client_for("town_office").get(f"/command/grid/{UNIT_A1}/").content.decode()
+    assert 'data-figure="visits">1<' in body
+    assert "3.3 公里" in body
+    other = client_for("town_office").get(f"/command/grid/{UNIT_B1}/").content.decode()
+    assert 'data-figure="visits">0<' in other

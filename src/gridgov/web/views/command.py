@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from gridgov.cases.models import CaseState
 from gridgov.core.jurisdiction import Role, get_scoped_or_404
+from gridgov.fieldwork.visits import grid_day_figures
 from gridgov.grids.models import Grid
 from gridgov.oversight.reads import grid_warnings, warning_colours
 from gridgov.web import queries
@@ -156,5 +157,6 @@ def grid_card(request: HttpRequest, code: str) -> HttpResponse:
     context = {
         "card": queries.grid_card(request.user, grid),
         "warnings": grid_warnings(request.user, grid),
+        "fieldwork": grid_day_figures(grid.path),
     }
     return render(request, "web/includes/grid_card.html", context)
