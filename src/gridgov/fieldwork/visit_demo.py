@@ -194,8 +194,12 @@ def _occasions(posts: list[Any], by: Any, today: date, rng: random.Random) -> in
 
     homes = list(
         Household.objects.filter(
-            contact_worker__in=[p.staff for p in posts[:3]], closed_on__isnull=True
-        ).order_by("pk")[:40]
+            contact_worker__in=[p.staff for p in posts[:3]],
+            contact_worker__user__isnull=False,
+            closed_on__isnull=True,
+        )
+        .select_related("contact_worker__user")
+        .order_by("pk")[:40]
     )
     if len(homes) < 3:
         return 0
@@ -207,7 +211,9 @@ def _occasions(posts: list[Any], by: Any, today: date, rng: random.Random) -> in
         (Occasion.EMERGENCY, "夜间大风刮倒院墙", now - timedelta(hours=3), False),
     )
     for home, (occasion, reason, raised, attended) in zip(picks, specs, strict=True):
-        worker = home.contact_worker.user
+        worker = home.contact_worker.user if home.contact_worker else None
+        if worker is None:
+            continue
         task = VisitTask.objects.create(
             kind=VisitPlanKind.OCCASION,
             household=home,
