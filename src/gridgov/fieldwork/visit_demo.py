@@ -76,8 +76,6 @@ def seed_demo_visits(*, summary: Any, by: Any, today: date | None = None) -> Dem
     today = today or timezone.localdate()
     rng = random.Random(f"gridgov-demo-visits:{root.code}")  # noqa: S311 - demo data
     first_day = today - timedelta(days=30)
-    for day in (first_day, today):
-        visits.generate_visit_plan(on=day, root_path=root.path)
     posts = list(
         Post.objects.current()
         .filter(
@@ -89,6 +87,10 @@ def seed_demo_visits(*, summary: Any, by: Any, today: date | None = None) -> Dem
         .select_related("staff__user", "grid")
         .order_by("grid__code", "pk")[:MAX_WORKERS]
     )
+    # The demo workers' grids get their plans now; the nightly job plans the rest of the town.
+    for grid_path in sorted({post.grid.path for post in posts if post.grid is not None}):
+        for day in (first_day, today):
+            visits.generate_visit_plan(on=day, root_path=grid_path)
     made: list[Visit] = []
     for index, post in enumerate(posts):
         user, grid = post.staff.user, post.grid

@@ -166,30 +166,40 @@ def generate_visit_plan(*, on: date, by: Any = None, root_path: str | None = Non
     result.existing = len(wanted) - len(new)
     VisitTask.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
     result.created = len(new)
-    # Visits already made in the period (recorded before the plan existed) count.
-    for task in VisitTask.objects.filter(
-        period_start__in={t.period_start for t in new}, visit__isnull=True
-    ).filter(household_id__in={t.household_id for t in new}):
-        visit = _answering_visit(task)
-        if visit is not None:
-            VisitTask.objects.filter(pk=task.pk, visit__isnull=True).update(
-                visit=visit, done_at=visit.visited_at
-            )
+    # Visits already made in the period (recorded before the plan existed) count: one query for
+    # the visits of the new tasks' households, matched in memory.
+    if new:
+        _match_earlier_visits(new)
     return result
 
 
-def _answering_visit(task: VisitTask) -> Visit | None:
-    kinds = ANSWERS.get(VisitPlanKind(task.kind), set(VisitKind.values))
-    return (
+def _match_earlier_visits(tasks: list[VisitTask]) -> None:
+    earliest = min(t.opens_at for t in tasks)
+    latest = max(t.due_at for t in tasks)
+    homes = {t.household_id for t in tasks}
+    found: dict[int, list[tuple[datetime, str, int]]] = {}
+    for pk, home, at, kind in (
         Visit.objects.filter(
-            household_id=task.household_id,
-            kind__in=kinds,
-            visited_at__gte=task.opens_at,
-            visited_at__lt=task.due_at,
+            household_id__in=homes, visited_at__gte=earliest, visited_at__lt=latest
         )
-        .order_by("visited_at")
-        .first()
+        .order_by("visited_at", "pk")
+        .values_list("pk", "household_id", "visited_at", "kind")
+    ):
+        found.setdefault(home, []).append((at, kind, pk))
+    if not found:
+        return
+    stored = VisitTask.objects.filter(
+        household_id__in=set(found),
+        period_start__in={t.period_start for t in tasks},
+        visit__isnull=True,
     )
+    for task in stored:
+        for at, kind, pk in found.get(task.household_id, []):
+            if kind in ANSWERS[task.kind] and task.opens_at <= at < task.due_at:
+                VisitTask.objects.filter(pk=task.pk, visit__isnull=True).update(
+                    visit_id=pk, done_at=at
+                )
+                break
 
 
 def _household(by: Any, number: str, *, field_name: str = "household") -> Any:

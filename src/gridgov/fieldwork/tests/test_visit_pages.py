@@ -4,6 +4,7 @@ office's visit and survey pages."""
 from __future__ import annotations
 
 import io
+import re
 import uuid
 from datetime import UTC, date, datetime
 
@@ -164,3 +165,30 @@ def test_office_visit_page_plans_and_exports(client_for, home, moment):
     assert ledger.status_code == 200
     assert ledger["Content-Type"].startswith("application/vnd.openxmlformats")
     assert client_for("worker_a1").get("/fieldwork/visits/").status_code == 403
+
+
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+
+
+@pytest.mark.parametrize(
+    ("username", "url", "expected"),
+    [
+        ("worker_a1", "/m/visits/", "My visits"),
+        ("worker_a1", "/m/visits/new/", "Record a visit"),
+        ("worker_a1", "/m/diary/", "Save the entry"),
+        ("worker_a1", "/m/check-in/", "No check-in today yet."),
+        ("worker_a1", "/m/surveys/", "No survey is open."),
+        ("town_office", "/fieldwork/visits/", "Export the visit ledger (Excel)"),
+        ("town_office", "/fieldwork/surveys/", "Design a survey"),
+    ],
+)
+def test_pages_in_english(client_for, town, username, url, expected):
+    client = client_for(username)
+    client.cookies["django_language"] = "en"
+    body = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert expected in body
+    # The town's own names (grids, people) are data, the language switch names itself (中文)
+    # and the tab bar draws a full-width plus; nothing else is Chinese.
+    for name in ("王村镇", "王村", "小村", "李娜", "周敏", "第1网格", "第2网格", "中文", "＋"):
+        body = body.replace(name, "")
+    assert not CJK.findall(body), CJK.findall(body)[:20]
