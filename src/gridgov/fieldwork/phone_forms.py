@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.fieldwork.models import CheckKind, DiaryKind, QuestionKind, VisitKind
+from gridgov.fieldwork.models import CheckKind, DiaryKind, Occasion, QuestionKind, VisitKind
 
 
 class OutboxForm(forms.Form):
@@ -185,3 +185,18 @@ class SurveyDesignForm(forms.Form):
                 }
             )
         return out
+
+
+class OccasionForm(forms.Form):
+    """Raise an occasion that requires a visit (五必访, 四必到, 必到); it lands in the household's
+    contact worker's list with a deadline."""
+
+    household = forms.CharField(label=_("户编号"), max_length=32)
+    occasion = forms.ChoiceField(label=_("事由类别"), choices=Occasion.choices)
+    reason = forms.CharField(label=_("事由"), max_length=200)
+    due_at = forms.DateTimeField(
+        label=_("期限"),
+        required=False,
+        widget=forms.DateTimeInput({"type": "datetime-local"}),
+        help_text=_("不填则按事由默认:必到一天内,五必访七天内"),
+    )

@@ -22,6 +22,7 @@ urlpatterns += [
     path(
         "fieldwork/visits/ledger/", visit_views.office_visit_ledger, name="fieldwork_visit_ledger"
     ),
+    path("fieldwork/visits/occasion/", visit_views.raise_occasion, name="fieldwork_occasion"),
     path("fieldwork/surveys/", visit_views.office_surveys, name="fieldwork_surveys"),
     path("fieldwork/surveys/<int:pk>/", visit_views.office_survey, name="fieldwork_survey"),
 ]

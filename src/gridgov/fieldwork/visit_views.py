@@ -29,6 +29,7 @@ from gridgov.fieldwork.models import Survey, Visit, VisitKind
 from gridgov.fieldwork.phone_forms import (
     CheckInForm,
     DiaryForm,
+    OccasionForm,
     SurveyDesignForm,
     SurveyFillForm,
     VisitForm,
@@ -127,6 +128,7 @@ def phone_visits(request: HttpRequest) -> HttpResponse:
         "overdue": [t for t in tasks if t.due_at < now],
         "due": [t for t in tasks if t.due_at >= now],
         "recent": recent,
+        "occasion_form": OccasionForm(),
     }
     return render(request, "fieldwork/phone_visits.html", context)
 
@@ -372,6 +374,7 @@ def office_visits(request: HttpRequest) -> HttpResponse:
         "start": _day(request, "start", today.replace(day=1)),
         "end": _day(request, "end", today),
         "can_plan": scope_of(request.user).has_role(Role.ADMIN, Role.OFFICE),
+        "occasion_form": OccasionForm(),
     }
     return render(request, "fieldwork/office_visits.html", context)
 
@@ -436,3 +439,39 @@ def office_survey(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     table = surveys.tabulate(survey, request.user)
     return render(request, "fieldwork/office_survey.html", {"table": table, "survey": survey})
+
+
+@login_required
+@require_POST
+def raise_occasion(request: HttpRequest) -> HttpResponse:
+    """Anyone who sees the household raises an occasion; back to the page it came from."""
+    form = OccasionForm(request.POST)
+    back = "fieldwork_visits" if request.POST.get("from") == "office" else "phone_visits"
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, "; ".join(str(e) for e in errors))
+        return redirect(back)
+    data = form.cleaned_data
+    due_at = data.get("due_at")
+    if due_at is not None and timezone.is_naive(due_at):
+        due_at = timezone.make_aware(due_at)
+    try:
+        task = visits.raise_occasion(
+            by=request.user,
+            household_number=data["household"],
+            occasion=data["occasion"],
+            reason=data["reason"],
+            due_at=due_at,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    messages.success(
+        request,
+        _("已登记,交联系网格员 %(w)s 走访,期限 %(d)s")
+        % {
+            "w": getattr(getattr(task.worker, "staff", None), "name", "") or task.worker,
+            "d": timezone.localtime(task.due_at).strftime("%Y-%m-%d %H:%M"),
+        },
+    )
+    return redirect(back)

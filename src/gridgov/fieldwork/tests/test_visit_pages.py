@@ -192,3 +192,26 @@ def test_pages_in_english(client_for, town, username, url, expected):
     for name in ("王村镇", "王村", "小村", "李娜", "周敏", "第1网格", "第2网格", "中文", "＋"):
         body = body.replace(name, "")
     assert not CJK.findall(body), CJK.findall(body)[:20]
+
+
+def test_an_occasion_raised_on_the_office_page_lands_in_the_workers_list(client_for, home, moment):
+    office = client_for("village_a")
+    page = office.get("/fieldwork/visits/")
+    assert 'id="occasion-form"' in page.content.decode()
+    office.post(
+        "/fieldwork/visits/occasion/",
+        {"from": "office", "household": "P1", "occasion": "accident", "reason": "老人摔倒"},
+    )
+    task = VisitTask.objects.get(kind="occasion")
+    assert (task.worker.username, task.due_at) == (
+        "worker_a1",
+        datetime(2026, 5, 13, 2, tzinfo=UTC),
+    )
+    listed = client_for("worker_a1").get("/m/visits/")
+    assert [t.pk for t in listed.context["due"]] == [task.pk]
+    # Out of scope: refused with a message, nothing raised.
+    client_for("worker_b1").post(
+        "/fieldwork/visits/occasion/",
+        {"household": "P1", "occasion": "accident", "reason": "x"},
+    )
+    assert VisitTask.objects.count() == 1
