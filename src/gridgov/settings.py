@@ -252,6 +252,9 @@ GRIDGOV_SCHEDULE: list[dict[str, object]] = [
     {"task": "gridgov.hotline.tasks.weekly_crosscheck", "minutes": 60},
     {"task": "gridgov.oversight.tasks.evaluate_warning_rules", "minutes": 10},
     {"task": "gridgov.hotline.tasks.quarterly_tier_proposal", "minutes": 24 * 60},
+    # Idempotent: patrol days made stale by uploads, and this period's visit plans (issue 11).
+    {"task": "gridgov.fieldwork.nightly.refresh_patrol_days", "minutes": 24 * 60},
+    {"task": "gridgov.fieldwork.nightly.generate_visit_plans", "minutes": 24 * 60},
 ]
 
 # Working periods of a working day, for limits in working hours (STANDARDS.md).

@@ -1,5 +1,8 @@
+from typing import Any
+
 from django.contrib import admin
 
+from gridgov.core.admin import ReadOnlyAdmin
 from gridgov.fieldwork.models import (
     CheckIn,
     Diary,
@@ -8,6 +11,10 @@ from gridgov.fieldwork.models import (
     Leave,
     Patrol,
     PatrolStandard,
+    Survey,
+    Visit,
+    VisitCadence,
+    VisitTask,
 )
 
 
@@ -67,3 +74,38 @@ class LeaveAdmin(admin.ModelAdmin):
 class DutyShiftAdmin(admin.ModelAdmin):
     list_display = ("user", "grid", "starts_at", "ends_at", "note")
     raw_id_fields = ("user", "grid")
+
+
+# --- visits and surveys (h11a) ------------------------------------------------------------------
+
+
+@admin.register(VisitCadence)
+class VisitCadenceAdmin(admin.ModelAdmin):
+    """Visit cadences per kind (seed 003 defaults): the office edits them here."""
+
+    list_display = ("kind", "months", "is_active", "note")
+    list_editable = ("months", "is_active")
+
+
+@admin.register(Visit)
+class VisitAdmin(ReadOnlyAdmin):
+    list_display = ("household", "user", "kind", "visited_at", "grid", "case")
+    list_filter = ("kind",)
+    search_fields = ("household__number", "user__username")
+
+
+@admin.register(VisitTask)
+class VisitTaskAdmin(ReadOnlyAdmin):
+    list_display = ("household", "worker", "kind", "occasion", "due_at", "visit")
+    list_filter = ("kind", "occasion")
+    search_fields = ("household__number", "worker__username")
+
+
+@admin.register(Survey)
+class SurveyAdmin(admin.ModelAdmin):
+    list_display = ("title", "grid", "is_open", "created_at")
+    list_editable = ("is_open",)
+    fields = ("title", "description", "is_open")
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False  # designed on the office's survey page (questions and scope)

@@ -18,7 +18,7 @@ from ninja import Query, Router, Schema, Status
 from gridgov.core.coords import to_wgs84_array
 from gridgov.core.errors import DomainError
 from gridgov.core.jurisdiction import Role, get_scoped_or_404, scope_of
-from gridgov.fieldwork import daily, records, services, tracks
+from gridgov.fieldwork import daily, records, services, tracks, visit_api
 from gridgov.fieldwork.models import Patrol
 from gridgov.fieldwork.schemas import (
     CheckInIn,
@@ -307,3 +307,8 @@ def add_duty_shift(request: HttpRequest, payload: DutyIn) -> Status:
 @router.get("/duty/now", response=list[DutyOut])
 def on_duty(request: HttpRequest) -> list[dict[str, Any]]:
     return [_duty_out(s) for s in records.on_duty(request.user)]
+
+
+# --- visits and surveys (fieldwork/visit_api.py) ------------------------------------------------
+
+router.add_router("", visit_api.router)

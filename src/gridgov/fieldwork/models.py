@@ -9,6 +9,7 @@ day's chunks of a person are one indexed range query.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -20,6 +21,8 @@ from gridgov.core.jurisdiction import scope_of, scope_q
 from gridgov.grids.models import Grid
 
 if TYPE_CHECKING:
+    from datetime import date, datetime
+
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 
@@ -302,6 +305,8 @@ class Diary(models.Model):
     text = models.TextField(_("内容"))
     tags = models.CharField(_("标签"), max_length=200, blank=True)
     cases = models.ManyToManyField("cases.Case", blank=True, related_name="diaries")
+    # The phone's name for the entry: an entry sent again from the offline queue is kept once.
+    client_key = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = DiaryQuerySet.as_manager()
@@ -311,6 +316,13 @@ class Diary(models.Model):
         verbose_name = _("日志")
         verbose_name_plural = _("日志")
         indexes = [models.Index(fields=["user", "day"], name="diary_user_day")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "client_key"],
+                condition=~Q(client_key=""),
+                name="diary_user_client_key",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.day}"
@@ -336,6 +348,8 @@ class CheckIn(models.Model):
     grid = models.ForeignKey(
         Grid, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The phone's name for the check-in: one sent again from the offline queue is kept once.
+    client_key = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -343,6 +357,13 @@ class CheckIn(models.Model):
         verbose_name = _("打卡")
         verbose_name_plural = _("打卡")
         indexes = [models.Index(fields=["user", "at"], name="checkin_user_at")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "client_key"],
+                condition=~Q(client_key=""),
+                name="checkin_user_client_key",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
@@ -408,3 +429,309 @@ class DutyShift(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+# --- household visits by plan (走访, issue 11; h11a) -----------------------------------------------
+
+
+class VisitPlanKind(models.TextChoices):
+    """What a plan asks of a contact worker (seed 003): a home visit to each key household
+    monthly, to each ordinary household quarterly, a policy talk to each contact household
+    quarterly; and occasions raised one by one (必访/必到)."""
+
+    KEY = "key", _("重点户走访")
+    ORDINARY = "ordinary", _("普通户走访")
+    POLICY_TALK = "policy_talk", _("微宣讲")
+    OCCASION = "occasion", _("必访必到")
+
+
+class VisitKind(models.TextChoices):
+    HOME = "home", _("入户走访")
+    POLICY_TALK = "policy_talk", _("微宣讲")
+    OCCASION = "occasion", _("必访必到")
+
+
+class Occasion(models.TextChoices):
+    # seed 003: 突发事件、意外事件、邻里矛盾纠纷必到; 四必到 and 五必访 as a town defines them.
+    EMERGENCY = "emergency", _("突发事件必到")
+    ACCIDENT = "accident", _("意外事件必到")
+    DISPUTE = "dispute", _("邻里纠纷必到")
+    FOUR_MUST_ATTEND = "four_attend", _("四必到")
+    FIVE_MUST_VISIT = "five_visit", _("五必访")
+
+
+class VisitCadence(models.Model):
+    """How often a plan kind is due (走访频次): one row per kind, admin-editable; the defaults
+    are seed 003's (key households monthly, ordinary quarterly, policy talks quarterly)."""
+
+    kind = models.CharField(_("类别"), max_length=16, choices=VisitPlanKind.choices, unique=True)
+    # Period length in calendar months, periods aligned to 1 January: 1 monthly, 3 quarterly.
+    months = models.PositiveSmallIntegerField(_("周期(月)"), default=1)
+    is_active = models.BooleanField(_("启用"), default=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["kind"]
+        verbose_name = _("走访频次")
+        verbose_name_plural = _("走访频次")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(months__in=[1, 2, 3, 4, 6, 12]), name="visitcadence_months_divide_year"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} / {self.months}"
+
+
+class VisitQuerySet(models.QuerySet["Visit"]):
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser | None) -> VisitQuerySet:
+        """A worker's own visits, and visits to households in grids inside the user's scope."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        if scope_of(user).is_admin:
+            return self
+        return self.filter(Q(user_id=user.pk) | scope_q(user, grid_field="grid"))
+
+
+class Visit(models.Model):
+    """A household visit record (走访记录, seed 003): who was met, what was learnt, problems
+    found (one may become a case, linked here) and assistance given (seed 004)."""
+
+    # Made by the phone, so a visit recorded offline is stored once however often it is sent.
+    uid = models.UUIDField(_("编号"), unique=True, default=uuid.uuid4)
+    household = models.ForeignKey(
+        "registry.Household", on_delete=models.PROTECT, related_name="visits"
+    )
+    # The household's unit grid when visited: scoping and per-grid counts read it directly.
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="visits")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visits"
+    )
+    kind = models.CharField(_("类别"), max_length=16, choices=VisitKind.choices)
+    visited_at = models.DateTimeField(_("走访时间"))
+    lon = models.FloatField(_("经度"), null=True, blank=True)
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+    people_met = models.CharField(_("走访对象"), max_length=200, blank=True)
+    learnt = models.TextField(_("了解情况"), blank=True)
+    problems = models.TextField(_("发现问题"), blank=True)
+    assistance = models.TextField(_("帮扶措施"), blank=True)
+    patrol = models.ForeignKey(
+        Patrol, null=True, blank=True, on_delete=models.SET_NULL, related_name="visits"
+    )
+    case = models.OneToOneField(
+        "cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="visit",
+        verbose_name=_("转立案件"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = VisitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-visited_at", "-pk"]
+        verbose_name = _("走访")
+        verbose_name_plural = _("走访")
+        indexes = [
+            models.Index(fields=["household", "visited_at"], name="visit_household_at"),
+            models.Index(fields=["user", "visited_at"], name="visit_user_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.visited_at:%Y-%m-%d}"
+
+
+class VisitTaskQuerySet(models.QuerySet["VisitTask"]):
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser | None) -> VisitTaskQuerySet:
+        if user is None or not user.is_authenticated:
+            return self.none()
+        if scope_of(user).is_admin:
+            return self
+        return self.filter(Q(worker_id=user.pk) | scope_q(user, grid_field="grid"))
+
+    def open(self) -> VisitTaskQuerySet:
+        return self.filter(visit__isnull=True)
+
+    def overdue(self, at: datetime) -> VisitTaskQuerySet:
+        return self.open().filter(due_at__lt=at)
+
+
+class VisitTask(models.Model):
+    """A visit a worker owes (走访任务): generated from the registry by the cadences, or raised
+    for an occasion (必访/必到) by anyone in scope, with a deadline; done by a visit."""
+
+    kind = models.CharField(_("类别"), max_length=16, choices=VisitPlanKind.choices)
+    household = models.ForeignKey(
+        "registry.Household", on_delete=models.CASCADE, related_name="visit_tasks"
+    )
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="visit_tasks")
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="visit_tasks",
+        verbose_name=_("网格员"),
+    )
+    # Plan tasks: the first day of their period (the generator's idempotency key); null for
+    # occasions.
+    period_start = models.DateField(_("周期开始"), null=True, blank=True)
+    opens_at = models.DateTimeField(_("开始时间"))
+    # Stored so the overdue sweep is one indexed range query (healthchecks).
+    due_at = models.DateTimeField(_("期限"))
+    occasion = models.CharField(_("事由类别"), max_length=16, choices=Occasion.choices, blank=True)
+    reason = models.CharField(_("事由"), max_length=200, blank=True)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    visit = models.ForeignKey(
+        Visit, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    )
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = VisitTaskQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        verbose_name = _("走访任务")
+        verbose_name_plural = _("走访任务")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "kind", "period_start"],
+                condition=Q(period_start__isnull=False),
+                name="visittask_one_per_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_at__gt=F("opens_at")), name="visittask_due_after_open"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"], condition=Q(visit__isnull=True), name="visittask_open_due"
+            ),
+            models.Index(fields=["worker", "due_at"], name="visittask_worker_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.household_id} {self.due_at:%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.visit_id is None
+
+    @property
+    def last_day(self) -> date:
+        """The last Asia/Shanghai day of a plan task's period (its deadline is the midnight
+        after it)."""
+        from gridgov.fieldwork.services import LOCAL_TZ
+
+        return (self.due_at - timedelta(microseconds=1)).astimezone(LOCAL_TZ).date()
+
+
+# --- surveys (民情调查表, issue 11; h11a) ----------------------------------------------------------
+
+
+class QuestionKind(models.TextChoices):
+    SINGLE = "single", _("单选")
+    MULTIPLE = "multiple", _("多选")
+    TEXT = "text", _("文字")
+    NUMBER = "number", _("数字")
+    DATE = "date", _("日期")
+    YES_NO = "yes_no", _("是/否")
+
+
+class SurveyQuerySet(models.QuerySet["Survey"]):
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser | None) -> SurveyQuerySet:
+        """Surveys of a grid inside the user's scope or above it (a town's survey reaches its
+        villages' workers)."""
+        from gridgov.grids.models import path_with_ancestors
+
+        if user is None or not user.is_authenticated:
+            return self.none()
+        scope = scope_of(user)
+        if scope.is_admin:
+            return self
+        above = [p for root in scope.all_grid_paths() for p in path_with_ancestors(root)]
+        return self.filter(scope_q(user, grid_field="grid") | Q(grid__path__in=above))
+
+
+class Survey(models.Model):
+    """A survey form the office designs (民情调查表, seed 002), filled per household."""
+
+    title = models.CharField(_("标题"), max_length=120)
+    description = models.TextField(_("说明"), blank=True)
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="surveys")
+    is_open = models.BooleanField(_("开放填写"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SurveyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("民情调查表")
+        verbose_name_plural = _("民情调查表")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SurveyQuestion(models.Model):
+    """One question of a survey, of the usual types."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField()
+    text = models.CharField(_("题目"), max_length=200)
+    kind = models.CharField(_("题型"), max_length=16, choices=QuestionKind.choices)
+    # The options of a single or multiple choice question, in order.
+    choices = models.JSONField(_("选项"), default=list, blank=True)
+    required = models.BooleanField(_("必答"), default=True)
+
+    class Meta:
+        ordering = ["survey_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "position"], name="surveyquestion_position"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class SurveyResponseQuerySet(models.QuerySet["SurveyResponse"]):
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser | None) -> SurveyResponseQuerySet:
+        if user is None or not user.is_authenticated:
+            return self.none()
+        if scope_of(user).is_admin:
+            return self
+        return self.filter(Q(user_id=user.pk) | scope_q(user, grid_field="grid"))
+
+
+class SurveyResponse(models.Model):
+    """One household's answers to a survey, filled by a worker on the phone."""
+
+    uid = models.UUIDField(unique=True, default=uuid.uuid4)
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
+    household = models.ForeignKey(
+        "registry.Household", on_delete=models.PROTECT, related_name="survey_responses"
+    )
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # {str(question id): answer}: a string, a number, a list of option strings or a boolean.
+    answers = models.JSONField(default=dict)
+    submitted_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SurveyResponseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["survey_id", "submitted_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "household"], name="surveyresponse_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id}/{self.household_id}"

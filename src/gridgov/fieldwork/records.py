@@ -58,10 +58,17 @@ def write_diary(
     tags: str = "",
     grid_code: str | None = None,
     case_ids: Sequence[int] = (),
+    client_key: str = "",
 ) -> Diary:
-    """A diary entry by the worker themselves (民情日志 daily, 工作日志 weekly; seed 002)."""
+    """A diary entry by the worker themselves (民情日志 daily, 工作日志 weekly; seed 002).
+    The phone's `client_key` makes an entry re-sent from the offline queue return the first."""
     from gridgov.cases.models import Case
 
+    client_key = (client_key or "").strip()[:64]
+    if client_key:
+        existing = Diary.objects.filter(user_id=by.pk, client_key=client_key).first()
+        if existing is not None:
+            return existing
     if kind not in DiaryKind.values:
         raise DomainError(_("日志类别无效"), field="kind")
     text = text.strip()
@@ -81,7 +88,13 @@ def write_diary(
         for pk in dict.fromkeys(case_ids)
     ]
     diary = Diary.objects.create(
-        user=by, kind=kind, day=day, text=text, tags=tags.strip()[:200], grid=grid
+        user=by,
+        kind=kind,
+        day=day,
+        text=text,
+        tags=tags.strip()[:200],
+        grid=grid,
+        client_key=client_key,
     )
     diary.cases.set(cases)
     return diary
@@ -126,11 +139,23 @@ def check_in(
     lat: float | None,
     accuracy: float | None = None,
     crs: str = "wgs84",
+    at: datetime | None = None,
+    client_key: str = "",
 ) -> CheckIn:
-    """A check-in or check-out now, with the position the phone gave (打卡)."""
+    """A check-in or check-out with the position the phone gave (打卡), at `at` (the phone's
+    time when it was queued offline, at most a day back) or now. The phone's `client_key`
+    makes a check-in re-sent from the offline queue return the first."""
     from gridgov.core.coords import to_wgs84
     from gridgov.grids.index import locate
 
+    client_key = (client_key or "").strip()[:64]
+    if client_key:
+        existing = CheckIn.objects.filter(user_id=by.pk, client_key=client_key).first()
+        if existing is not None:
+            return existing
+    now = timezone.now()
+    if at is not None and not (now - timedelta(days=1) <= at <= now + timedelta(minutes=10)):
+        raise DomainError(_("打卡时间须在一天之内"), field="at")
     if kind not in CheckKind.values:
         raise DomainError(_("打卡类别无效"), field="kind")
     if (lon is None) != (lat is None):
@@ -145,7 +170,14 @@ def check_in(
         found = locate(lon, lat)
         grid_id = found.grid_id if found is not None else None
     return CheckIn.objects.create(
-        user=by, kind=kind, at=timezone.now(), lon=lon, lat=lat, accuracy=accuracy, grid_id=grid_id
+        user=by,
+        kind=kind,
+        at=min(at, now) if at is not None else now,
+        lon=lon,
+        lat=lat,
+        accuracy=accuracy,
+        grid_id=grid_id,
+        client_key=client_key,
     )
 
 

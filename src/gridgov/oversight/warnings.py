@@ -12,6 +12,9 @@ or above a colour's threshold raises that colour, the highest one wins):
   baseline (its mean per D days over the previous `baseline_days`), as a ratio; at least
   `min_count` cases {"days": 7, "baseline_days": 56, "min_count": 3,
   "levels": {"blue": 1.5, "yellow": 2, "orange": 3, "red": 4}}
+- unvisited: key households (六类户) of one unit grid whose visit by plan is past its cadence's
+  deadline (fieldwork's overdue key-household visit tasks), by more than `grace_days` (default 0)
+  {"grace_days": 0, "levels": {"blue": 1, "yellow": 3, "orange": 5, "red": 10}}
 """
 
 from __future__ import annotations
@@ -86,6 +89,8 @@ def validate_rule_params(kind: str, params: Any) -> dict[str, Any]:
     if kind == RuleKind.SURGE:
         _number(params, "baseline_days")
         _number(params, "min_count", 1)
+    if kind == RuleKind.UNVISITED and params.get("grace_days", 0) != 0:
+        _number(params, "grace_days")
     return params
 
 
@@ -176,7 +181,31 @@ def _surge(rule: WarningRule, now: dt.datetime) -> dict[str, Condition]:
     return out
 
 
+def _unvisited(rule: WarningRule, now: dt.datetime) -> dict[str, Condition]:
+    from gridgov.fieldwork.models import VisitPlanKind, VisitTask
+
+    grace = float(rule.params.get("grace_days", 0) or 0)
+    rows = (
+        VisitTask.objects.overdue(now - dt.timedelta(days=grace))
+        .filter(kind=VisitPlanKind.KEY)
+        .values("grid_id")
+        .annotate(n=Count("household_id", distinct=True))
+    )
+    out = {}
+    for row in rows:
+        level = _level_for(rule.params["levels"], row["n"])
+        if level is not None:
+            out[f"{rule.code}:{row['grid_id']}"] = Condition(
+                row["grid_id"],
+                level,
+                _("重点户逾期未走访%(n)d户") % {"n": row["n"]},
+                {"unvisited": row["n"]},
+            )
+    return out
+
+
 CONDITIONS = {RuleKind.CLUSTER: _cluster, RuleKind.OVERDUE: _overdue, RuleKind.SURGE: _surge}
+CONDITIONS[RuleKind.UNVISITED] = _unvisited
 
 
 def responsible_users(grid: Grid) -> list[Any]:

@@ -134,8 +134,10 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
         add("phone_map", _("我的网格"), reverse("phone_map"))
         add("phone_patrol", _("巡查"), reverse("phone_patrol"))
         add("registry_phone", _("联系户"), reverse("registry_phone"))
+        add("phone_visits", _("走访"), reverse("phone_visits"))
     if Role.ADMIN in roles or Role.OFFICE in roles or Role.LEADER in roles:
         add("fieldwork_monitoring", _("巡查监测"), reverse("fieldwork_monitoring"))
+        add("fieldwork_visits", _("走访情况"), reverse("fieldwork_visits"))
         add("registry", _("基础信息"), reverse("registry_home"))
     if Role.ADMIN in roles or Role.OFFICE in roles:
         add("people", _("人员与岗位"), reverse("people_list"))

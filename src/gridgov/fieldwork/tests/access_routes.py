@@ -56,3 +56,49 @@ ROUTES.update(
         "/api/v1/fieldwork/attendance/<username>/<month>": _attendance_url,
     }
 )
+
+
+def _household_at(anchor):
+    from gridgov.registry.models import Household
+
+    return Household.objects.create(grid=anchor.grid, number=f"MATRIX-H{next(_serial)}")
+
+
+def _visit_url(anchor) -> str | None:
+    """A visit to a household of the anchor grid by a worker of that grid."""
+    if anchor.grid is None:
+        return None
+    from django.utils import timezone
+
+    from gridgov.fieldwork.models import Visit
+
+    household = _household_at(anchor)
+    visit = Visit.objects.create(
+        household=household,
+        grid=anchor.grid,
+        user=_worker_at(anchor),
+        kind="home",
+        visited_at=timezone.now(),
+        learnt="矩阵",
+    )
+    return f"/api/v1/fieldwork/visits/{visit.pk}"
+
+
+def _survey_url(anchor) -> str | None:
+    if anchor.grid is None:
+        return None
+    from django.contrib.auth import get_user_model
+
+    from gridgov.fieldwork.models import Survey
+
+    author = get_user_model().objects.create_user(username=f"matrix-office-{next(_serial)}")
+    survey = Survey.objects.create(title="矩阵调查", grid=anchor.grid, created_by=author)
+    return f"/api/v1/fieldwork/surveys/{survey.pk}"
+
+
+ROUTES.update(
+    {
+        "/api/v1/fieldwork/visits/<visit_id>": _visit_url,
+        "/api/v1/fieldwork/surveys/<survey_id>": _survey_url,
+    }
+)

@@ -328,6 +328,7 @@ class RuleKind(models.TextChoices):
     CLUSTER = "cluster", _("同类案件集中发生")
     OVERDUE = "overdue", _("超期案件积压")
     SURGE = "surge", _("热线诉求激增")
+    UNVISITED = "unvisited", _("重点户逾期未走访")
 
 
 class WarningRule(models.Model):

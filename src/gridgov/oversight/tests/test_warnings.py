@@ -47,6 +47,7 @@ def test_shipped_rules_are_versioned_data(db):
         "same_class_7d",
         "overdue_backlog",
         "hotline_surge",
+        "key_unvisited",
     }
 
 

@@ -441,7 +441,8 @@
         user: T.user,
         url: form.action,
         created: new Date().toISOString(),
-        summary: (desc ? desc.value.trim() : "").slice(0, 40),
+        // Forms without a description (visits, diary, check-in) name themselves (fieldwork).
+        summary: (desc ? desc.value.trim() : form.getAttribute("data-outbox-summary") || "").slice(0, 40),
         fields: snap.fields,
         files: snap.files,
         photos: snap.photos

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from gridgov.cases.forms import CommandFilterForm
 from gridgov.cases.models import CaseState
 from gridgov.core.jurisdiction import Role, get_scoped_or_404
+from gridgov.fieldwork.visits import grid_day_figures
 from gridgov.grids.models import Grid
 from gridgov.oversight.reads import grid_warnings, warning_colours
 from gridgov.registry.services import completion as registry_completion
@@ -159,5 +160,6 @@ def grid_card(request: HttpRequest, code: str) -> HttpResponse:
         "warnings": grid_warnings(request.user, grid),
         # seed 004 入户录入: households registered against the grid's declared households.
         "completion": registry_completion([grid])[0],
+        "fieldwork": grid_day_figures(grid.path),
     }
     return render(request, "web/includes/grid_card.html", context)
