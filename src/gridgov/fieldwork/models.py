@@ -408,3 +408,7 @@ class DutyShift(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+# h11b: business safety and special campaigns live in their own module (issue 11).
+from gridgov.fieldwork.safety import models as safety_models  # noqa: E402, F401
