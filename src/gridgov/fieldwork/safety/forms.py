@@ -109,7 +109,9 @@ class InspectionForm(forms.Form):
     a handling (on the spot / within a deadline / major) and, when ordered, working days."""
 
     idempotency_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
-    description = forms.CharField(
+    # The line the outbox shows while the record waits to be sent.
+    description = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+    note = forms.CharField(
         label=_("检查情况"),
         required=False,
         max_length=2000,
