@@ -5,6 +5,7 @@ pages: an inspection and a campaign's answers, posted through the phone's outbox
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -147,7 +148,7 @@ def _detail(
     return render(request, "fieldwork/safety/hazard_detail.html", context, status=status)
 
 
-HAZARD_SERVICES = {
+HAZARD_SERVICES: dict[str, Callable[..., Hazard]] = {
     "fix_on_spot": services.fix_hazard_on_spot,
     "order": services.order_rectification,
     "list": services.list_hazard,
