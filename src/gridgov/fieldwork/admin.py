@@ -67,3 +67,7 @@ class LeaveAdmin(admin.ModelAdmin):
 class DutyShiftAdmin(admin.ModelAdmin):
     list_display = ("user", "grid", "starts_at", "ends_at", "note")
     raw_id_fields = ("user", "grid")
+
+
+# h11b: business safety and campaigns register their own admin.
+from gridgov.fieldwork.safety import admin as safety_admin  # noqa: E402, F401
