@@ -198,6 +198,9 @@ def seed_fieldwork_hook(summary: DemoSummary) -> None:
     from gridgov.fieldwork.demo import seed_demo_fieldwork
 
     seed_demo_fieldwork(summary=summary, by=get_user_model().objects.get(username="admin"))
+    from gridgov.fieldwork.safety.demo import seed_demo_safety
+
+    seed_demo_safety(summary=summary, by=get_user_model().objects.get(username="admin"))
 
 
 def seed_oversight_hook(summary: DemoSummary) -> None:
