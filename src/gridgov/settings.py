@@ -251,6 +251,8 @@ GRIDGOV_SCHEDULE: list[dict[str, object]] = [
     {"task": "gridgov.hotline.tasks.weekly_crosscheck", "minutes": 60},
     {"task": "gridgov.oversight.tasks.evaluate_warning_rules", "minutes": 10},
     {"task": "gridgov.hotline.tasks.quarterly_tier_proposal", "minutes": 24 * 60},
+    # Idempotent: flags each hazard past its rectification deadline once (issue 11).
+    {"task": "gridgov.fieldwork.safety.tasks.sweep_hazard_deadlines", "minutes": 15},
 ]
 
 # Working periods of a working day, for limits in working hours (STANDARDS.md).

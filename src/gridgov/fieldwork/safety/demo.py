@@ -117,13 +117,13 @@ def seed_demo_safety(*, summary: Any, by: Any) -> DemoSafety | None:
                 _shift(hazard, days_ago)
             inspections += 1
     _move_some_hazards(root, office, rng)
-    answers = _campaign(root, office, posts, rng)
+    answered = _campaign(root, office, posts, rng)
     counts: dict[str, int] = {}
     for state in Hazard.objects.filter(grid__path__startswith=root.path).values_list(
         "state", flat=True
     ):
         counts[state] = counts.get(state, 0) + 1
-    return DemoSafety(inspections, counts, answers)
+    return DemoSafety(inspections, counts, answered)
 
 
 def _move_some_hazards(root: Grid, office: Any, rng: random.Random) -> None:

@@ -189,6 +189,8 @@ class HazardEventKind(models.TextChoices):
     REVIEW_FAIL = "review_fail", _("复查未通过")
     URGE = "urge", _("催办")
     ESCALATE = "escalate", _("上报上级")
+    # Written by the deadline sweep (no actor), once per deadline.
+    OVERDUE = "overdue", _("超期")
 
 
 class HazardQuerySet(models.QuerySet["Hazard"]):
@@ -258,6 +260,8 @@ class Hazard(ConcurrentTransitionMixin, models.Model):
     rectification = models.TextField(_("整改情况"), blank=True)
     reviews_failed = models.PositiveSmallIntegerField(_("复查未通过次数"), default=0)
     closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
+    # Set by the sweep that claims an overdue hazard (compare-and-set), cleared by a new deadline.
+    overdue_flagged_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = HazardQuerySet.as_manager()
 
@@ -294,10 +298,12 @@ class Hazard(ConcurrentTransitionMixin, models.Model):
     @transition(state, source=HazardState.FOUND, target=HazardState.RECTIFYING)
     def order(self, due_at: object) -> None:
         self.due_at = due_at  # type: ignore[assignment]
+        self.overdue_flagged_at = None
 
     @transition(state, source=HazardState.FOUND, target=HazardState.LISTED)
     def list_(self, due_at: object, measures: str) -> None:
         self.due_at = due_at  # type: ignore[assignment]
+        self.overdue_flagged_at = None
         self.measures = measures
 
     @transition(state, source=sorted(RUNNING_STATES), target=HazardState.REVIEWING)
@@ -317,6 +323,7 @@ class Hazard(ConcurrentTransitionMixin, models.Model):
     )
     def fail_review(self, due_at: object) -> None:
         self.due_at = due_at  # type: ignore[assignment]
+        self.overdue_flagged_at = None
         self.reviews_failed += 1
 
     @transition(
@@ -327,6 +334,7 @@ class Hazard(ConcurrentTransitionMixin, models.Model):
     )
     def fail_listed_review(self, due_at: object) -> None:
         self.due_at = due_at  # type: ignore[assignment]
+        self.overdue_flagged_at = None
         self.reviews_failed += 1
 
 

@@ -13,14 +13,17 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_fsm import ConcurrentTransition, can_proceed
 
 from gridgov.core import workdays
 from gridgov.core.calendar import get_calendar
 from gridgov.core.errors import ConflictError, DomainError, ReferenceNotFoundError
 from gridgov.core.jurisdiction import Role, scope_of
+from gridgov.core.notify import in_every_language, notify
 from gridgov.fieldwork.safety import permissions
 from gridgov.fieldwork.safety.models import (
     Campaign,
@@ -41,6 +44,7 @@ from gridgov.fieldwork.safety.models import (
 )
 from gridgov.fieldwork.safety.workflow import VERBS, allowed_actions
 from gridgov.grids.models import Grid
+from gridgov.people.models import Jurisdiction
 from gridgov.registry.models import Organisation, OrganisationKind
 
 E = HazardEventKind
@@ -356,6 +360,53 @@ def escalate_hazard(hazard: Hazard, *, by: Any, note: str = "") -> Hazard:
         hazard, E.ESCALATE, by=by, from_state=hazard.state, note=_text(note, "note", required=False)
     )
     return hazard
+
+
+def _overseers(hazard: Hazard) -> list[Any]:
+    """The operators of the level holding the hazard, and the workers of its grid."""
+    rows = Jurisdiction.objects.filter(
+        Q(role=Role.OFFICE, grid=hazard.level_grid) | Q(role=Role.WORKER, grid=hazard.grid),
+        active=True,
+    ).select_related("user")
+    return list({row.user_id: row.user for row in rows}.values())
+
+
+def sweep_overdue_hazards(now: dt.datetime | None = None) -> int:
+    """Flag every hazard past its deadline once (an OVERDUE event, the system's urging) and tell
+    the level's operators and the grid's workers; the operators then urge or escalate it.
+    Idempotent: each hazard is claimed by compare-and-set on `overdue_flagged_at`
+    (healthchecks), so two sweeps at once flag it once."""
+    now = now or timezone.now()
+    flagged = 0
+    candidates = Hazard.objects.overdue(now).filter(overdue_flagged_at__isnull=True)
+    for pk in candidates.values_list("pk", flat=True):
+        with transaction.atomic():
+            claimed = (
+                Hazard.objects.overdue(now)
+                .filter(pk=pk, overdue_flagged_at__isnull=True)
+                .update(overdue_flagged_at=now)
+            )
+            if not claimed:
+                continue
+            hazard = Hazard.objects.select_related("grid", "level_grid").get(pk=pk)
+            _record(hazard, E.OVERDUE, by=None, from_state=hazard.state, at=now)
+            title = in_every_language(
+                gettext_noop("安全隐患超期未整改:%(number)s %(text)s"),
+                number=hazard.number,
+                text=hazard.description[:40],
+            )
+            url = reverse("hazard_detail", args=[hazard.pk])
+            for user in _overseers(hazard):
+                notify(
+                    user=user,
+                    kind="hazard_overdue",
+                    title=title,
+                    url=url,
+                    target=hazard,
+                    dedupe_key=f"hazard-overdue:{hazard.pk}:{hazard.due_at}",
+                )
+            flagged += 1
+    return flagged
 
 
 # --- inspections -------------------------------------------------------------------------------

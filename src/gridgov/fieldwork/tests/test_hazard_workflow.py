@@ -268,3 +268,26 @@ def test_deadline_is_counted_in_working_days(town):
             by=worker,
             days=0,
         )
+
+
+def test_the_sweep_flags_an_overdue_hazard_once_and_tells_the_level(town):
+    from gridgov.core.models import Notification
+
+    worker = town.user("worker_a1")
+    hazard = services.report_hazard(by=worker, grid=town.a1, description="x", source="patrol")
+    hazard = services.order_rectification(hazard, by=worker, days=3)
+    assert services.sweep_overdue_hazards() == 0
+    later = hazard.due_at + dt.timedelta(minutes=1)
+    assert services.sweep_overdue_hazards(later) == 1
+    assert services.sweep_overdue_hazards(later) == 0
+    event = HazardEvent.objects.get(hazard=hazard, kind="overdue")
+    assert event.actor is None
+    told = set(
+        Notification.objects.filter(kind="hazard_overdue").values_list("user__username", flat=True)
+    )
+    assert told == {"village_a", "worker_a1"}
+    # Sent back with a new deadline, it can be flagged again when that one passes.
+    hazard = services.complete_rectification(hazard, by=worker, note="done")
+    hazard = services.review_hazard(hazard, by=worker, passed=False, days=2, note="no")
+    assert hazard.overdue_flagged_at is None
+    assert services.sweep_overdue_hazards(hazard.due_at + dt.timedelta(minutes=1)) == 1
