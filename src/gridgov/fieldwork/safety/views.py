@@ -34,7 +34,13 @@ from gridgov.fieldwork.safety.models import (
     InspectionFrequency,
 )
 from gridgov.fieldwork.safety.services import AnswerIn, ItemAnswer
-from gridgov.fieldwork.safety.workflow import QUEUES, VERBS, allowed_actions, queue
+from gridgov.fieldwork.safety.workflow import (
+    QUEUES,
+    VERBS,
+    allowed_actions,
+    queue,
+    queue_counts,
+)
 from gridgov.grids.models import Grid
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -107,7 +113,7 @@ def hazards(request: HttpRequest) -> HttpResponse:
     qs = qs.select_related("grid", "organisation", "level_grid")
     if request.GET.get("format") == "xlsx":
         return _xlsx(exports.hazard_workbook(qs[:20000]), "hazards")
-    counts = {key: queue(key, request.user).count() for key in QUEUES}
+    counts = queue_counts(request.user)
     context = {
         "queues": [(key, q.label, counts[key]) for key, q in QUEUES.items()],
         "current": name,

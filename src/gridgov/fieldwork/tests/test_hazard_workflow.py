@@ -23,7 +23,14 @@ from gridgov.core.errors import ConflictError
 from gridgov.fieldwork.safety import permissions, services
 from gridgov.fieldwork.safety.forms import ACTION_FORMS
 from gridgov.fieldwork.safety.models import Hazard, HazardEvent, HazardGrade, HazardSource
-from gridgov.fieldwork.safety.workflow import VERBS, allowed_actions, restrict
+from gridgov.fieldwork.safety.workflow import (
+    QUEUES,
+    VERBS,
+    allowed_actions,
+    queue,
+    queue_counts,
+    restrict,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -291,3 +298,12 @@ def test_the_sweep_flags_an_overdue_hazard_once_and_tells_the_level(town):
     hazard = services.review_hazard(hazard, by=worker, passed=False, days=2, note="no")
     assert hazard.overdue_flagged_at is None
     assert services.sweep_overdue_hazards(hazard.due_at + dt.timedelta(minutes=1)) == 1
+
+
+def test_queue_counts_agree_with_the_queues(town):
+    _hazards(town)
+    for name in CAST:
+        user = town.user(name)
+        counts = queue_counts(user)
+        assert counts == {key: queue(key, user).count() for key in QUEUES}, name
+    assert queue_counts(town.user("town_office"))["overdue"] == 3

@@ -144,3 +144,39 @@ def test_campaign_pages(client_for, town):
     assert client_for("worker_b1").get(url).status_code == 404
     bad = office.post("/fieldwork/campaigns/", {"title": "", "items": "", "deadline": "x"})
     assert bad.status_code == 400
+
+
+def test_list_pages_do_not_grow_queries_with_rows(client_for, town):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    worker = town.user("worker_a1")
+
+    def add(n: int) -> None:
+        for k in range(n):
+            org = business(town.a1, f"单位{n}-{k}")
+            services.report_hazard(
+                by=worker, grid=town.a1, description="隐患", source="inspection", organisation=org
+            )
+
+    pages = [
+        (client_for("town_office"), "/fieldwork/hazards/"),
+        (client_for("town_office"), "/fieldwork/safety/plan/"),
+        (client_for("worker_a1"), "/m/inspect/"),
+    ]
+
+    def counts() -> list[int]:
+        out = []
+        for client, url in pages:
+            client.get(url)  # warm the session
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(url).status_code == 200
+            out.append(len(ctx.captured_queries))
+        return out
+
+    add(2)
+    few = counts()
+    add(15)
+    assert counts() == few
+    # The page's own share beside the navigation's (about 13 for an office user).
+    assert max(few) <= 25, few
