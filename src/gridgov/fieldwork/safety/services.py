@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Count, Max, Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -720,6 +720,52 @@ def campaign_progress(campaign: Campaign, viewer: Any) -> list[ProgressRow]:
             row.answered += u.answered
             row.problems += u.problems
     return list(towns.values())
+
+
+@dataclass(frozen=True)
+class CampaignSummary:
+    campaign: Campaign
+    answered: int
+    due: int
+
+    @property
+    def share(self) -> float:
+        return self.answered / self.due if self.due else 0.0
+
+
+def campaign_summaries(campaigns: Sequence[Campaign], viewer: Any) -> list[CampaignSummary]:
+    """Items answered of those due per campaign, over the unit grids the viewer sees, in a
+    fixed number of queries however many campaigns (the list page)."""
+    ids = [c.pk for c in campaigns]
+    scopes: dict[int, list[str]] = {}
+    for campaign_id, path in Campaign.grids.through.objects.filter(campaign_id__in=ids).values_list(
+        "campaign_id", "grid__path"
+    ):
+        scopes.setdefault(campaign_id, []).append(path)
+    units = list(
+        Grid.objects.visible_to(viewer)
+        .filter(children__isnull=True, is_active=True)
+        .values_list("pk", "path")
+    )
+    items = dict(
+        ChecklistItem.objects.filter(checklist__campaigns__in=ids)
+        .values("checklist__campaigns")
+        .annotate(n=Count("pk"))
+        .values_list("checklist__campaigns", "n")
+    )
+    unit_ids = [pk for pk, _path in units]
+    answered = dict(
+        CampaignAnswer.objects.filter(campaign_id__in=ids, grid_id__in=unit_ids)
+        .values("campaign_id")
+        .annotate(n=Count("pk"))
+        .values_list("campaign_id", "n")
+    )
+    out = []
+    for c in campaigns:
+        roots = tuple(scopes.get(c.pk, ()))
+        n_units = sum(1 for _pk, path in units if roots and path.startswith(roots))
+        out.append(CampaignSummary(c, answered.get(c.pk, 0), n_units * items.get(c.pk, 0)))
+    return out
 
 
 def open_campaigns_for(user: Any) -> list[tuple[Campaign, Grid, int, int]]:

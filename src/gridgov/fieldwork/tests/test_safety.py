@@ -146,6 +146,10 @@ def test_campaign_answers_make_cases_and_hazards_and_progress_adds_up(town):
     village_a, village_b = row.children
     assert (village_a.answered, village_a.due, village_b.answered) == (3, 6, 0)
     assert village_a.children[0].complete
+    [summary] = services.campaign_summaries([campaign], town.user("town_office"))
+    assert (summary.answered, summary.due) == (row.answered, row.due)
+    [mine_only] = services.campaign_summaries([campaign], town.user("village_a"))
+    assert (mine_only.answered, mine_only.due) == (3, 6)
     # The village operator sees their village only.
     [mine] = services.campaign_progress(campaign, town.user("village_a"))
     assert [v.code for v in mine.children] == [village_a.code]
