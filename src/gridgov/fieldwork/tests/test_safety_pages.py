@@ -180,3 +180,48 @@ def test_list_pages_do_not_grow_queries_with_rows(client_for, town):
     assert counts() == few
     # The page's own share beside the navigation's (about 13 for an office user).
     assert max(few) <= 25, few
+
+
+def test_pages_speak_english(client_for, town):
+    import re
+
+    from gridgov.fieldwork.safety.models import ChecklistItem
+    from gridgov.grids.models import Grid
+
+    cjk = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+    org = business(town.a1, "饭店")
+    worker = town.user("worker_a1")
+    hazard = services.report_hazard(
+        by=worker, grid=town.a1, description="隐患", source="inspection", organisation=org
+    )
+    campaign = services.create_campaign(
+        by=town.user("town_office"),
+        title="燃气",
+        items=["报警器"],
+        grids=[town.town],
+        deadline=timezone.localdate() + dt.timedelta(days=3),
+    )
+    data = {"饭店", "隐患", "燃气", "报警器", "中文", "＋", "周敏", "李娜", "餐饮业"}
+    data |= set(Grid.objects.values_list("name", flat=True))
+    data |= set(ChecklistItem.objects.values_list("text", flat=True))
+    data |= set(services.checklist_for("餐饮业").__class__.objects.values_list("name", flat=True))
+    pages = [
+        ("town_office", "/fieldwork/safety/plan/"),
+        ("town_office", "/fieldwork/hazards/"),
+        ("town_office", f"/fieldwork/hazards/{hazard.pk}/"),
+        ("town_office", "/fieldwork/campaigns/"),
+        ("town_office", f"/fieldwork/campaigns/{campaign.pk}/"),
+        ("worker_a1", "/m/inspect/"),
+        ("worker_a1", f"/m/inspect/{org.pk}/"),
+        ("worker_a1", f"/m/campaigns/{campaign.pk}/{town.a1.code}/"),
+    ]
+    for username, url in pages:
+        client = client_for(username)
+        client.cookies["django_language"] = "en"
+        text = client.get(url).content.decode()
+        assert any(w in text for w in ("Safety", "Inspection", "Campaign", "Submit")), url
+        text = re.sub(r"<script[^>]*>.*?</script>", "", text, flags=re.S)
+        for value in sorted(data, key=len, reverse=True):
+            text = text.replace(value, "")
+        left = sorted(set(cjk.findall(text)))
+        assert not left, (url, "".join(left))
