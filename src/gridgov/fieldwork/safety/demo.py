@@ -155,7 +155,10 @@ def _move_some_hazards(root: Grid, office: Any, rng: random.Random) -> None:
                 ).first()
                 if level is not None:
                     services.urge_hazard(hazard, by=level.user, note="请督促企业按期整改")
-                    services.escalate_hazard(hazard, by=level.user, note="逾期未整改,报镇网格办")
+                    if hazard.level_grid.parent_id is not None:
+                        services.escalate_hazard(
+                            hazard, by=level.user, note="逾期未整改,报上级网格办"
+                        )
 
 
 def _campaign(root: Grid, office: Any, posts: list[Post], rng: random.Random) -> int:

@@ -4,24 +4,30 @@ list, the hazard ledger per grid and business, and a campaign's progress."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridgov.fieldwork.safety.models import Hazard
+from gridgov.fieldwork.safety.models import Hazard, HazardGrade, HazardState
 from gridgov.fieldwork.safety.services import PlanRow, ProgressRow
 
 
-def _workbook(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+def _workbook(
+    title: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *more: tuple[str, Sequence[str], Iterable[Sequence[Any]]],
+) -> bytes:
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title[:31])
-    ws.append(list(header))
-    for row in rows:
-        ws.append(list(row))
+    for name, head, lines in ((title, header, rows), *more):
+        ws = wb.create_sheet(name[:31])
+        ws.append(list(head))
+        for row in lines:
+            ws.append(list(row))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -66,7 +72,8 @@ def plan_workbook(rows: Sequence[PlanRow], *, key_only: bool) -> bytes:
     )
 
 
-def hazard_workbook(hazards: Iterable[Hazard]) -> bytes:
+def hazard_workbook(hazards: Sequence[Hazard]) -> bytes:
+    """The ledger, one row a hazard, and its totals per grid and per business."""
     header = [
         _("编号"),
         _("网格"),
@@ -83,6 +90,7 @@ def hazard_workbook(hazards: Iterable[Hazard]) -> bytes:
         _("责任层级"),
         _("销号时间"),
     ]
+    totals_head = [_("隐患总数"), _("未销号"), _("已超期"), _("重大隐患"), _("已销号")]
     return _workbook(
         _("隐患台账"),
         header,
@@ -105,7 +113,25 @@ def hazard_workbook(hazards: Iterable[Hazard]) -> bytes:
             ]
             for h in hazards
         ),
+        (_("按网格"), [_("网格"), *totals_head], _totals(hazards, lambda h: h.grid.name)),
+        (
+            _("按单位"),
+            [_("生产经营单位"), *totals_head],
+            _totals(hazards, lambda h: h.organisation.name if h.organisation else "—"),
+        ),
     )
+
+
+def _totals(hazards: Sequence[Hazard], key: Callable[[Hazard], str]) -> list[list[Any]]:
+    rows: dict[str, list[int]] = {}
+    for h in hazards:
+        row = rows.setdefault(key(h), [0, 0, 0, 0, 0])
+        row[0] += 1
+        row[1] += h.state != HazardState.CLOSED
+        row[2] += h.is_overdue
+        row[3] += h.grade == HazardGrade.MAJOR
+        row[4] += h.state == HazardState.CLOSED
+    return [[name, *counts] for name, counts in sorted(rows.items())]
 
 
 def progress_workbook(title: str, towns: Sequence[ProgressRow]) -> bytes:

@@ -218,9 +218,27 @@ def _text(value: str, field_name: str, *, required: bool = True, limit: int = 20
     return value
 
 
+def _office_level_above(grid: Grid) -> Grid | None:
+    """The nearest grid above `grid` with a grid office (an operator's platform); the parent
+    when no level above has one, None at the top."""
+    codes = grid.ancestor_codes()[:-1]
+    if not codes:
+        return None
+    with_office = set(
+        Jurisdiction.objects.filter(
+            active=True, role=Role.OFFICE, grid__code__in=codes
+        ).values_list("grid__code", flat=True)
+    )
+    for code in reversed(codes):
+        if code in with_office:
+            return Grid.objects.get(code=code)
+    return grid.parent
+
+
 def _first_level(grid: Grid) -> Grid:
-    """The level whose office answers for a new hazard: the unit grid's parent (its village)."""
-    return grid.parent if grid.parent_id else grid  # type: ignore[return-value]
+    """The level whose office answers for a new hazard: the nearest level above the unit grid
+    with a grid office (its village's work station)."""
+    return _office_level_above(grid) or grid
 
 
 @transaction.atomic
@@ -348,10 +366,10 @@ def urge_hazard(hazard: Hazard, *, by: Any, note: str = "") -> Hazard:
 
 @transaction.atomic
 def escalate_hazard(hazard: Hazard, *, by: Any, note: str = "") -> Hazard:
-    """上报上级: an overdue hazard goes up exactly one level (seed 002: beyond a level's remit
-    the matter goes up one level), whose office then urges, reviews or escalates it."""
+    """上报上级: an overdue hazard goes up one level, to the next grid office above (seed 002:
+    beyond a level's remit the matter goes up one level), which then urges or escalates it."""
     hazard = _guard(hazard, by, "escalate")
-    parent = hazard.level_grid.parent
+    parent = _office_level_above(hazard.level_grid)
     if parent is None:  # has_upper_level held under the lock: not reached
         raise ConflictError(_("已是最高层级"), state=hazard.state)
     hazard.level_grid = parent

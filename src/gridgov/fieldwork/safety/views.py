@@ -112,7 +112,7 @@ def hazards(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(organisation_id=int(org))
     qs = qs.select_related("grid", "organisation", "level_grid")
     if request.GET.get("format") == "xlsx":
-        return _xlsx(exports.hazard_workbook(qs[:20000]), "hazards")
+        return _xlsx(exports.hazard_workbook(list(qs[:20000])), "hazards")
     counts = queue_counts(request.user)
     context = {
         "queues": [(key, q.label, counts[key]) for key, q in QUEUES.items()],

@@ -307,3 +307,15 @@ def test_queue_counts_agree_with_the_queues(town):
         counts = queue_counts(user)
         assert counts == {key: queue(key, user).count() for key in QUEUES}, name
     assert queue_counts(town.user("town_office"))["overdue"] == 3
+
+
+def test_a_hazard_is_held_by_the_nearest_level_with_a_grid_office(town):
+    # Village B has no operator in the cast: its hazards are the town's from the start.
+    hazard = services.report_hazard(
+        by=town.user("worker_b1"), grid=town.b1, description="x", source="patrol"
+    )
+    assert hazard.level_grid == town.town
+    a1 = services.report_hazard(
+        by=town.user("worker_a1"), grid=town.a1, description="x", source="patrol"
+    )
+    assert a1.level_grid == town.village_a

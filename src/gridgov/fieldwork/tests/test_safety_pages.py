@@ -71,6 +71,12 @@ def test_hazard_queues_detail_verbs_and_ledger(client_for, town):
     ledger = _rows(office.get(f"/fieldwork/hazards/?grid={town.a1.code}&format=xlsx"))
     assert ledger[1][0] == Hazard.objects.get(pk=hazard.pk).number
     assert ledger[1][2] == org.name
+    export = office.get(f"/fieldwork/hazards/?grid={town.a1.code}&format=xlsx")
+    sheets = load_workbook(io.BytesIO(export.content), read_only=True).worksheets
+    per_grid = [list(r) for r in sheets[1].iter_rows(values_only=True)]
+    assert per_grid[1] == [town.a1.name, 1, 1, 0, 0, 0]
+    per_org = [list(r) for r in sheets[2].iter_rows(values_only=True)]
+    assert per_org[1][:2] == [org.name, 1]
     by_org = office.get(f"/fieldwork/hazards/?organisation={org.pk}")
     assert len(by_org.context["hazards"]) == 1
 
