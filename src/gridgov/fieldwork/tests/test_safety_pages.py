@@ -11,7 +11,13 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from gridgov.fieldwork.safety import services
-from gridgov.fieldwork.safety.models import CampaignAnswer, Hazard, HazardEvent, Inspection
+from gridgov.fieldwork.safety.models import (
+    Campaign,
+    CampaignAnswer,
+    Hazard,
+    HazardEvent,
+    Inspection,
+)
 from gridgov.fieldwork.tests.test_safety import business
 
 pytestmark = pytest.mark.django_db
@@ -125,7 +131,7 @@ def test_campaign_pages(client_for, town):
         },
     )
     assert created.status_code == 302
-    campaign = services.Campaign.objects.get(title="秸秆禁烧")
+    campaign = Campaign.objects.get(title="秸秆禁烧")
     items = list(campaign.checklist.items.all())
     worker = client_for("worker_a1")
     url = f"/m/campaigns/{campaign.pk}/{town.a1.code}/"
