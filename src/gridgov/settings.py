@@ -255,6 +255,8 @@ GRIDGOV_SCHEDULE: list[dict[str, object]] = [
     # Idempotent: patrol days made stale by uploads, and this period's visit plans (issue 11).
     {"task": "gridgov.fieldwork.nightly.refresh_patrol_days", "minutes": 24 * 60},
     {"task": "gridgov.fieldwork.nightly.generate_visit_plans", "minutes": 24 * 60},
+    # Idempotent: flags each hazard past its rectification deadline once (issue 11).
+    {"task": "gridgov.fieldwork.safety.tasks.sweep_hazard_deadlines", "minutes": 15},
 ]
 
 # Working periods of a working day, for limits in working hours (STANDARDS.md).

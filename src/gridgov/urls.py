@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("open311/", include("gridgov.open311.urls")),
     path("oversight/", include("gridgov.oversight.urls")),
     path("", include("gridgov.fieldwork.urls")),
+    path("", include("gridgov.fieldwork.safety.urls")),
     path("hotline/", include("gridgov.hotline.urls")),
     path("registry/", include("gridgov.registry.urls")),
     path("people/", include("gridgov.people.urls")),

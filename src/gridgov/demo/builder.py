@@ -195,6 +195,9 @@ def seed_fieldwork_hook(summary: DemoSummary) -> None:
     from gridgov.fieldwork.visit_demo import seed_demo_visits
 
     seed_demo_visits(summary=summary, by=get_user_model().objects.get(username="admin"))
+    from gridgov.fieldwork.safety.demo import seed_demo_safety
+
+    seed_demo_safety(summary=summary, by=get_user_model().objects.get(username="admin"))
 
 
 def seed_oversight_hook(summary: DemoSummary) -> None:

@@ -15,6 +15,10 @@ or above a colour's threshold raises that colour, the highest one wins):
 - unvisited: key households (六类户) of one unit grid whose visit by plan is past its cadence's
   deadline (fieldwork's overdue key-household visit tasks), by more than `grace_days` (default 0)
   {"grace_days": 0, "levels": {"blue": 1, "yellow": 3, "orange": 5, "red": 10}}
+- hazard_overdue: safety hazards past their rectification deadline in one unit grid
+  {"levels": {"blue": 1, "yellow": 2, "orange": 3, "red": 5}}
+- hazard_listed: major hazards under listed rectification (挂牌整改) in one unit grid
+  {"levels": {"orange": 1, "red": 2}}
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from gridgov.cases.models import OPEN_STATES, Case, CaseState, Channel, MatterCl
 from gridgov.core.errors import ConflictError, DomainError
 from gridgov.core.jurisdiction import Role
 from gridgov.core.notify import in_every_language, notify
+from gridgov.fieldwork.safety.models import Hazard, HazardGrade, HazardState
 from gridgov.grids.models import Grid, path_with_ancestors
 from gridgov.oversight.models import (
     LEVEL_RANK,
@@ -200,12 +205,34 @@ def _unvisited(rule: WarningRule, now: dt.datetime) -> dict[str, Condition]:
                 level,
                 _("重点户逾期未走访%(n)d户") % {"n": row["n"]},
                 {"unvisited": row["n"]},
+def _hazard_counts(rule: WarningRule, rows: Any, reason: str, fact: str) -> dict[str, Condition]:
+    out = {}
+    for row in rows.values("grid_id").annotate(n=Count("pk")):
+        level = _level_for(rule.params["levels"], row["n"])
+        if level is not None:
+            out[f"{rule.code}:{row['grid_id']}"] = Condition(
+                row["grid_id"], level, reason % {"n": row["n"]}, {fact: row["n"]}
             )
     return out
 
 
 CONDITIONS = {RuleKind.CLUSTER: _cluster, RuleKind.OVERDUE: _overdue, RuleKind.SURGE: _surge}
 CONDITIONS[RuleKind.UNVISITED] = _unvisited
+def _hazard_overdue(rule: WarningRule, now: dt.datetime) -> dict[str, Condition]:
+    return _hazard_counts(
+        rule, Hazard.objects.overdue(now), _("安全隐患超期未整改%(n)d处"), "overdue_hazards"
+    )
+
+
+def _hazard_listed(rule: WarningRule, now: dt.datetime) -> dict[str, Condition]:
+    listed = Hazard.objects.filter(state=HazardState.LISTED, grade=HazardGrade.MAJOR)
+    return _hazard_counts(rule, listed, _("重大隐患挂牌整改中%(n)d处"), "listed_hazards")
+
+
+CONDITIONS = {RuleKind.CLUSTER: _cluster, RuleKind.OVERDUE: _overdue, RuleKind.SURGE: _surge}
+CONDITIONS.update(
+    {RuleKind.HAZARD_OVERDUE: _hazard_overdue, RuleKind.HAZARD_LISTED: _hazard_listed}
+)
 
 
 def responsible_users(grid: Grid) -> list[Any]:

@@ -147,6 +147,11 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
         add("warnings", _("四色预警"), reverse("oversight:warnings"))
         add("rankings", _("考核排名"), reverse("oversight:rankings"))
         add("hotline", _("热线倒查"), reverse("hotline:discovery"))
+    if Role.WORKER in roles:
+        add("phone_inspect", _("安全检查与专项排查"), reverse("phone_inspect"))
+    if Role.ADMIN in roles or Role.OFFICE in roles or Role.LEADER in roles:
+        add("hazards", _("安全隐患"), reverse("hazards"))
+        add("campaigns", _("专项排查"), reverse("campaigns"))
     if getattr(user, "is_staff", False):
         add("admin", _("管理后台"), reverse("admin:index"))
     return items

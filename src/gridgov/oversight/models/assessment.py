@@ -329,6 +329,9 @@ class RuleKind(models.TextChoices):
     OVERDUE = "overdue", _("超期案件积压")
     SURGE = "surge", _("热线诉求激增")
     UNVISITED = "unvisited", _("重点户逾期未走访")
+    # issue 11 (h11b): field work's safety hazards.
+    HAZARD_OVERDUE = "hazard_overdue", _("安全隐患超期未整改")
+    HAZARD_LISTED = "hazard_listed", _("重大隐患挂牌整改")
 
 
 class WarningRule(models.Model):
