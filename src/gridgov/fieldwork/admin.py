@@ -109,5 +109,7 @@ class SurveyAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: Any) -> bool:
         return False  # designed on the office's survey page (questions and scope)
+
+
 # h11b: business safety and campaigns register their own admin.
 from gridgov.fieldwork.safety import admin as safety_admin  # noqa: E402, F401

@@ -735,5 +735,7 @@ class SurveyResponse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.survey_id}/{self.household_id}"
+
+
 # h11b: business safety and special campaigns live in their own module (issue 11).
 from gridgov.fieldwork.safety import models as safety_models  # noqa: E402, F401

@@ -394,8 +394,8 @@ def _complete_tasks(visit: Visit) -> list[int]:
 def visit_to_case(*, visit: Visit, by: Any, description: str = "") -> Any:
     """One tap: the visit's problems become a case through the cases intake (patrol channel,
     the visit's position), linked back to the visit. Tapping again returns the same case."""
-    from gridgov.cases.services.intake import report_case
     from gridgov.cases.models import Channel
+    from gridgov.cases.services.intake import report_case
 
     locked = Visit.objects.select_for_update().select_related("household").get(pk=visit.pk)
     if locked.case_id is not None:

@@ -205,6 +205,10 @@ def _unvisited(rule: WarningRule, now: dt.datetime) -> dict[str, Condition]:
                 level,
                 _("重点户逾期未走访%(n)d户") % {"n": row["n"]},
                 {"unvisited": row["n"]},
+            )
+    return out
+
+
 def _hazard_counts(rule: WarningRule, rows: Any, reason: str, fact: str) -> dict[str, Condition]:
     out = {}
     for row in rows.values("grid_id").annotate(n=Count("pk")):
@@ -216,8 +220,6 @@ def _hazard_counts(rule: WarningRule, rows: Any, reason: str, fact: str) -> dict
     return out
 
 
-CONDITIONS = {RuleKind.CLUSTER: _cluster, RuleKind.OVERDUE: _overdue, RuleKind.SURGE: _surge}
-CONDITIONS[RuleKind.UNVISITED] = _unvisited
 def _hazard_overdue(rule: WarningRule, now: dt.datetime) -> dict[str, Condition]:
     return _hazard_counts(
         rule, Hazard.objects.overdue(now), _("安全隐患超期未整改%(n)d处"), "overdue_hazards"
@@ -229,10 +231,14 @@ def _hazard_listed(rule: WarningRule, now: dt.datetime) -> dict[str, Condition]:
     return _hazard_counts(rule, listed, _("重大隐患挂牌整改中%(n)d处"), "listed_hazards")
 
 
-CONDITIONS = {RuleKind.CLUSTER: _cluster, RuleKind.OVERDUE: _overdue, RuleKind.SURGE: _surge}
-CONDITIONS.update(
-    {RuleKind.HAZARD_OVERDUE: _hazard_overdue, RuleKind.HAZARD_LISTED: _hazard_listed}
-)
+CONDITIONS = {
+    RuleKind.CLUSTER: _cluster,
+    RuleKind.OVERDUE: _overdue,
+    RuleKind.SURGE: _surge,
+    RuleKind.UNVISITED: _unvisited,
+    RuleKind.HAZARD_OVERDUE: _hazard_overdue,
+    RuleKind.HAZARD_LISTED: _hazard_listed,
+}
 
 
 def responsible_users(grid: Grid) -> list[Any]:

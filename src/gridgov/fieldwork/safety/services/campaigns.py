@@ -108,8 +108,8 @@ def answer_campaign(
     """A unit grid's worker answers campaign items. An item already answered keeps its first
     answer (a resend saves nothing twice); a problem becomes a case through the cases intake,
     or a hazard. Every item must be answered by the deadline, not in one go."""
-    from gridgov.cases.intake import report_case
     from gridgov.cases.models import Channel
+    from gridgov.cases.services.intake import report_case
 
     if not campaign_units(campaign).filter(pk=grid.pk).exists():
         raise ReferenceNotFoundError(_("该网格不在排查范围内"), field="grid")
