@@ -142,6 +142,7 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
         add("warnings", _("四色预警"), reverse("oversight:warnings"))
         add("rankings", _("考核排名"), reverse("oversight:rankings"))
         add("hotline", _("热线倒查"), reverse("hotline:discovery"))
+        add("summaries", _("工作总结"), reverse("reports:summary"))
     if getattr(user, "is_staff", False):
         add("admin", _("管理后台"), reverse("admin:index"))
     return items
