@@ -37,6 +37,7 @@ from gridgov.fieldwork.models import (
 )
 from gridgov.fieldwork.services import (
     LOCAL_TZ,
+    _decode,
     day_bounds,
     day_track,
     summarise_track_for_grids,
@@ -76,17 +77,20 @@ def outside_share(kept: Track, grids: Sequence[Grid], rules: TrackRules = DEFAUL
     return float(1.0 - near.mean())
 
 
-@transaction.atomic
-def refresh_patrol_day(user: Any, day: date, rules: TrackRules = DEFAULT_RULES) -> PatrolDay:
-    """Compute (again) one person's patrol day from their fixes and store it."""
-    grids = posted_grids_of(user)
-    key_points = list(KeyPoint.objects.active().filter(grid__in=grids).select_related("grid"))
-    track = day_track(user, day)
+def _day_values(
+    track: Track,
+    day: date,
+    grids: Sequence[Grid],
+    key_points: Sequence[KeyPoint],
+    rules: TrackRules = DEFAULT_RULES,
+) -> dict[str, Any]:
+    """The stored figures of one person's day from their fixes (one path for one day and for
+    the nightly run over everyone)."""
     summary = summarise_track_for_grids(
         track, day=day, grids=grids, key_points=key_points, rules=rules
     )
     kept = tracks.filter_track(track, rules)
-    values = {
+    return {
         "fixes": summary.fixes,
         "kept": summary.kept,
         "mileage_m": summary.mileage_m,
@@ -98,6 +102,14 @@ def refresh_patrol_day(user: Any, day: date, rules: TrackRules = DEFAULT_RULES) 
         "first_fix_at": datetime.fromtimestamp(float(kept.t[0]), tz=UTC) if len(kept) else None,
         "last_fix_at": datetime.fromtimestamp(float(kept.t[-1]), tz=UTC) if len(kept) else None,
     }
+
+
+@transaction.atomic
+def refresh_patrol_day(user: Any, day: date, rules: TrackRules = DEFAULT_RULES) -> PatrolDay:
+    """Compute (again) one person's patrol day from their fixes and store it."""
+    grids = posted_grids_of(user)
+    key_points = list(KeyPoint.objects.active().filter(grid__in=grids).select_related("grid"))
+    values = _day_values(day_track(user, day), day, grids, key_points, rules)
     row, _created = PatrolDay.objects.update_or_create(user=user, day=day, defaults=values)
     return row
 
@@ -116,20 +128,77 @@ def refresh_days_of_patrol(patrol: Patrol) -> list[PatrolDay]:
     return [refresh_patrol_day(patrol.user, day) for day in days_of_patrol(patrol)]
 
 
-def refresh_all_days(day: date, rules: TrackRules = DEFAULT_RULES) -> int:
-    """Summarise the day of everyone with fixes on it (the nightly job, and the bench)."""
+# The nightly run reads and writes this many people's days at a time.
+REFRESH_BATCH = 250
+
+
+def refresh_all_days(
+    day: date, rules: TrackRules = DEFAULT_RULES, *, batch: int = REFRESH_BATCH
+) -> int:
+    """Summarise the day of everyone with fixes on it (the nightly job, and the bench): the
+    same figures as `refresh_patrol_day` for each person, read and written in batches (one
+    query each for posts, key points and fixes, one upsert), not a few queries per person."""
     start, end = day_bounds(day)
-    user_ids = (
-        TrackChunk.objects.filter(starts_at__lt=end, ends_at__gte=start)
-        .values_list("user_id", flat=True)
-        .distinct()
+    user_ids = sorted(
+        set(
+            TrackChunk.objects.filter(starts_at__lt=end, ends_at__gte=start).values_list(
+                "user_id", flat=True
+            )
+        )
     )
-    users = get_user_model().objects.filter(pk__in=list(user_ids))
     count = 0
-    for user in users:
-        refresh_patrol_day(user, day, rules)
-        count += 1
+    for i in range(0, len(user_ids), batch):
+        count += _refresh_batch(user_ids[i : i + batch], day, rules)
     return count
+
+
+def _refresh_batch(user_ids: list[int], day: date, rules: TrackRules) -> int:
+    start, end = day_bounds(day)
+    # Current posts' grids per person, as posted_grids_of gives them (distinct, by code).
+    grid_ids: dict[int, set[int]] = defaultdict(set)
+    for user_id, grid_id in Post.objects.filter(
+        staff__user_id__in=user_ids, ended_on__isnull=True, grid__isnull=False
+    ).values_list("staff__user_id", "grid_id"):
+        grid_ids[user_id].add(grid_id)
+    grids = Grid.objects.in_bulk({g for ids in grid_ids.values() for g in ids})
+    points: dict[int, list[KeyPoint]] = defaultdict(list)
+    for point in KeyPoint.objects.active().filter(grid__in=list(grids)).select_related("grid"):
+        points[point.grid_id].append(point)
+    # Fixes per person in the order day_track reads them (TrackChunk's ordering).
+    data: dict[int, list[bytes | memoryview]] = defaultdict(list)
+    for user_id, blob in TrackChunk.objects.filter(
+        user_id__in=user_ids, starts_at__lt=end, ends_at__gte=start
+    ).values_list("user_id", "data"):
+        data[user_id].append(blob)
+    rows = []
+    for user_id in user_ids:
+        own = sorted((grids[g] for g in grid_ids.get(user_id, ())), key=lambda g: g.code)
+        track = _decode(data.get(user_id, []))
+        inside = (track.t >= start.timestamp()) & (track.t < end.timestamp())
+        own_points = [p for g in own for p in points.get(g.pk, [])]
+        values = _day_values(track.take(inside), day, own, own_points, rules)
+        rows.append(PatrolDay(user_id=user_id, day=day, **values))
+    fields = [*_day_values_fields(), "computed_at"]
+    with transaction.atomic():
+        PatrolDay.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["user", "day"], update_fields=fields
+        )
+    return len(rows)
+
+
+def _day_values_fields() -> list[str]:
+    return [
+        "fixes",
+        "kept",
+        "mileage_m",
+        "duration_s",
+        "stay_points",
+        "coverage",
+        "key_points_visited",
+        "outside_share",
+        "first_fix_at",
+        "last_fix_at",
+    ]
 
 
 # --- compliance ---------------------------------------------------------------------------------
