@@ -148,8 +148,9 @@ def summary_text(request: HttpRequest) -> HttpResponse:
 
 
 def _grid_choices(request: HttpRequest) -> list[tuple[str, str]]:
-    grids = Grid.objects.visible_to(request.user).active().filter(level__depth__lte=2)
-    choices = [(str(g.pk), g.name) for g in grids.order_by("path")[:200]]
+    """The towns and villages the user can see (a template applies to a grid and below)."""
+    units = unit_choices(request.user, "town") + unit_choices(request.user, "village")
+    choices = [(str(u.grid.pk), u.name) for u in units if u.grid is not None]
     if scope_of(request.user).is_admin:
         choices.insert(0, ("", _("全平台")))
     return choices
