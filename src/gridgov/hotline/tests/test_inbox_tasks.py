@@ -4,6 +4,7 @@ deadline and answer them from there; the office reviews; nobody else sees or ans
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -91,3 +92,21 @@ def test_task_page_shows_the_record_and_deadline(task, client_for):
     assert 'value="explain"' in body
     bad = client_for("village_a").post(reverse("hotline:task_act", args=[task.pk]), {"verb": "fly"})
     assert bad.status_code == 400
+
+
+def test_task_page_and_inbox_in_english(task, town):
+    import html
+
+    from django.test import Client
+
+    from gridgov.hotline.tests.test_english import chinese_left
+
+    client = Client()
+    client.force_login(town.user("worker_a1"))
+    client.cookies["django_language"] = "en"
+    for url in (reverse("hotline:task", args=[task.pk]), reverse("inbox")):
+        response = client.get(url)
+        assert response.status_code == 200
+        text = html.unescape(response.content.decode()).replace("小区门口垃圾堆放", "")
+        text = re.sub(r'<span class="icon"[^>]*>[^<]*</span>', "", text)  # the phone's icons
+        assert chinese_left(text) == [], url
