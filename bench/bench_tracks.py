@@ -315,16 +315,18 @@ def run_upload(db_url: str, clients: int, seconds: float) -> None:
 # --- summary ---------------------------------------------------------------------------------
 
 
-def run_summary(workers: int, fixes: int, before_sample: int = 100) -> None:
+def run_summary(workers: int, fixes: int, before_sample: int = 100, reuse: bool = False) -> None:
     import numpy as np
     from shapely.geometry import shape
 
-    from gridgov.fieldwork import daily
     from gridgov.fieldwork.models import Patrol, PatrolDay, TrackChunk
     from gridgov.fieldwork.services import FixBatch, _chunk_for, day_bounds, unit_grids_of
 
     began = time.perf_counter()
     users = bench_users(workers, "bench_day_")
+    if reuse and TrackChunk.objects.filter(user__in=users).count() == workers * -(-fixes // 300):
+        run_refresh(users, workers * fixes, before_sample)
+        return
     TrackChunk.objects.filter(user__in=users).delete()
     Patrol.objects.filter(user__in=users).delete()
     PatrolDay.objects.filter(user__in=users).delete()
@@ -350,6 +352,13 @@ def run_summary(workers: int, fixes: int, before_sample: int = 100) -> None:
         f"stored {total:,} fixes for {workers} workers in {stored:.1f} s (setup, not timed)",
         flush=True,
     )
+    run_refresh(users, total, before_sample)
+
+
+def run_refresh(users: list[Any], total: int, before_sample: int) -> None:
+    from gridgov.fieldwork import daily
+    from gridgov.fieldwork.models import PatrolDay
+
     sample = users[: min(before_sample, len(users))]
     if sample:
         # The previous way, side by side on the same days.
@@ -391,7 +400,8 @@ def run_summary(workers: int, fixes: int, before_sample: int = 100) -> None:
     sample_row = PatrolDay.objects.filter(user__in=users[:1], day=DAY).first()
     print()
     print(
-        f"Daily summary of {done} workers' days ({total:,} fixes): {elapsed:.1f} s (target < 60 s)"
+        f"Daily summary of {done} workers' days ({total:,} fixes): {elapsed:.1f} s (target < 60 s; "
+        f"{daily.default_processes()} worker processes on {os.cpu_count()} CPUs)"
     )
     if sample and done:
         print(f"  the previous way at the sample's pace: about {before / len(sample) * done:.0f} s")
@@ -488,6 +498,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1000)
     parser.add_argument("--fixes", type=int, default=3000)
     parser.add_argument("--before-sample", type=int, default=100)
+    parser.add_argument("--reuse", action="store_true", help="keep the fixes a previous run stored")
     parser.add_argument("--setup-upload", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     db_url = os.environ.get("DATABASE_URL", DEFAULT_DB)
@@ -514,7 +525,7 @@ def main() -> None:
         connections.close_all()
         run_upload(db_url, args.clients, args.seconds)
     if args.part in ("summary", "both"):
-        run_summary(args.workers, args.fixes, args.before_sample)
+        run_summary(args.workers, args.fixes, args.before_sample, args.reuse)
 
 
 if __name__ == "__main__":

@@ -56,3 +56,16 @@ def test_batched_refresh_stores_what_the_single_refresh_stores(town) -> None:
     PatrolDay.objects.filter(day=DAY).update(mileage_m=0, coverage={})
     assert daily.refresh_all_days(DAY) == 2
     assert stored([a1.pk, b1.pk]) == one
+
+
+def test_worker_processes_store_the_same_figures(town, monkeypatch) -> None:
+    a1, b1 = town.user("worker_a1"), town.user("worker_b1")
+    patrol(town, "worker_a1", "2026-05-12", fixes=90)
+    patrol(town, "worker_b1", "2026-05-12", where=UNIT_B1, fixes=80, step_m=0.5)
+    for user in (a1, b1):
+        daily.refresh_patrol_day(user, DAY)
+    one = stored([a1.pk, b1.pk])
+    PatrolDay.objects.filter(day=DAY).delete()
+    monkeypatch.setattr(daily, "PARALLEL_MIN", 1)
+    assert daily.refresh_all_days(DAY, processes=2, batch=1) == 2
+    assert stored([a1.pk, b1.pk]) == one
