@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from gridgov.reports.summaries import SummaryPeriod, find_unit
+from gridgov.reports.summaries import SummaryPeriod, unit_choices
 from gridgov.reports.summary_models import SummaryText
 from gridgov.reports.summary_services import save_text
 
@@ -47,7 +47,11 @@ def seed_demo_summary(*, summary: Any, today: Any = None) -> SummaryText | None:
     """Keep the town office's text of this year's annual summary of the demo town (once)."""
     year = (today or timezone.localdate()).year
     period = SummaryPeriod.parse(str(year))
-    unit = find_unit(None, "town", summary.root_code)
+    towns = unit_choices(None, "town")
+    # The town demo's root is the town; the district demo summarises its first town.
+    unit = next((u for u in towns if u.code == summary.root_code), towns[0] if towns else None)
+    if unit is None:
+        return None
     if SummaryText.objects.filter(
         unit_kind="town", unit_code=unit.code, period=period.label
     ).exists():

@@ -378,3 +378,13 @@ def test_demo_summary_text_is_kept_once(town):
     assert seed_demo_summary(summary=demo, today=dt.date(2026, 12, 6)) is None
     text = _docx_text(export(summary_of(None, "town", TOWN, "2026"), "docx")[1])
     assert "二、强化队伍建设,为网格化管理提供人员保障" in text
+
+
+def test_demo_summary_of_a_root_that_is_not_a_town_takes_the_first_town(town):
+    from types import SimpleNamespace
+
+    from gridgov.reports.summary_demo import seed_demo_summary
+
+    row = seed_demo_summary(summary=SimpleNamespace(root_code="4101"), today=dt.date(2026, 1, 2))
+    assert row is not None
+    assert (row.unit_kind, row.unit_code) == ("town", TOWN)
