@@ -14,7 +14,10 @@ summary: 1,000 workers, each with a post in one of the demo town's unit grids an
 3,000 fixes walking inside it (about 8 hours at one fix every 10 s: 3 M fixes), stored as the
 phone would have sent them (batches of 300 fixes); then `refresh_all_days` computes every
 worker's patrol day (filter, mileage, stay points, coverage of their grid, key points, outside
-share) and stores it. Target: under 60 s.
+share) and stores it. Target: under 60 s. Printed beside the previous way on a sample of the
+same days (`--before-sample`, default 100): one person at a time (a few queries each), each
+track buffered whole for coverage and stay points scanned run by run; the sample's stored
+figures must agree (coverage within 1e-4, everything else exactly).
 
 The database is DATABASE_URL (default: this checkout's own PostgreSQL database gridgov_h11);
 the bench's rows are removed first and stay afterwards for inspection.
@@ -23,6 +26,7 @@ the bench's rows are removed first and stay afterwards for inspection.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import multiprocessing as mp
@@ -311,16 +315,18 @@ def run_upload(db_url: str, clients: int, seconds: float) -> None:
 # --- summary ---------------------------------------------------------------------------------
 
 
-def run_summary(workers: int, fixes: int) -> None:
+def run_summary(workers: int, fixes: int, before_sample: int = 100, reuse: bool = False) -> None:
     import numpy as np
     from shapely.geometry import shape
 
-    from gridgov.fieldwork import daily
     from gridgov.fieldwork.models import Patrol, PatrolDay, TrackChunk
     from gridgov.fieldwork.services import FixBatch, _chunk_for, day_bounds, unit_grids_of
 
     began = time.perf_counter()
     users = bench_users(workers, "bench_day_")
+    if reuse and TrackChunk.objects.filter(user__in=users).count() == workers * -(-fixes // 300):
+        run_refresh(users, workers * fixes, before_sample)
+        return
     TrackChunk.objects.filter(user__in=users).delete()
     Patrol.objects.filter(user__in=users).delete()
     PatrolDay.objects.filter(user__in=users).delete()
@@ -346,19 +352,142 @@ def run_summary(workers: int, fixes: int) -> None:
         f"stored {total:,} fixes for {workers} workers in {stored:.1f} s (setup, not timed)",
         flush=True,
     )
+    run_refresh(users, total, before_sample)
+
+
+def run_refresh(users: list[Any], total: int, before_sample: int) -> None:
+    from gridgov.fieldwork import daily
+    from gridgov.fieldwork.models import PatrolDay
+
+    sample = users[: min(before_sample, len(users))]
+    if sample:
+        # The previous way, side by side on the same days.
+        with previous_track_code():
+            began = time.perf_counter()
+            for user in sample:
+                daily.refresh_patrol_day(user, DAY)
+            before = time.perf_counter() - began
+        fields = [f.name for f in PatrolDay._meta.fields if f.name not in ("id", "computed_at")]
+        previous = {
+            r["user"]: r for r in PatrolDay.objects.filter(user__in=sample, day=DAY).values(*fields)
+        }
+        began = time.perf_counter()
+        sample_ids = [u.pk for u in sample]
+        for i in range(0, len(sample_ids), daily.REFRESH_BATCH):
+            daily._refresh_batch(sample_ids[i : i + daily.REFRESH_BATCH], DAY, daily.DEFAULT_RULES)
+        after = time.perf_counter() - began
+        now = {
+            r["user"]: r for r in PatrolDay.objects.filter(user__in=sample, day=DAY).values(*fields)
+        }
+        worst = 0.0
+        for uid, row in previous.items():
+            other = now[uid]
+            for name in fields:
+                if name == "coverage":
+                    assert row[name].keys() == other[name].keys(), uid
+                    worst = max([worst] + [abs(row[name][k] - other[name][k]) for k in row[name]])
+                else:
+                    assert row[name] == other[name], (uid, name, row[name], other[name])
+        assert worst <= 1e-4, worst
+        print()
+        print(
+            f"Sample of {len(sample)} days, side by side: previous {before:.1f} s, now {after:.1f} s "
+            f"({before / after:.1f}x); stored figures equal (coverage differs by ≤ {worst:.4f})"
+        )
     began = time.perf_counter()
     done = daily.refresh_all_days(DAY)
     elapsed = time.perf_counter() - began
-    sample = PatrolDay.objects.filter(user__in=users[:1], day=DAY).first()
+    sample_row = PatrolDay.objects.filter(user__in=users[:1], day=DAY).first()
     print()
     print(
-        f"Daily summary of {done} workers' days ({total:,} fixes): {elapsed:.1f} s (target < 60 s)"
+        f"Daily summary of {done} workers' days ({total:,} fixes): {elapsed:.1f} s (target < 60 s; "
+        f"{daily.default_processes()} worker processes on {os.cpu_count()} CPUs)"
     )
-    if sample:
+    if sample and done:
+        print(f"  the previous way at the sample's pace: about {before / len(sample) * done:.0f} s")
+    if sample_row:
         print(
-            f"  e.g. {sample.user.username}: {sample.mileage_m / 1000:.1f} km, "
-            f"{sample.duration_s / 3600:.1f} h, coverage {sample.coverage}"
+            f"  e.g. {sample_row.user.username}: {sample_row.mileage_m / 1000:.1f} km, "
+            f"{sample_row.duration_s / 3600:.1f} h, coverage {sample_row.coverage}"
         )
+
+
+@contextlib.contextmanager
+def previous_track_code() -> Any:
+    """The track code before the issue 11 bench work, for the side-by-side timing: coverage
+    buffered the whole clipped track at once; stay points scanned from each run's first fix."""
+    import numpy as np
+    import shapely
+    from shapely import transform as transform_coords
+    from shapely.geometry import shape
+    from shapely.geometry.base import BaseGeometry
+
+    from gridgov.fieldwork import tracks
+
+    def coverage_share(kept, boundary, rules=tracks.DEFAULT_RULES, runs=None):  # type: ignore[no-untyped-def]
+        polygon = boundary if isinstance(boundary, BaseGeometry) else shape(boundary)
+        if polygon.is_empty:
+            return 0.0
+        runs = tracks.kept_segment_runs(kept, rules) if runs is None else runs
+        if not runs:
+            return 0.0
+        centre = polygon.centroid
+        project = tracks.laea_projector(centre.x, centre.y)
+        area_poly = transform_coords(
+            polygon, lambda xy: np.column_stack(project(xy[:, 0], xy[:, 1]))
+        )
+        if area_poly.area <= 0:
+            return 0.0
+        lines = tracks._projected_lines(kept, runs, project)
+        minx, miny, maxx, maxy = area_poly.bounds
+        margin = rules.buffer_m * 1.01
+        near = shapely.clip_by_rect(
+            lines, minx - margin, miny - margin, maxx + margin, maxy + margin
+        )
+        if near.is_empty:
+            return 0.0
+        near = shapely.simplify(near, tracks.SIMPLIFY_M, preserve_topology=False)
+        covered = near.buffer(rules.buffer_m, quad_segs=16).intersection(area_poly)
+        return float(min(1.0, covered.area / area_poly.area))
+
+    def stay_points(kept, rules=tracks.DEFAULT_RULES):  # type: ignore[no-untyped-def]
+        n = len(kept)
+        stays = []
+        start = 0
+        while start < n:
+            end = n
+            probe = start + 1
+            window = 8
+            while probe < n:
+                stop = min(n, probe + min(window, tracks._WINDOW))
+                window *= 2
+                d = tracks.haversine_m(
+                    kept.lon[start], kept.lat[start], kept.lon[probe:stop], kept.lat[probe:stop]
+                )
+                far = np.flatnonzero(d >= rules.stay_radius_m)
+                if far.size:
+                    end = probe + int(far[0])
+                    break
+                probe = stop
+            last = end - 1
+            if kept.t[last] - kept.t[start] >= rules.stay_seconds:
+                stays.append(
+                    tracks.StayPoint(
+                        lon=float(kept.lon[start:end].mean()),
+                        lat=float(kept.lat[start:end].mean()),
+                        arrived=float(kept.t[start]),
+                        left=float(kept.t[last]),
+                    )
+                )
+            start = end
+        return stays
+
+    saved = tracks.coverage_share, tracks.stay_points
+    tracks.coverage_share, tracks.stay_points = coverage_share, stay_points
+    try:
+        yield
+    finally:
+        tracks.coverage_share, tracks.stay_points = saved
 
 
 def main() -> None:
@@ -368,6 +497,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=1000)
     parser.add_argument("--fixes", type=int, default=3000)
+    parser.add_argument("--before-sample", type=int, default=100)
+    parser.add_argument("--reuse", action="store_true", help="keep the fixes a previous run stored")
     parser.add_argument("--setup-upload", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     db_url = os.environ.get("DATABASE_URL", DEFAULT_DB)
@@ -394,7 +525,7 @@ def main() -> None:
         connections.close_all()
         run_upload(db_url, args.clients, args.seconds)
     if args.part in ("summary", "both"):
-        run_summary(args.workers, args.fixes)
+        run_summary(args.workers, args.fixes, args.before_sample, args.reuse)
 
 
 if __name__ == "__main__":

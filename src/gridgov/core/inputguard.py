@@ -160,6 +160,10 @@ def _request_nul_field(request: HttpRequest) -> str | None:
     body = request.body
     if not body:
         return None
+    if b"\x00" not in body and b"\\u0000" not in body:
+        # A JSON string holds a NUL only as the escape \u0000 (a raw NUL byte is not JSON at
+        # all): without either, nothing to find, and a large upload is not parsed twice.
+        return None
     try:
         parsed = json.loads(body)
     except (ValueError, RecursionError):

@@ -144,6 +144,7 @@ def build_demo(scale: str = "town", *, reset: bool = False, with_cases: bool = T
             seed_cases_hook(summary)
             seed_fieldwork_hook(summary)
             seed_oversight_hook(summary)
+            seed_reports_hook(summary)
     return replace(summary, seconds=time.monotonic() - started)
 
 
@@ -206,6 +207,13 @@ def seed_oversight_hook(summary: DemoSummary) -> None:
     from gridgov.oversight.demo import seed_demo_oversight
 
     seed_demo_oversight(summary=summary, by=get_user_model().objects.get(username="admin"))
+
+
+def seed_reports_hook(summary: DemoSummary) -> None:
+    """The town office's text of this year's annual work summary (issue 13)."""
+    from gridgov.reports.summary_demo import seed_demo_summary
+
+    seed_demo_summary(summary=summary)
 
 
 def seed_registry_hook(root_code: str, *, with_data: bool = True) -> None:

@@ -8,14 +8,15 @@ read those rows, one per person and day, never the fixes.
 from __future__ import annotations
 
 import math
+import multiprocessing
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import numpy as np
-import shapely
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, Max, Min, Q
@@ -23,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridgov.core.errors import DomainError
-from gridgov.fieldwork import tracks
+from gridgov.fieldwork import dayfigures, tracks
 from gridgov.fieldwork.models import (
     CheckIn,
     Diary,
@@ -39,7 +40,6 @@ from gridgov.fieldwork.services import (
     LOCAL_TZ,
     day_bounds,
     day_track,
-    summarise_track_for_grids,
 )
 from gridgov.fieldwork.tracks import DEFAULT_RULES, Track, TrackRules
 from gridgov.grids.models import Grid
@@ -63,17 +63,34 @@ def posted_grids_of(user: Any) -> list[Grid]:
 
 def outside_share(kept: Track, grids: Sequence[Grid], rules: TrackRules = DEFAULT_RULES) -> float:
     """Share of kept fixes farther than the buffer from every one of the grids."""
-    polygons = [shapely.geometry.shape(g.boundary) for g in grids if g.boundary]
-    if len(kept) == 0 or not polygons:
-        return 0.0
-    area = shapely.union_all(polygons)
-    centre = area.centroid
-    project = tracks.laea_projector(centre.x, centre.y)
-    projected = shapely.transform(area, lambda xy: np.column_stack(project(xy[:, 0], xy[:, 1])))  # type: ignore[operator]
-    x, y = project(kept.lon, kept.lat)  # type: ignore[operator]
-    shapely.prepare(projected)
-    near = shapely.dwithin(projected, shapely.points(x, y), rules.buffer_m)
-    return float(1.0 - near.mean())
+    return dayfigures.outside_share(kept, [g.boundary for g in grids if g.boundary], rules)
+
+
+def _stored(figures: dict[str, Any]) -> dict[str, Any]:
+    """PatrolDay's field values from `dayfigures.day_figures`."""
+    values = dict(figures)
+    first, last = values.pop("first_t"), values.pop("last_t")
+    values["first_fix_at"] = None if first is None else datetime.fromtimestamp(first, tz=UTC)
+    values["last_fix_at"] = None if last is None else datetime.fromtimestamp(last, tz=UTC)
+    return values
+
+
+def _day_values(
+    track: Track,
+    day: date,
+    grids: Sequence[Grid],
+    key_points: Sequence[KeyPoint],
+    rules: TrackRules = DEFAULT_RULES,
+) -> dict[str, Any]:
+    """The stored figures of one person's day from their fixes (the same code for one person
+    and for the nightly run over everyone)."""
+    figures = dayfigures.day_figures(
+        track,
+        [(g.code, g.boundary) for g in grids],
+        [(k.lon, k.lat) for k in key_points],
+        rules,
+    )
+    return _stored(figures)
 
 
 @transaction.atomic
@@ -81,23 +98,7 @@ def refresh_patrol_day(user: Any, day: date, rules: TrackRules = DEFAULT_RULES) 
     """Compute (again) one person's patrol day from their fixes and store it."""
     grids = posted_grids_of(user)
     key_points = list(KeyPoint.objects.active().filter(grid__in=grids).select_related("grid"))
-    track = day_track(user, day)
-    summary = summarise_track_for_grids(
-        track, day=day, grids=grids, key_points=key_points, rules=rules
-    )
-    kept = tracks.filter_track(track, rules)
-    values = {
-        "fixes": summary.fixes,
-        "kept": summary.kept,
-        "mileage_m": summary.mileage_m,
-        "duration_s": summary.duration_s,
-        "stay_points": len(summary.stay_points),
-        "coverage": {code: round(share, 4) for code, share in summary.coverage.items()},
-        "key_points_visited": len(summary.key_points_visited),
-        "outside_share": outside_share(kept, grids, rules),
-        "first_fix_at": datetime.fromtimestamp(float(kept.t[0]), tz=UTC) if len(kept) else None,
-        "last_fix_at": datetime.fromtimestamp(float(kept.t[-1]), tz=UTC) if len(kept) else None,
-    }
+    values = _day_values(day_track(user, day), day, grids, key_points, rules)
     row, _created = PatrolDay.objects.update_or_create(user=user, day=day, defaults=values)
     return row
 
@@ -116,20 +117,104 @@ def refresh_days_of_patrol(patrol: Patrol) -> list[PatrolDay]:
     return [refresh_patrol_day(patrol.user, day) for day in days_of_patrol(patrol)]
 
 
-def refresh_all_days(day: date, rules: TrackRules = DEFAULT_RULES) -> int:
-    """Summarise the day of everyone with fixes on it (the nightly job, and the bench)."""
+# The nightly run reads and writes this many people's days at a time, and computes them in
+# worker processes when there are at least PARALLEL_MIN days and more than one CPU.
+REFRESH_BATCH = 250
+PARALLEL_MIN = 40
+
+
+def default_processes() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def refresh_all_days(
+    day: date,
+    rules: TrackRules = DEFAULT_RULES,
+    *,
+    batch: int = REFRESH_BATCH,
+    processes: int | None = None,
+) -> int:
+    """Summarise the day of everyone with fixes on it (the nightly job, and the bench): the
+    same figures as `refresh_patrol_day` for each person, read and written in batches (one
+    query each for posts, key points and fixes, one upsert), computed in worker processes."""
     start, end = day_bounds(day)
-    user_ids = (
-        TrackChunk.objects.filter(starts_at__lt=end, ends_at__gte=start)
-        .values_list("user_id", flat=True)
-        .distinct()
+    user_ids = sorted(
+        set(
+            TrackChunk.objects.filter(starts_at__lt=end, ends_at__gte=start).values_list(
+                "user_id", flat=True
+            )
+        )
     )
-    users = get_user_model().objects.filter(pk__in=list(user_ids))
-    count = 0
-    for user in users:
-        refresh_patrol_day(user, day, rules)
-        count += 1
-    return count
+    processes = default_processes() if processes is None else processes
+    batches = [user_ids[i : i + batch] for i in range(0, len(user_ids), batch)]
+    if processes <= 1 or len(user_ids) < PARALLEL_MIN:
+        return sum(_refresh_batch(ids, day, rules) for ids in batches)
+    # Worker processes compute only (no database); "spawn" gives them no inherited connection.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(processes, mp_context=context) as pool:
+        return sum(_refresh_batch(ids, day, rules, pool) for ids in batches)
+
+
+def _refresh_batch(
+    user_ids: list[int], day: date, rules: TrackRules, pool: Executor | None = None
+) -> int:
+    start, end = day_bounds(day)
+    # Current posts' grids per person, as posted_grids_of gives them (distinct, by code).
+    grid_ids: dict[int, set[int]] = defaultdict(set)
+    for user_id, grid_id in Post.objects.filter(
+        staff__user_id__in=user_ids, ended_on__isnull=True, grid__isnull=False
+    ).values_list("staff__user_id", "grid_id"):
+        grid_ids[user_id].add(grid_id)
+    grids = Grid.objects.in_bulk({g for ids in grid_ids.values() for g in ids})
+    points: dict[int, list[KeyPoint]] = defaultdict(list)
+    for point in KeyPoint.objects.active().filter(grid__in=list(grids)):
+        points[point.grid_id].append(point)
+    # Fixes per person in the order day_track reads them (TrackChunk's ordering).
+    data: dict[int, list[bytes]] = defaultdict(list)
+    for user_id, blob in TrackChunk.objects.filter(
+        user_id__in=user_ids, starts_at__lt=end, ends_at__gte=start
+    ).values_list("user_id", "data"):
+        data[user_id].append(bytes(blob))
+    inputs = []
+    for user_id in user_ids:
+        own = sorted((grids[g] for g in grid_ids.get(user_id, ())), key=lambda g: g.code)
+        inputs.append(
+            dayfigures.DayInput(
+                key=user_id,
+                chunks=data.get(user_id, []),
+                start_ts=start.timestamp(),
+                end_ts=end.timestamp(),
+                grids=[(g.code, g.boundary) for g in own],
+                key_points=[(p.lon, p.lat) for g in own for p in points.get(g.pk, [])],
+            )
+        )
+    results = (
+        pool.map(dayfigures.compute, inputs, [rules] * len(inputs), chunksize=4)
+        if pool is not None
+        else (dayfigures.compute(i, rules) for i in inputs)
+    )
+    rows = [PatrolDay(user_id=key, day=day, **_stored(figures)) for key, figures in results]
+    fields = [*_day_values_fields(), "computed_at"]
+    with transaction.atomic():
+        PatrolDay.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["user", "day"], update_fields=fields
+        )
+    return len(rows)
+
+
+def _day_values_fields() -> list[str]:
+    return [
+        "fixes",
+        "kept",
+        "mileage_m",
+        "duration_s",
+        "stay_points",
+        "coverage",
+        "key_points_visited",
+        "outside_share",
+        "first_fix_at",
+        "last_fix_at",
+    ]
 
 
 # --- compliance ---------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.core.errors import DomainError, ImportRejectedError, ImportRowError
 from gridgov.core.jurisdiction import get_referenced, scope_of
-from gridgov.fieldwork import packing, tracks
+from gridgov.fieldwork import dayfigures, packing, tracks
 from gridgov.fieldwork.models import KeyPoint, Patrol, PatrolReport, PatrolSource, TrackChunk
 from gridgov.fieldwork.trackfiles import read_track_file
 from gridgov.fieldwork.tracks import DEFAULT_RULES, StayPoint, Track, TrackRules
@@ -211,12 +211,7 @@ def _chunk_for(patrol: Patrol, batch_id: str, batch: FixBatch) -> TrackChunk:
 
 
 def _decode(chunks: Iterable[bytes | memoryview]) -> Track:
-    parts = [packing.unpack(bytes(c)) for c in chunks]
-    if not parts:
-        return Track.of([], [], [])
-    t, lon, lat, acc = (np.concatenate([p[i] for p in parts]) for i in range(4))
-    order = np.argsort(t, kind="stable")
-    return Track(t=t[order], lon=lon[order], lat=lat[order], accuracy=acc[order])
+    return dayfigures.decode(chunks)
 
 
 def patrol_track(patrol: Patrol) -> Track:

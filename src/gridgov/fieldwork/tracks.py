@@ -44,6 +44,10 @@ BoolArray = NDArray[np.bool_]
 _WINDOW = 512
 # Tolerance (metres) for thinning a track before buffering it for coverage.
 SIMPLIFY_M = 0.5
+# Coverage buffers the track in pieces of this many segments and unites the pieces' buffers:
+# the same region (the buffer of a union is the union of the buffers), but GEOS buffers a long
+# self-crossing walk as one line far more slowly than it unites many small convex-ish polygons.
+COVER_PIECE = 64
 
 
 @dataclass(frozen=True)
@@ -203,28 +207,44 @@ def duration_s(kept: Track, rules: TrackRules = DEFAULT_RULES) -> float:
     return float(dt[~gap].sum())
 
 
+# Stay points look this many fixes ahead of every fix in one vectorised step first: most runs of
+# a walk end within a few fixes, so the per-run scan below is only needed for real stays.
+_STAY_BAND = 8
+
+
 def stay_points(kept: Track, rules: TrackRules = DEFAULT_RULES) -> list[StayPoint]:
     """Li et al. (2008) sliding stay points exactly as STANDARDS.md words them (see module)."""
     n = len(kept)
     stays: list[StayPoint] = []
+    # first_far[i]: offset (1.._STAY_BAND) of the first fix after i at >= radius from i, else 0.
+    first_far = np.zeros(n, dtype=np.int64)
+    if n > 1:
+        ahead = np.arange(n)[:, None] + np.arange(1, _STAY_BAND + 1)[None, :]
+        inside = ahead < n
+        ahead = np.minimum(ahead, n - 1)
+        d = haversine_m(kept.lon[:, None], kept.lat[:, None], kept.lon[ahead], kept.lat[ahead])
+        far = (d >= rules.stay_radius_m) & inside
+        first_far = np.where(far.any(axis=1), far.argmax(axis=1) + 1, 0)
     start = 0
     while start < n:
         # Find the first later fix at >= radius from the run's first fix, a window at a time.
         end = n
-        probe = start + 1
-        # Most runs of a walk are a few fixes long: start with a small window and double it.
-        window = 8
-        while probe < n:
-            stop = min(n, probe + min(window, _WINDOW))
-            window *= 2
-            d = haversine_m(
-                kept.lon[start], kept.lat[start], kept.lon[probe:stop], kept.lat[probe:stop]
-            )
-            far = np.flatnonzero(d >= rules.stay_radius_m)
-            if far.size:
-                end = probe + int(far[0])
-                break
-            probe = stop
+        if first_far[start]:
+            end = start + int(first_far[start])
+        else:
+            probe = start + 1 + _STAY_BAND
+            window = 16
+            while probe < n:
+                stop = min(n, probe + min(window, _WINDOW))
+                window *= 2
+                d_run = haversine_m(
+                    kept.lon[start], kept.lat[start], kept.lon[probe:stop], kept.lat[probe:stop]
+                )
+                hits = np.flatnonzero(d_run >= rules.stay_radius_m)
+                if hits.size:
+                    end = probe + int(hits[0])
+                    break
+                probe = stop
         last = end - 1
         if kept.t[last] - kept.t[start] >= rules.stay_seconds:
             stays.append(
@@ -334,8 +354,26 @@ def coverage_share(
     # vertices that move the line by less than SIMPLIFY_M changes the covered area by a
     # negligible sliver at the buffer's edge.
     near = shapely.simplify(near, SIMPLIFY_M, preserve_topology=False)
-    covered = near.buffer(rules.buffer_m, quad_segs=16).intersection(area_poly)
+    pieces = _pieces(near, COVER_PIECE)
+    if not pieces:
+        return 0.0
+    buffered = shapely.union_all(shapely.buffer(pieces, rules.buffer_m, quad_segs=16))
+    covered = buffered.intersection(area_poly)
     return float(min(1.0, covered.area / area_poly.area))
+
+
+def _pieces(lines: BaseGeometry, size: int) -> list[BaseGeometry]:
+    """The lines cut into linestrings of at most `size` segments (consecutive pieces share
+    their end vertex, so together they are exactly the same point set); a lone point stays."""
+    out: list[BaseGeometry] = []
+    for part in shapely.get_parts(lines):
+        coords = shapely.get_coordinates(part)
+        if len(coords) == 1:
+            out.append(shapely.points(coords[0]))
+            continue
+        for i in range(0, len(coords) - 1, size):
+            out.append(shapely.linestrings(coords[i : i + size + 1]))
+    return out
 
 
 def key_points_visited(

@@ -12,3 +12,11 @@ urlpatterns = [
     path("kpis/", views.kpis_page, name="kpis"),
     path("suggest/", views.item_suggestion, name="suggest"),
 ]
+
+# Back-tracing tasks (h13b): the task's page and its answer, also posted from the inbox.
+from gridgov.hotline import task_views  # noqa: E402
+
+urlpatterns += [
+    path("tasks/<int:pk>/", task_views.task_page, name="task"),
+    path("tasks/<int:pk>/act/", task_views.task_act, name="task_act"),
+]

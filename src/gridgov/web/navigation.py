@@ -152,6 +152,7 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
     if Role.ADMIN in roles or Role.OFFICE in roles or Role.LEADER in roles:
         add("hazards", _("安全隐患"), reverse("hazards"))
         add("campaigns", _("专项排查"), reverse("campaigns"))
+        add("summaries", _("工作总结"), reverse("reports:summary"))
     if getattr(user, "is_staff", False):
         add("admin", _("管理后台"), reverse("admin:index"))
     return items

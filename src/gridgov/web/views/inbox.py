@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from gridgov.core import notify
+from gridgov.core.inbox import tasks_for
 from gridgov.core.models import Notification
 from gridgov.web.navigation import uses_phone_pages
 from gridgov.web.queries.inbox import inbox_rows, notification_target, unread_count
@@ -27,7 +28,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/inbox.html",
-        {"page": page, "base": "web/phone/base.html" if phone else "base.html", "tab": "inbox"},
+        {
+            "page": page,
+            "base": "web/phone/base.html" if phone else "base.html",
+            "tab": "inbox",
+            "tasks": tasks_for(request.user),  # other apps' work items (core.inbox)
+        },
     )
 
 
