@@ -7,10 +7,8 @@ quarter or year, read from the code that already computes them (no second formul
   (`hotline.services.crosscheck.discovery_rates`), or, when no imported record was
   back-traced in the period, the indicator's own discovery rate over hotline-channel cases;
 - joint actions done: `oversight.coordination.joint_actions_done`;
-- diaries, warnings, bulletins, trainings and patrols: counts of their records in the period
-  and territory;
-- visits: from a figure source another app registers (`register_figure`); shown as "—" until
-  one is registered.
+- diaries, warnings, bulletins, trainings, patrols and household visits: counts of their
+  records in the period and territory.
 
 The figures feed a Word document (docxtpl template: the shipped one or the office's own upload)
 and a PDF (WeasyPrint), both with server-rendered charts (PNG) and the office's text sections.
@@ -144,14 +142,6 @@ def find_unit(user: Any, kind: str, code: str) -> SummaryUnit:
 
 # -- figures -----------------------------------------------------------------------------------
 
-# Figure sources other apps register (e.g. household visits): name -> f(unit, start, end).
-FigureSource = Callable[[SummaryUnit, dt.datetime, dt.datetime], int | None]
-FIGURE_SOURCES: dict[str, FigureSource] = {}
-
-
-def register_figure(name: str, source: FigureSource) -> None:
-    FIGURE_SOURCES[name] = source
-
 
 @dataclass
 class Figures:
@@ -191,7 +181,7 @@ def _rate(code: str, counts: Counts) -> float | None:
 
 
 def compute_figures(unit: SummaryUnit, speriod: SummaryPeriod) -> Figures:
-    from gridgov.fieldwork.models import Diary, Patrol
+    from gridgov.fieldwork.models import Diary, Patrol, Visit
     from gridgov.hotline.models import CrosscheckRound
     from gridgov.hotline.services.crosscheck import discovery_rates
     from gridgov.oversight.coordination import joint_actions_done
@@ -235,6 +225,7 @@ def compute_figures(unit: SummaryUnit, speriod: SummaryPeriod) -> Figures:
         patrols = Patrol.objects.filter(**sub, started_at__gte=start, started_at__lt=end)
         agg = patrols.aggregate(n=Count("pk"), m=Sum("mileage_m"))
         fig.patrols, fig.patrol_km = agg["n"], round((agg["m"] or 0) / 1000, 1)
+        fig.visits = Visit.objects.filter(**sub, visited_at__gte=start, visited_at__lt=end).count()
         rates = discovery_rates(start=first, end=last, grids=Grid.objects.filter(pk=grid.pk))
         rate = rates[0] if rates else None
         if rate is not None and rate.records:
@@ -253,8 +244,6 @@ def compute_figures(unit: SummaryUnit, speriod: SummaryPeriod) -> Figures:
             done_at__gte=start,
             done_at__lt=end,
         ).count()
-    for name, source in FIGURE_SOURCES.items():
-        setattr(fig, name, source(unit, start, end))
     for label in speriod.month_labels():
         month = Period.month(label)
         c = _counts_of(unit, month, cache)
