@@ -142,6 +142,8 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
         add("warnings", _("四色预警"), reverse("oversight:warnings"))
         add("rankings", _("考核排名"), reverse("oversight:rankings"))
         add("hotline", _("热线倒查"), reverse("hotline:discovery"))
+        add("statistics", _("统计分析"), reverse("reports:statistics"))
+        add("ledgers", _("台账"), reverse("reports:ledgers"))
     if getattr(user, "is_staff", False):
         add("admin", _("管理后台"), reverse("admin:index"))
     return items
