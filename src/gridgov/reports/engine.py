@@ -187,8 +187,17 @@ def _default_extension_dir() -> Path:
 class Runner:
     """Runs statistics SQL on one road; use as a context manager."""
 
-    def __init__(self, engine: str | None = None, *, tables: Iterable[str] | None = None) -> None:
+    def __init__(
+        self,
+        engine: str | None = None,
+        *,
+        tables: Iterable[str] | None = None,
+        period: Mapping[str, Any] | None = None,
+    ) -> None:
         self.engine = choose_engine(engine)
+        # With a period (start, end, first_day, after_day), the scanner road copies into DuckDB
+        # once only the rows the period can touch, instead of scanning PostgreSQL per query.
+        self.period = period
         self.wanted = set(tables) if tables is not None else {t.alias for t in TABLES}
         self._duck: Any = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -215,6 +224,12 @@ class Runner:
             self._duck.execute("LOAD postgres_scanner")
             self._duck.execute(f"ATTACH '{_conninfo()}' AS pg (TYPE postgres, READ_ONLY)")
             self.names = {t.alias: f"pg.public.{t.db_table}" for t in TABLES}
+            if self.period is not None:
+                try:
+                    self._pull(self.period)
+                except BaseException:
+                    self.__exit__()
+                    raise
             return self
         self._duck = duckdb.connect()
         self._duck.execute("SET TimeZone = 'UTC'")
@@ -224,6 +239,40 @@ class Runner:
                 self._export(table, Path(self._tmp.name))
             self.names[table.alias] = f"x_{table.alias}"
         return self
+
+    def _pull(self, period: Mapping[str, Any]) -> None:
+        """Each table once into DuckDB, narrowed to a superset of the rows the statistics of the
+        period read (the statistics' own filters still apply): range filters on one column are
+        pushed down to PostgreSQL; cases are those due, closed or reported in the period and
+        those its tasks and callbacks belong to."""
+        pg = self.names
+        cols = {t.alias: ", ".join(f'"{c}"' for c, _ in t.columns) for t in TABLES}
+        narrowed = {
+            "task": "due_at >= $start AND due_at < $end",
+            "event": 'kind = \'callback\' AND "at" >= $start AND "at" < $end',
+            "record": "received_at >= $start AND received_at < $end",
+            "patrol": "started_at >= $start AND started_at < $end",
+            "diary": "day >= $first_day AND day < $after_day",
+            "ext": "state = 'approved'",
+        }
+        values = {k: period[k] for k in ("start", "end", "first_day", "after_day")}
+        order = ("grid", "item", "task", "ext", "event", "record", "result", "patrol", "diary")
+        for alias in order:
+            where = narrowed.get(alias, "")
+            if alias == "result":
+                where = "record_id IN (SELECT id FROM x_record)"
+            sql = f"CREATE TEMP TABLE x_{alias} AS SELECT {cols[alias]} FROM {pg[alias]}"  # noqa: S608
+            sql += f" WHERE {where}" if where else ""
+            used = {k: v for k, v in values.items() if f"${k}" in sql}
+            self._duck.execute(sql, used)
+        self._duck.execute(
+            f"CREATE TEMP TABLE x_case AS SELECT {cols['case']} FROM {pg['case']} "  # noqa: S608
+            "WHERE (COALESCE(due_at, closed_at) >= $start AND COALESCE(due_at, closed_at) < $end) "
+            "OR (created_at >= $start AND created_at < $end) "
+            "OR id IN (SELECT case_id FROM x_task) OR id IN (SELECT case_id FROM x_event)",
+            {"start": values["start"], "end": values["end"]},
+        )
+        self.names = {t.alias: f"x_{t.alias}" for t in TABLES}
 
     def __exit__(self, *exc: object) -> None:
         if self._duck is not None:

@@ -379,7 +379,7 @@ def area_figures(query: Query, *, engine: str | None = None) -> tuple[dict[str, 
     """Every grid path in the scope with its rolled-up figures, and the scope's total."""
     from gridgov.grids.models import Grid
 
-    with Runner(engine) as runner:
+    with Runner(engine, period=_params(query)) as runner:
         per_grid = breakdown(query, "area", runner=runner)
     grids = Grid.objects.all()
     if query.root_path:
@@ -407,7 +407,7 @@ def compute_statistics(
     from gridgov.grids.models import Grid
 
     by: dict[str, Breakdown] = {}
-    with Runner(engine) as runner:
+    with Runner(engine, period=_params(query)) as runner:
         for dimension in dimensions:
             by[dimension] = breakdown(query, dimension, runner=runner)
         used = runner.engine
