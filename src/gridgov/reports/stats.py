@@ -272,22 +272,22 @@ WHERE h.status <> 'cancelled' AND h.received_at >= %(start)s AND h.received_at <
 GROUP BY {key}"""  # noqa: S608
 
 
-def _sql_patrols(query: Query) -> str:
+def _sql_patrols(key: str, query: Query) -> str:
     join = "JOIN" if query.root_path else "LEFT JOIN"
     return f"""
-SELECT p.grid_id AS k, COUNT(*), SUM(p.mileage_m)
+SELECT {key} AS k, COUNT(*), SUM(p.mileage_m)
 FROM {{patrol}} p {join} {{grid}} g ON g.id = p.grid_id
 WHERE p.started_at >= %(start)s AND p.started_at < %(end)s {_scope(query)}
-GROUP BY p.grid_id"""  # noqa: S608
+GROUP BY {key}"""  # noqa: S608
 
 
-def _sql_diaries(query: Query) -> str:
+def _sql_diaries(key: str, query: Query) -> str:
     join = "JOIN" if query.root_path else "LEFT JOIN"
     return f"""
-SELECT d.grid_id AS k, COUNT(*)
+SELECT {key} AS k, COUNT(*)
 FROM {{diary}} d {join} {{grid}} g ON g.id = d.grid_id
 WHERE d.day >= %(first_day)s AND d.day < %(after_day)s {_scope(query)}
-GROUP BY d.grid_id"""  # noqa: S608
+GROUP BY {key}"""  # noqa: S608
 
 
 # Which Figures fields each fact fills, in the order of its SELECT after the key.
@@ -308,8 +308,8 @@ FACTS: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
             "hotline_satisfied",
         ),
     ),
-    ("patrols", None, ("patrols", "patrol_km")),
-    ("diaries", None, ("diaries",)),
+    ("patrols", _sql_patrols, ("patrols", "patrol_km")),
+    ("diaries", _sql_diaries, ("diaries",)),
 )
 
 
@@ -319,7 +319,8 @@ def _key_for(fact: str, dimension: str) -> str | None:
     if fact in ("discovery", "hotline"):
         return RECORD_KEY.get(dimension)
     if fact in ("patrols", "diaries"):
-        return "x" if dimension == "area" else None
+        # Field work has a grid and nothing else the flat dimensions group on.
+        return None if dimension != "area" else ("p.grid_id" if fact == "patrols" else "d.grid_id")
     return CASE_KEY[dimension]
 
 
@@ -335,12 +336,7 @@ def breakdown(query: Query, dimension: str, *, runner: Runner) -> Breakdown:
         key = _key_for(fact, dimension)
         if key is None:
             continue
-        if fact == "patrols":
-            sql = _sql_patrols(query)
-        elif fact == "diaries":
-            sql = _sql_diaries(query)
-        else:
-            sql = make_sql(key, query)
+        sql = make_sql(key, query)
         for row in runner.rows(sql, params):
             target = groups[row[0]]
             for name, value in zip(names, row[1:], strict=True):

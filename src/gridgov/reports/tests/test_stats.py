@@ -213,3 +213,24 @@ def test_duckdb_reads_postgresql_and_agrees_with_plain_sql(
     for dimension, breakdown in duck.by.items():
         assert breakdown.groups == plain.by[dimension].groups, dimension
     assert (duck.total.due, duck.total.closed, duck.total.tasks_due) == (5, 3, 2)
+
+
+@pytest.mark.parametrize("engine", ROADS)
+def test_patrols_and_diaries_count_by_their_local_day(town, engine):
+    from gridgov.fieldwork.models import Diary, Patrol
+
+    worker = town.user("worker_a1")
+    Patrol.objects.create(user=worker, grid=town.a1, started_at=at(3, 3), mileage_m=2500)
+    Patrol.objects.create(user=worker, grid=town.a1, started_at=at(3, 31, 23, 30), mileage_m=500)
+    Patrol.objects.create(user=worker, grid=town.a1, started_at=at(4, 1, 0, 10), mileage_m=900)
+    Diary.objects.create(
+        user=worker, kind="people", day=dt.date(2026, 3, 31), grid=town.a1, text="t"
+    )
+    Diary.objects.create(
+        user=worker, kind="people", day=dt.date(2026, 4, 1), grid=town.a1, text="t"
+    )
+    period = Period.month("2026-03")
+    stats = compute_statistics(Query(period.start, period.end), engine=engine)
+    a1 = stats.areas[Grid.objects.get(pk=town.a1.pk).path]
+    assert (a1.patrols, a1.patrol_km, a1.diaries) == (2, 3.0, 1)
+    assert stats.areas[Grid.objects.get(pk=town.town.pk).path].patrols == 2
