@@ -141,7 +141,9 @@ TABLES: tuple[Table, ...] = (
 
 def choose_engine(requested: str | None = None) -> str:
     """The road for this call: the requested one, else DuckDB over PostgreSQL when it can see
-    the caller's rows, else DuckDB over an export, else plain SQL."""
+    the caller's rows, else DuckDB over an export, else plain SQL. The setting
+    `GRIDGOV_STATS_ENGINE` (one of ENGINES) overrides the choice for a deployment."""
+    requested = requested or getattr(settings, "GRIDGOV_STATS_ENGINE", "") or None
     if requested:
         if requested not in ENGINES:
             raise ValueError(f"unknown statistics engine {requested!r}; one of {ENGINES}")
@@ -242,37 +244,65 @@ class Runner:
 
     def _pull(self, period: Mapping[str, Any]) -> None:
         """Each table once into DuckDB, narrowed to a superset of the rows the statistics of the
-        period read (the statistics' own filters still apply): range filters on one column are
-        pushed down to PostgreSQL; cases are those due, closed or reported in the period and
-        those its tasks and callbacks belong to."""
-        pg = self.names
-        cols = {t.alias: ", ".join(f'"{c}"' for c, _ in t.columns) for t in TABLES}
+        period read (the statistics' own filters still apply). The large tables are read by
+        the scanner's parallel page-range scans with the period's range filters pushed down to
+        PostgreSQL (a `postgres_query` runs as one COPY, which PostgreSQL never parallelises);
+        the small ones, and the cases that the period's tasks and callbacks belong to, through
+        `postgres_query` and their indexes."""
+        start, end = _pg_literal(period["start"]), _pg_literal(period["end"])
+        first, after = _pg_literal(period["first_day"]), _pg_literal(period["after_day"])
+        t = {table.alias: connection.ops.quote_name(table.db_table) for table in TABLES}
+        cols = {
+            table.alias: ", ".join(connection.ops.quote_name(c) for c, _ in table.columns)
+            for table in TABLES
+        }
+        in_period = f">= {start} AND {{col}} < {end}"
         narrowed = {
-            "task": "due_at >= $start AND due_at < $end",
-            "event": 'kind = \'callback\' AND "at" >= $start AND "at" < $end',
-            "record": "received_at >= $start AND received_at < $end",
-            "patrol": "started_at >= $start AND started_at < $end",
-            "diary": "day >= $first_day AND day < $after_day",
+            "event": f"kind = 'callback' AND at {in_period.format(col='at')}",
+            "record": f"received_at {in_period.format(col='received_at')}",
+            "result": (
+                f"record_id IN (SELECT id FROM {t['record']} "  # noqa: S608 (names, our times)
+                f"WHERE received_at {in_period.format(col='received_at')})"
+            ),
+            "patrol": f"started_at {in_period.format(col='started_at')}",
+            "diary": f"day >= {first} AND day < {after}",
             "ext": "state = 'approved'",
         }
-        values = {k: period[k] for k in ("start", "end", "first_day", "after_day")}
-        order = ("grid", "item", "task", "ext", "event", "record", "result", "patrol", "diary")
-        for alias in order:
-            where = narrowed.get(alias, "")
-            if alias == "result":
-                where = "record_id IN (SELECT id FROM x_record)"
-            sql = f"CREATE TEMP TABLE x_{alias} AS SELECT {cols[alias]} FROM {pg[alias]}"  # noqa: S608
-            sql += f" WHERE {where}" if where else ""
-            used = {k: v for k, v in values.items() if f"${k}" in sql}
-            self._duck.execute(sql, used)
+        for table in TABLES:
+            if table.alias in ("case", "task"):
+                continue
+            sql = f"SELECT {cols[table.alias]} FROM {t[table.alias]}"  # noqa: S608 (names and our own times)
+            if table.alias in narrowed:
+                sql += f" WHERE {narrowed[table.alias]}"
+            self._duck.execute(
+                f"CREATE TEMP TABLE x_{table.alias} AS SELECT * FROM {_pg_query(sql)}"  # noqa: S608
+            )
+        pg = {table.alias: f"pg.public.{table.db_table}" for table in TABLES}
+        span = "{col} >= $start AND {col} < $end"
+        self._duck.execute(
+            f"CREATE TEMP TABLE x_task AS SELECT {cols['task']} FROM {pg['task']} "  # noqa: S608
+            f"WHERE {span.format(col='due_at')}",
+            {"start": period["start"], "end": period["end"]},
+        )
+        # Due (deadline, or closing time without one, in the period) or reported in the period.
         self._duck.execute(
             f"CREATE TEMP TABLE x_case AS SELECT {cols['case']} FROM {pg['case']} "  # noqa: S608
-            "WHERE (COALESCE(due_at, closed_at) >= $start AND COALESCE(due_at, closed_at) < $end) "
-            "OR (created_at >= $start AND created_at < $end) "
-            "OR id IN (SELECT case_id FROM x_task) OR id IN (SELECT case_id FROM x_event)",
-            {"start": values["start"], "end": values["end"]},
+            f"WHERE ({span.format(col='due_at')}) OR ({span.format(col='closed_at')}) "
+            f"OR ({span.format(col='created_at')})",
+            {"start": period["start"], "end": period["end"]},
         )
-        self.names = {t.alias: f"x_{t.alias}" for t in TABLES}
+        # The cases of the period's tasks and callbacks, by primary key.
+        linked = (
+            f"SELECT {cols['case']} FROM {t['case']} WHERE id = ANY(ARRAY("  # noqa: S608
+            f"SELECT case_id FROM {t['task']} WHERE due_at {in_period.format(col='due_at')} "
+            f"UNION SELECT case_id FROM {t['event']} WHERE kind = 'callback' "
+            f"AND at {in_period.format(col='at')}))"
+        )
+        self._duck.execute(
+            f"INSERT INTO x_case SELECT * FROM {_pg_query(linked)} "  # noqa: S608
+            "WHERE id NOT IN (SELECT id FROM x_case)"
+        )
+        self.names = {table.alias: f"x_{table.alias}" for table in TABLES}
 
     def __exit__(self, *exc: object) -> None:
         if self._duck is not None:
@@ -314,6 +344,17 @@ class Runner:
         used = set(PARAM_RE.findall(text))
         result = self._duck.execute(duck_text, {k: v for k, v in params.items() if k in used})
         return [tuple(r) for r in result.fetchall()]
+
+
+def _pg_query(sql: str) -> str:
+    return f"postgres_query('pg', '{sql.replace(chr(39), chr(39) * 2)}')"
+
+
+def _pg_literal(value: dt.date) -> str:
+    """A typed PostgreSQL literal of one of our own period bounds (never user text)."""
+    if isinstance(value, dt.datetime):
+        return f"'{value.isoformat()}'::timestamptz"
+    return f"'{value.isoformat()}'::date"
 
 
 def _csv_row(row: Sequence[Any]) -> list[Any]:

@@ -197,6 +197,15 @@ def test_a_caller_inside_a_transaction_is_given_the_export(town):
         choose_engine("spark")
 
 
+def test_a_deployment_may_pin_the_engine(town, settings, make_case):
+    settings.GRIDGOV_STATS_ENGINE = "sql"
+    assert choose_engine() == "sql"
+    make_case("A1", state="closed", due=at(3, 10), closed=at(3, 9))
+    period = Period.month("2026-03")
+    stats = compute_statistics(Query(period.start, period.end))
+    assert (stats.engine, stats.total.due, stats.total.closed_on_time) == ("sql", 1, 1)
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="DuckDB's postgres scanner")
 @pytest.mark.django_db(transaction=True)
 def test_duckdb_reads_postgresql_and_agrees_with_plain_sql(
