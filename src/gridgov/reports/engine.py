@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import importlib.util
+import os
 import re
 import shutil
 import tempfile
@@ -176,7 +177,7 @@ def postgres_extension() -> Path | None:
     target = root / DUCKDB_VERSION_DIR.format(version=version) / "postgres_scanner.duckdb_extension"
     if not target.exists() or target.stat().st_size != source.stat().st_size:
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".partial")
+        partial = target.with_suffix(f".{os.getpid()}.partial")
         shutil.copyfile(source, partial)
         partial.replace(target)
     return root
@@ -206,9 +207,17 @@ class Runner:
         self.names: dict[str, str] = {}
 
     def __enter__(self) -> Runner:
+        try:
+            self._open()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def _open(self) -> None:
         if self.engine == "sql":
             self.names = {t.alias: connection.ops.quote_name(t.db_table) for t in TABLES}
-            return self
+            return
         import duckdb
 
         if self.engine == "duckdb-postgres":
@@ -227,12 +236,8 @@ class Runner:
             self._duck.execute(f"ATTACH '{_conninfo()}' AS pg (TYPE postgres, READ_ONLY)")
             self.names = {t.alias: f"pg.public.{t.db_table}" for t in TABLES}
             if self.period is not None:
-                try:
-                    self._pull(self.period)
-                except BaseException:
-                    self.__exit__()
-                    raise
-            return self
+                self._pull(self.period)
+            return
         self._duck = duckdb.connect()
         self._duck.execute("SET TimeZone = 'UTC'")
         self._tmp = tempfile.TemporaryDirectory(prefix="gridgov-stats-")
@@ -240,7 +245,6 @@ class Runner:
             if table.alias in self.wanted:
                 self._export(table, Path(self._tmp.name))
             self.names[table.alias] = f"x_{table.alias}"
-        return self
 
     def _pull(self, period: Mapping[str, Any]) -> None:
         """Each table once into DuckDB, narrowed to a superset of the rows the statistics of the

@@ -24,6 +24,7 @@ equal on hand-made data.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
@@ -32,7 +33,9 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.grids.models import path_with_ancestors
-from gridgov.reports.engine import Runner
+from gridgov.reports.engine import Runner, choose_engine
+
+logger = logging.getLogger(__name__)
 
 INVALID = ("rejected", "merged")
 REGISTERED = (
@@ -403,10 +406,22 @@ def compute_statistics(
     from gridgov.grids.models import Grid
 
     by: dict[str, Breakdown] = {}
-    with Runner(engine, period=_params(query)) as runner:
-        for dimension in dimensions:
-            by[dimension] = breakdown(query, dimension, runner=runner)
-        used = runner.engine
+    dimensions = tuple(dimensions)
+    used = choose_engine(engine)
+    try:
+        with Runner(used, period=_params(query)) as runner:
+            for dimension in dimensions:
+                by[dimension] = breakdown(query, dimension, runner=runner)
+    except Exception:
+        # DuckDB failing (a missing extension, an unreachable server) must not cost the page:
+        # the same SQL runs in the database itself. A road asked for by name is not replaced.
+        if engine is not None or used == "sql":
+            raise
+        logger.exception("statistics engine %s failed; plain SQL instead", used)
+        used = "sql"
+        with Runner("sql") as runner:
+            for dimension in dimensions:
+                by[dimension] = breakdown(query, dimension, runner=runner)
     grids = Grid.objects.all()
     if query.root_path:
         grids = grids.filter(path__startswith=query.root_path)

@@ -243,3 +243,18 @@ def test_patrols_and_diaries_count_by_their_local_day(town, engine):
     a1 = stats.areas[Grid.objects.get(pk=town.a1.pk).path]
     assert (a1.patrols, a1.patrol_km, a1.diaries) == (2, 3.0, 1)
     assert stats.areas[Grid.objects.get(pk=town.town.pk).path].patrols == 2
+
+
+def test_a_failing_duckdb_falls_back_to_plain_sql(town, make_case, monkeypatch):
+    from gridgov.reports import engine
+
+    def broken(self, table, folder):
+        raise RuntimeError("no DuckDB today")
+
+    monkeypatch.setattr(engine.Runner, "_export", broken)
+    make_case("A1", state="closed", due=at(3, 10), closed=at(3, 9))
+    period = Period.month("2026-03")
+    stats = compute_statistics(Query(period.start, period.end))
+    assert (stats.engine, stats.total.due) == ("sql", 1)
+    with pytest.raises(RuntimeError):
+        compute_statistics(Query(period.start, period.end), engine="duckdb-export")
