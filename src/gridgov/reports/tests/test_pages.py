@@ -125,3 +125,13 @@ def test_registry_ledger_leaves_masked(town, client_for):
     assert "赵六" in text
     assert ID not in text
     assert "13500002222" not in text
+
+
+def test_admin_sees_the_platform_and_a_worker_their_grid(town, march, client_for):
+    admin = client_for("admin").get(f"/reports/statistics/?{MARCH}").context["page"]
+    assert admin.root is None
+    assert [r.code for r in admin.areas] == [town.town.code]
+    assert admin.total.due == 4
+    worker = client_for("worker_a1").get(f"/reports/statistics/?{MARCH}").context["page"]
+    assert worker.root.code == UNIT_A1
+    assert worker.total.due == 2
