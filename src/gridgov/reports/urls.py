@@ -26,3 +26,7 @@ urlpatterns += [
         name="summary_template_file",
     ),
 ]
+# Statistics and ledgers (issue 13), in their own module so the other reports pages append alike.
+from gridgov.reports.stats_urls import urlpatterns as statistics_urlpatterns  # noqa: E402
+
+urlpatterns += statistics_urlpatterns

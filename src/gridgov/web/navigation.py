@@ -153,6 +153,8 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
         add("hazards", _("安全隐患"), reverse("hazards"))
         add("campaigns", _("专项排查"), reverse("campaigns"))
         add("summaries", _("工作总结"), reverse("reports:summary"))
+        add("statistics", _("统计分析"), reverse("reports:statistics"))
+        add("ledgers", _("台账"), reverse("reports:ledgers"))
     if getattr(user, "is_staff", False):
         add("admin", _("管理后台"), reverse("admin:index"))
     return items

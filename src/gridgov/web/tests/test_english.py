@@ -197,6 +197,9 @@ PAGES = [
     ("town_office", "/inbox/unread/", 'data-unread="'),
     ("town_office", "/no-such-page/", "Page not found"),
     ("worker_a1", "/command/", "Access denied"),
+    ("town_office", "/reports/statistics/", "On-time handling rate"),
+    ("town_office", "/reports/ledgers/", "Case ledger"),
+    ("town_office", "/reports/ledgers/cases/", "Where closed"),
 ]
 
 
