@@ -1,18 +1,13 @@
-"""Ledgers (台账) in Excel as a town keeps them (seed 003 "整理台账记录"): templates, all-or-nothing
-imports with row-numbered errors, and exports masked unless the exporter may and says why.
+"""The residents' ledgers: persons (实有人口) and households (户).
 
-Rows are numbered as Excel shows them (the header is row 1). Files: .xlsx and .xls (calamine),
-CSV in UTF-8 with or without BOM, or GBK. Re-import updates by the natural key (ID number,
-household number). Writes go in bulk inside one transaction so 100,000 persons stay fast.
+Re-import updates by the natural key (ID number, household number); a persons ledger naming a
+household number that does not exist yet creates the household in the person's grid. Writes go
+in bulk inside one transaction so 100,000 persons stay fast (bench/bench_ledger.py).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import io
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -20,8 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.core.crypto import blind_index
-from gridgov.core.errors import DomainError, ImportRejectedError
-from gridgov.core.inputguard import read_csv_rows, reject_nul_rows
 from gridgov.core.masking import (
     id_birth_date,
     id_gender,
@@ -34,10 +27,20 @@ from gridgov.core.masking import (
 )
 from gridgov.grids.models import Grid
 from gridgov.people.models import Staff
-from gridgov.registry import permissions
+from gridgov.registry.ledgers.base import (
+    NO_PROGRESS,
+    Codes,
+    LedgerKind,
+    LedgerRejectedError,
+    LedgerResult,
+    Progress,
+    Records,
+    RowError,
+    parse_date,
+    scoped,
+    visible_grids,
+)
 from gridgov.registry.models import (
-    AccessAction,
-    CodeItem,
     Household,
     HouseholdKind,
     HouseholdTag,
@@ -45,14 +48,10 @@ from gridgov.registry.models import (
     Person,
     PopulationType,
 )
-from gridgov.registry.services import ID_PROBLEMS, log_access
+from gridgov.registry.services import ID_PROBLEMS
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-
-    AnyUser = AbstractBaseUser | AnonymousUser | None
-
-KINDS = ("persons", "households")
+    from gridgov.registry.ledgers.base import AnyUser
 
 PERSON_COLUMNS = [
     "姓名",
@@ -84,8 +83,6 @@ HOUSEHOLD_COLUMNS = [
     "联系网格员",
 ]
 HOUSEHOLD_REQUIRED = ("户编号", "所属网格")
-COLUMNS = {"persons": PERSON_COLUMNS, "households": HOUSEHOLD_COLUMNS}
-REQUIRED = {"persons": PERSON_REQUIRED, "households": HOUSEHOLD_REQUIRED}
 GENDER_NAMES = {"男": "1", "女": "2", "1": "1", "2": "2"}
 GENDER_LABELS = {"1": "男", "2": "女"}
 POPULATION_NAMES = {label: value for value, label in PopulationType.choices} | {
@@ -93,151 +90,16 @@ POPULATION_NAMES = {label: value for value, label in PopulationType.choices} | {
 }
 KEY_KIND_NAMES = {str(label): value for value, label in KeyHouseholdKind.choices}
 HOUSEHOLD_KIND_NAMES = {str(label): value for value, label in HouseholdKind.choices}
-
-
-@dataclass
-class RowError:
-    row: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return _("第%(row)d行 %(column)s:%(message)s") % {
-            "row": self.row,
-            "column": self.column,
-            "message": self.message,
-        }
-
-
-@dataclass
-class LedgerResult:
-    kind: str
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    households_created: int = 0
-    dry_run: bool = False
-    errors: list[RowError] = field(default_factory=list)
-
-
-class LedgerRejectedError(DomainError):
-    """A ledger with bad rows: nothing of it was written."""
-
-    def __init__(self, result: LedgerResult) -> None:
-        super().__init__(_("台账有 %(n)d 处错误,未写入任何数据") % {"n": len(result.errors)})
-        self.result = result
-
-
-class LedgerFileError(DomainError):
-    """The file cannot be read at all (format, encoding, header)."""
-
-
-# --- reading ---------------------------------------------------------------------------------
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if value is None:
-        return ""
-    return value if isinstance(value, dt.date) else str(value).strip()
-
-
-def read_rows(path: Path, content: bytes | None = None) -> tuple[list[str], list[list[Any]]]:
-    """(header, data rows) of the first sheet or the CSV file."""
-    suffix = path.suffix.lower()
-    data = content if content is not None else path.read_bytes()
-    rows: list[list[Any]]
-    if suffix in {".xlsx", ".xls", ".xlsm", ".ods"}:
-        from python_calamine import CalamineWorkbook
-
-        try:
-            book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-            rows = [list(r) for r in book.get_sheet_by_index(0).to_python(skip_empty_area=False)]
-        except Exception as exc:  # calamine raises its own error types for damaged files
-            raise LedgerFileError(_("无法读取表格文件:%(e)s") % {"e": exc}) from None
-    elif suffix in {".csv", ".txt"}:
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise LedgerFileError(_("CSV 文件编码无法识别(支持 UTF-8 与 GBK)"))
-        try:
-            rows = read_csv_rows(text, source=path.name)
-        except ImportRejectedError as exc:
-            raise LedgerFileError(exc.report()) from None
-    else:
-        raise LedgerFileError(_("不支持的文件类型 %(s)s(支持 .xlsx .xls .csv)") % {"s": suffix})
-    try:
-        # Spreadsheet cells may hold a NUL too (_x0000_); no importer stores one (issue 9).
-        reject_nul_rows(rows, source=path.name, header=rows[0] if rows else ())
-    except ImportRejectedError as exc:
-        raise LedgerFileError(exc.report()) from None
-    if not rows:
-        raise LedgerFileError(_("文件为空"))
-    header = [str(h).strip() for h in rows[0]]
-    body = [[_cell(v) for v in r] for r in rows[1:]]
-    return header, body
-
-
-def _records(kind: str, header: list[str], body: list[list[Any]]) -> list[tuple[int, dict]]:
-    missing = [c for c in REQUIRED[kind] if c not in header]
-    if missing:
-        raise LedgerFileError(_("表头缺少列:%(c)s") % {"c": "、".join(missing)})
-    index = {name: i for i, name in enumerate(header) if name in COLUMNS[kind]}
-    records = []
-    for offset, raw in enumerate(body):
-        if not any(str(v).strip() for v in raw if v is not None):
-            continue
-        rec = {name: (raw[i] if i < len(raw) else "") for name, i in index.items()}
-        records.append((offset + 2, rec))
-    return records
-
-
-def _date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip().replace("/", "-").replace(".", "-")
-    if not text:
-        return None
-    for fmt in ("%Y-%m-%d", "%Y%m%d"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date
-        except ValueError:
-            continue
-    raise ValueError(text)
-
-
-class _Codes:
-    def __init__(self) -> None:
-        self.by_table: dict[str, dict[str, str]] = {}
-        for table, code, name in CodeItem.objects.values_list("table", "code", "name"):
-            names = self.by_table.setdefault(table, {})
-            names[code] = code
-            names[name] = code
-
-    def get(self, table: str, value: str) -> str | None:
-        return self.by_table.get(table, {}).get(value.strip())
-
-
-def _grids(by: AnyUser) -> dict[str, Grid]:
-    qs = Grid.objects.all() if by is None else Grid.objects.visible_to(by)  # type: ignore[attr-defined]
-    return {g.code: g for g in qs.only("id", "code", "path", "region_id")}
-
-
 # --- persons ---------------------------------------------------------------------------------
 
 
-def import_persons(records: list[tuple[int, dict]], *, by: AnyUser, dry_run: bool) -> LedgerResult:
+def import_persons(
+    records: Records, *, by: AnyUser, dry_run: bool, progress: Progress = NO_PROGRESS
+) -> LedgerResult:
     result = LedgerResult(kind="persons", rows=len(records), dry_run=dry_run)
     errors = result.errors
-    grids = _grids(by)
-    codes = _Codes()
+    grids = visible_grids(by)
+    codes = Codes()
     existing = dict(Person.objects.values_list("id_number_index", "pk"))
     existing_grid = dict(
         Person.objects.filter(id_number_index__isnull=False).values_list(
@@ -252,7 +114,7 @@ def import_persons(records: list[tuple[int, dict]], *, by: AnyUser, dry_run: boo
     def bad(row: int, column: str, message: str) -> None:
         errors.append(RowError(row, column, message))
 
-    for row, rec in records:
+    for row, rec in progress.rows(records):
         values: dict[str, Any] = {"row": row}
         name = str(rec.get("姓名", "")).strip()
         if not name:
@@ -274,7 +136,7 @@ def import_persons(records: list[tuple[int, dict]], *, by: AnyUser, dry_run: boo
             given = rec.get("出生日期", "")
             if given not in ("", None):
                 try:
-                    if _date(given) != born:
+                    if parse_date(given) != born:
                         bad(row, "出生日期", _("与公民身份号码不符"))
                 except ValueError:
                     bad(row, "出生日期", _("日期格式应为 YYYY-MM-DD"))
@@ -341,6 +203,7 @@ def import_persons(records: list[tuple[int, dict]], *, by: AnyUser, dry_run: boo
     result.created = len(parsed) - result.updated
     if dry_run:
         return result
+    progress.stage("writing")
     with transaction.atomic():
         Household.objects.bulk_create(new_households.values(), batch_size=2000)
         households.update({h.number: h.pk for h in new_households.values()})
@@ -420,11 +283,11 @@ def _set_heads(persons: Iterable[Person]) -> None:
 
 
 def import_households(
-    records: list[tuple[int, dict]], *, by: AnyUser, dry_run: bool
+    records: Records, *, by: AnyUser, dry_run: bool, progress: Progress = NO_PROGRESS
 ) -> LedgerResult:
     result = LedgerResult(kind="households", rows=len(records), dry_run=dry_run)
     errors = result.errors
-    grids = _grids(by)
+    grids = visible_grids(by)
     existing = {h.number: h for h in Household.objects.all()}
     persons = dict(Person.objects.values_list("id_number_index", "pk"))
     staff_by_name: dict[str, list[int]] = {}
@@ -432,7 +295,7 @@ def import_households(
         staff_by_name.setdefault(name, []).append(pk)
     seen: dict[str, int] = {}
     parsed: list[dict[str, Any]] = []
-    for row, rec in records:
+    for row, rec in progress.rows(records):
         number = str(rec.get("户编号", "")).strip()
         if not number:
             errors.append(RowError(row, "户编号", _("必填")))
@@ -507,6 +370,7 @@ def import_households(
     result.created = len(parsed) - result.updated
     if dry_run:
         return result
+    progress.stage("writing")
     today = timezone.localdate()
     with transaction.atomic():
         creates: list[Household] = []
@@ -544,123 +408,64 @@ def import_households(
     return result
 
 
-IMPORTERS: dict[str, Callable[..., LedgerResult]] = {
-    "persons": import_persons,
-    "households": import_households,
-}
+def export_persons(*, by: AnyUser, grid: Grid | None, clear: bool) -> list[list[Any]]:
+    qs = scoped(Person.objects.current().select_related("grid", "household"), by, grid)
+    names = {t: {c: n for n, c in codes.items() if n != c} for t, codes in Codes().by_table.items()}
+    return [
+        [
+            p.name,
+            p.id_number if clear else mask_id_number(p.id_number),
+            GENDER_LABELS.get(p.gender, ""),
+            p.birth_date.isoformat() if p.birth_date and clear else "",
+            names.get("ethnicity", {}).get(p.ethnicity, ""),
+            national_phone(p.phone) if clear else mask_phone(p.phone),
+            p.get_population_type_display(),
+            p.registered_place,
+            p.residence_address,
+            p.grid.code,
+            p.household.number if p.household else "",
+            names.get("relation", {}).get(p.relation_to_head, ""),
+            names.get("political", {}).get(p.political_status, ""),
+            names.get("marital", {}).get(p.marital_status, ""),
+            names.get("education", {}).get(p.education, ""),
+            p.occupation,
+            p.workplace,
+        ]
+        for p in qs.order_by("grid__code", "household__number", "pk").iterator(chunk_size=2000)
+    ]
 
 
-def import_ledger(
-    kind: str, path: Path, *, by: AnyUser, dry_run: bool = False, content: bytes | None = None
-) -> LedgerResult:
-    """All or nothing: raises LedgerRejectedError (with every bad row) and writes nothing."""
-    if kind not in IMPORTERS:
-        raise LedgerFileError(_("未知的台账类型 %(k)s") % {"k": kind})
-    header, body = read_rows(path, content)
-    return IMPORTERS[kind](_records(kind, header, body), by=by, dry_run=dry_run)
-
-
-# --- templates and exports -------------------------------------------------------------------
-
-
-def write_xlsx(target: Path | io.BytesIO, header: list[str], rows: Iterable[list[Any]]) -> None:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet()
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    book.save(target)
-
-
-def write_template(kind: str, target: Path | io.BytesIO) -> None:
-    if kind not in COLUMNS:
-        raise LedgerFileError(_("未知的台账类型 %(k)s") % {"k": kind})
-    write_xlsx(target, COLUMNS[kind], [])
-
-
-def export_ledger(
-    kind: str,
-    target: Path | io.BytesIO,
-    *,
-    by: AnyUser,
-    grid: Grid | None = None,
-    clear_reason: str = "",
-) -> int:
-    """Write the ledger of `grid`'s subtree (everything visible when None). Values are masked
-    unless `clear_reason` is given by a user who may export clear values; that is logged."""
-    if kind not in COLUMNS:
-        raise LedgerFileError(_("未知的台账类型 %(k)s") % {"k": kind})
-    clear = bool(clear_reason.strip())
-    if clear and by is not None and not permissions.can_export_clear(by):
-        raise DomainError(_("您的角色不能导出明文"), field="reason")
-    rows: list[list[Any]] = []
-    if kind == "persons":
-        qs: Any = Person.objects.current().select_related("grid", "household")
-        if by is not None:
-            qs = qs.visible_to(by)
-        if grid is not None:
-            qs = qs.within(grid)
-        names = {
-            t: {c: n for n, c in codes.items() if n != c} for t, codes in _Codes().by_table.items()
-        }
-        for p in qs.order_by("grid__code", "household__number", "pk").iterator(chunk_size=2000):
-            rows.append(
-                [
-                    p.name,
-                    p.id_number if clear else mask_id_number(p.id_number),
-                    GENDER_LABELS.get(p.gender, ""),
-                    p.birth_date.isoformat() if p.birth_date and clear else "",
-                    names.get("ethnicity", {}).get(p.ethnicity, ""),
-                    national_phone(p.phone) if clear else mask_phone(p.phone),
-                    p.get_population_type_display(),
-                    p.registered_place,
-                    p.residence_address,
-                    p.grid.code,
-                    p.household.number if p.household else "",
-                    names.get("relation", {}).get(p.relation_to_head, ""),
-                    names.get("political", {}).get(p.political_status, ""),
-                    names.get("marital", {}).get(p.marital_status, ""),
-                    names.get("education", {}).get(p.education, ""),
-                    p.occupation,
-                    p.workplace,
-                ]
-            )
-    else:
-        hqs: Any = Household.objects.filter(closed_on__isnull=True).select_related(
+def export_households(*, by: AnyUser, grid: Grid | None, clear: bool) -> list[list[Any]]:
+    hqs = scoped(
+        Household.objects.filter(closed_on__isnull=True).select_related(
             "grid", "head", "contact_worker"
+        ),
+        by,
+        grid,
+    )
+    tags: dict[int, list[str]] = {}
+    for hid, kind_value in HouseholdTag.objects.filter(
+        household__in=hqs, until__isnull=True
+    ).values_list("household_id", "kind"):
+        tags.setdefault(hid, []).append(str(KeyHouseholdKind(kind_value).label))
+    rows = []
+    for h in hqs.order_by("grid__code", "number").iterator(chunk_size=2000):
+        head_id = h.head.id_number if h.head else ""
+        rows.append(
+            [
+                h.number,
+                head_id if clear else mask_id_number(head_id),
+                h.address,
+                h.grid.code,
+                h.get_kind_display(),
+                "、".join(sorted(tags.get(h.pk, []))),
+                h.contact_worker.name if h.contact_worker else "",
+            ]
         )
-        if by is not None:
-            hqs = hqs.visible_to(by)
-        if grid is not None:
-            hqs = hqs.within(grid)
-        tags: dict[int, list[str]] = {}
-        for hid, kind_value in HouseholdTag.objects.filter(
-            household__in=hqs, until__isnull=True
-        ).values_list("household_id", "kind"):
-            tags.setdefault(hid, []).append(str(KeyHouseholdKind(kind_value).label))
-        for h in hqs.order_by("grid__code", "number").iterator(chunk_size=2000):
-            head_id = h.head.id_number if h.head else ""
-            rows.append(
-                [
-                    h.number,
-                    head_id if clear else mask_id_number(head_id),
-                    h.address,
-                    h.grid.code,
-                    h.get_kind_display(),
-                    "、".join(sorted(tags.get(h.pk, []))),
-                    h.contact_worker.name if h.contact_worker else "",
-                ]
-            )
-    write_xlsx(target, COLUMNS[kind], rows)
-    if clear:
-        log_access(
-            by=by,
-            action=AccessAction.EXPORT,
-            target=f"ledger:{kind}",
-            object_id=grid.code if grid else "",
-            rows=len(rows),
-            reason=clear_reason.strip(),
-        )
-    return len(rows)
+    return rows
+
+
+PERSONS = LedgerKind("persons", PERSON_COLUMNS, PERSON_REQUIRED, import_persons, export_persons)
+HOUSEHOLDS = LedgerKind(
+    "households", HOUSEHOLD_COLUMNS, HOUSEHOLD_REQUIRED, import_households, export_households
+)
