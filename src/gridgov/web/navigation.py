@@ -136,6 +136,8 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
     if Role.ADMIN in roles or Role.OFFICE in roles or Role.LEADER in roles:
         add("fieldwork_monitoring", _("巡查监测"), reverse("fieldwork_monitoring"))
         add("registry", _("基础信息"), reverse("registry_home"))
+    if Role.ADMIN in roles or Role.OFFICE in roles:
+        add("ledgers", _("台账"), reverse("registry_ledgers"))
     if roles:
         add("boards", _("公示牌"), reverse("boards"))
     if Role.ADMIN in roles or Role.OFFICE in roles or Role.LEADER in roles:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gridgov.core.errors import DomainError
 from gridgov.grids.models import Grid
@@ -47,12 +48,21 @@ LEDGERS: dict[str, LedgerKind] = {
     spec.kind: spec for spec in (BUILDINGS, HOUSEHOLDS, PERSONS, ORGANISATIONS, FACILITIES, STAFF)
 }
 KINDS = tuple(LEDGERS)
+KIND_LABELS = {
+    "buildings": gettext_lazy("房屋"),
+    "households": gettext_lazy("户"),
+    "persons": gettext_lazy("实有人口"),
+    "organisations": gettext_lazy("组织/单位"),
+    "facilities": gettext_lazy("部件"),
+    "staff": gettext_lazy("花名册"),
+}
 COLUMNS = {kind: spec.columns for kind, spec in LEDGERS.items()}
 
 __all__ = [
     "COLUMNS",
     "HOUSEHOLD_COLUMNS",
     "KINDS",
+    "KIND_LABELS",
     "LEDGERS",
     "PERSON_COLUMNS",
     "LedgerFileError",
