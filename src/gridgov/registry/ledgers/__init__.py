@@ -39,7 +39,7 @@ from gridgov.registry.ledgers.residents import (
 )
 from gridgov.registry.ledgers.roster import STAFF
 from gridgov.registry.models import AccessAction
-from gridgov.registry.services import log_access
+from gridgov.registry.services import log_access, territory_grid
 
 if TYPE_CHECKING:
     from gridgov.registry.ledgers.base import AnyUser
@@ -129,5 +129,6 @@ def export_ledger(
             object_id=grid.code if grid else "",
             rows=len(rows),
             reason=clear_reason.strip(),
+            grid=grid or territory_grid(by),
         )
     return len(rows)
