@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.db import connections, models, router, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.core.errors import DomainError, ImportRejectedError
@@ -344,3 +345,53 @@ def save_all(
         model.objects.bulk_create([o for o in objects if o.pk is None], batch_size=2000)
         model.objects.bulk_update([o for o in objects if o.pk is not None], fields, batch_size=1000)
     return result
+
+
+def fast_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
+    """INSERT rows given as {attname: Python value} in multi-row statements.
+
+    Django's bulk_create prepares every value of every field through the field's methods; for a
+    100,000-row ledger of 40-column persons that preparation (4 million calls) is most of the
+    import. Here the work per column is decided once: constants for columns a row does not
+    give (the field default, or now for auto_now), the backend's adapter for dates, encryption
+    for encrypted fields; a blind index the row does not give is computed from its source.
+    Like bulk_create it sends no signals; callers write the audit themselves if they need it.
+    """
+    connection = connections[router.db_for_write(model)]
+    ops = connection.ops
+    now = timezone.now()
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    plan: list[tuple[str, Callable[[dict[str, Any]], Any]]] = []
+    for f in fields:
+        plan.append((str(f.column), _column_value(f, connection, ops, now)))
+    table = ops.quote_name(model._meta.db_table)
+    columns = ", ".join(ops.quote_name(column) for column, _get in plan)
+    one = "(" + ", ".join(["%s"] * len(plan)) + ")"
+    # SQLite allows 32,766 parameters per statement; 500 rows keep PostgreSQL's packets small.
+    batch = max(1, min(500, 30_000 // len(plan)))
+    getters = [get for _column, get in plan]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch):
+            chunk = rows[start : start + batch]
+            params = [get(row) for row in chunk for get in getters]
+            values = ", ".join([one] * len(chunk))
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values}", params)  # noqa: S608
+
+
+def _column_value(f: Any, connection: Any, ops: Any, now: Any) -> Callable[[dict[str, Any]], Any]:
+    from gridgov.core.crypto import BlindIndexField, EncryptedTextField, encrypt
+
+    name = f.attname
+    if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+        stamp = f.get_db_prep_save(now, connection)
+        return lambda row: row.get(name, stamp)
+    default = f.get_db_prep_save(f.get_default(), connection)
+    if isinstance(f, BlindIndexField):
+        return lambda row: row[name] if name in row else f.index_for(row.get(f.source))
+    if isinstance(f, EncryptedTextField):
+        return lambda row: encrypt(row[name]) if row.get(name) else (row.get(name) or "")
+    if isinstance(f, models.DateTimeField):
+        return lambda row: ops.adapt_datetimefield_value(row[name]) if name in row else default
+    if isinstance(f, models.DateField):
+        return lambda row: ops.adapt_datefield_value(row[name]) if name in row else default
+    return lambda row: row.get(name, default)

@@ -7,10 +7,10 @@ in bulk inside one transaction so 100,000 persons stay fast (bench/bench_ledger.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,6 +36,7 @@ from gridgov.registry.ledgers.base import (
     Progress,
     Records,
     RowError,
+    fast_insert,
     parse_date,
     scoped,
     visible_grids,
@@ -207,38 +208,38 @@ def import_persons(
     with transaction.atomic():
         Household.objects.bulk_create(new_households.values(), batch_size=2000)
         households.update({h.number: h.pk for h in new_households.values()})
-        creates: list[Person] = []
+        creates: list[dict[str, Any]] = []
         updates: list[Person] = []
         for values in parsed:
-            person = Person(
-                grid=values["grid"],
-                household_id=households.get(values["household"]),
-                name=values["name"],
-                id_number=values["id_number"],
-                id_number_index=values["index"],
-                gender=values["gender"],
-                birth_date=values["birth_date"],
-                phone=values["phone"],
-                population_type=values["population_type"],
-                ethnicity=values["ethnicity"],
-                relation_to_head=values["relation_to_head"],
-                political_status=values["political_status"],
-                marital_status=values["marital_status"],
-                education=values["education"],
-                registered_place=values["registered_place"],
-                residence_address=values["residence_address"],
-                occupation=values["occupation"],
-                workplace=values["workplace"],
-            )
+            fields = {
+                "grid_id": values["grid"].pk,
+                "household_id": households.get(values["household"]),
+                "name": values["name"],
+                "id_number": values["id_number"],
+                "id_number_index": values["index"],
+                "gender": values["gender"],
+                "birth_date": values["birth_date"],
+                "phone": values["phone"],
+                # Already E.164: its blind index needs no second parse.
+                "phone_index": blind_index(values["phone"]) if values["phone"] else None,
+                "population_type": values["population_type"],
+                "ethnicity": values["ethnicity"],
+                "relation_to_head": values["relation_to_head"],
+                "political_status": values["political_status"],
+                "marital_status": values["marital_status"],
+                "education": values["education"],
+                "registered_place": values["registered_place"],
+                "residence_address": values["residence_address"],
+                "occupation": values["occupation"],
+                "workplace": values["workplace"],
+            }
             pk = existing.get(values["index"])
             if pk is None:
-                creates.append(person)
+                creates.append(fields)
             else:
-                person.pk = pk
-                person.updated_at = timezone.now()
-                person.phone_index = Person.phone_index_for(values["phone"])  # type: ignore[assignment]
+                person = Person(pk=pk, updated_at=timezone.now(), **fields)
                 updates.append(person)
-        Person.objects.bulk_create(creates, batch_size=2000)
+        fast_insert(Person, creates)
         if updates:
             Person.objects.bulk_update(
                 updates,
@@ -265,18 +266,28 @@ def import_persons(
                 ],
                 batch_size=1000,
             )
-        _set_heads([*creates, *updates])
+        _set_heads({v["household"] for v in parsed if v["relation_to_head"] == HEAD})
     return result
 
 
-def _set_heads(persons: Iterable[Person]) -> None:
-    """The member whose relation is 户主 (02) becomes the head of their household."""
-    heads = {p.household_id: p.pk for p in persons if p.household_id and p.relation_to_head == "02"}
-    ids = list(heads)
-    # Chunks: SQLite allows at most 32,766 parameters in one statement.
-    for start in range(0, len(ids), 5000):
-        changed = [Household(pk=pk, head_id=heads[pk]) for pk in ids[start : start + 5000]]
-        Household.objects.bulk_update(changed, ["head"], batch_size=1000)
+HEAD = "02"  # GB/T 4761: 户主
+
+
+def _set_heads(numbers: set[str]) -> None:
+    """The current member whose relation is 户主 becomes the head of their household: one
+    set-based UPDATE per chunk of households (SQLite allows 32,766 parameters a statement)."""
+    head = (
+        Person.objects.filter(
+            household=OuterRef("pk"), relation_to_head=HEAD, closed_on__isnull=True
+        )
+        .order_by("-pk")
+        .values("pk")[:1]
+    )
+    ordered = sorted(n for n in numbers if n)
+    for start in range(0, len(ordered), 5000):
+        Household.objects.filter(number__in=ordered[start : start + 5000]).update(
+            head=Subquery(head)
+        )
 
 
 # --- households ------------------------------------------------------------------------------
