@@ -55,13 +55,16 @@ def ledgers(request: HttpRequest) -> HttpResponse:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             return redirect("registry_ledger_upload", pk=queued.pk)
+    return _ledgers_page(request, form, LedgerExportForm())
+
+
+def _ledgers_page(
+    request: HttpRequest, form: LedgerUploadForm, export_form: LedgerExportForm
+) -> HttpResponse:
     recent = LedgerUpload.objects.visible_to(request.user).defer("content")[:20]  # type: ignore[attr-defined]
-    return render(
-        request,
-        "registry/ledgers.html",
-        {"form": form, "export_form": LedgerExportForm(), "kinds": KIND_LABELS, "recent": recent},
-        status=400 if form.errors else 200,
-    )
+    context = {"form": form, "export_form": export_form, "kinds": KIND_LABELS, "recent": recent}
+    status = 400 if form.errors or export_form.errors else 200
+    return render(request, "registry/ledgers.html", context, status=status)
 
 
 def _upload(request: HttpRequest, pk: int) -> LedgerUpload:
@@ -126,11 +129,4 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
                 return _xlsx(
                     out.getvalue(), f"{form.cleaned_data['kind']}-{grid.code if grid else 'all'}"
                 )
-    recent = LedgerUpload.objects.visible_to(request.user).defer("content")[:20]  # type: ignore[attr-defined]
-    context = {
-        "form": LedgerUploadForm(),
-        "export_form": form,
-        "kinds": KIND_LABELS,
-        "recent": recent,
-    }
-    return render(request, "registry/ledgers.html", context, status=400)
+    return _ledgers_page(request, LedgerUploadForm(), form)

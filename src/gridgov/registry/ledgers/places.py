@@ -101,9 +101,7 @@ def import_buildings(
                 row.bad("楼栋编号", _("本社区楼栋编号已用完"))
             number = f"{last[community]:05d}"
         key = (community, number)
-        if key in seen:
-            row.bad("楼栋编号", _("与第%(r)d行重复") % {"r": seen[key]})
-        seen[key] = line
+        row.once("楼栋编号", key, seen)
         building = existing.get(key) or Building(community_id=community, number=number)
         row.owned("楼栋编号", building, grids)
         building.grid = grid
@@ -178,9 +176,8 @@ def import_organisations(
         code = row.text("统一社会信用代码", 18, required=True).upper()
         if code and credit_code_problem(code):
             row.bad("统一社会信用代码", _("统一社会信用代码无效(长度、字符或校验码不符)"))
-        elif code in seen:
-            row.bad("统一社会信用代码", _("与第%(r)d行重复") % {"r": seen[code]})
-        seen[code] = line
+        else:
+            row.once("统一社会信用代码", code, seen)
         org = existing.get(code) or Organisation(credit_code=code)
         row.owned("统一社会信用代码", org, grids)
         if org.pk is not None and org.kind == OrganisationKind.PARTY:
@@ -293,9 +290,7 @@ def import_facilities(
     for line, rec in progress.rows(records):
         row = Row(line, rec, result.errors)
         code = row.text("部件标识码", 32, required=True)
-        if code in seen:
-            row.bad("部件标识码", _("与第%(r)d行重复") % {"r": seen[code]})
-        seen[code] = line
+        row.once("部件标识码", code, seen)
         facility = existing.get(code) or Facility(code=code)
         row.owned("部件标识码", facility, grids)
         grid, lon, lat = _place(row, grids)

@@ -14,7 +14,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridgov.core.crypto import blind_index
+from gridgov.core.crypto import blind_index, blind_indexer
 from gridgov.core.masking import (
     id_birth_date,
     id_gender,
@@ -86,7 +86,7 @@ HOUSEHOLD_COLUMNS = [
 HOUSEHOLD_REQUIRED = ("户编号", "所属网格")
 GENDER_NAMES = {"男": "1", "女": "2", "1": "1", "2": "2"}
 GENDER_LABELS = {"1": "男", "2": "女"}
-POPULATION_NAMES = {label: value for value, label in PopulationType.choices} | {
+POPULATION_NAMES = {str(label): value for value, label in PopulationType.choices} | {
     value: value for value in PopulationType.values
 }
 KEY_KIND_NAMES = {str(label): value for value, label in KeyHouseholdKind.choices}
@@ -98,6 +98,7 @@ def import_persons(
     records: Records, *, by: AnyUser, dry_run: bool, progress: Progress = NO_PROGRESS
 ) -> LedgerResult:
     result = LedgerResult(kind="persons", rows=len(records), dry_run=dry_run)
+    index_of = blind_indexer()
     errors = result.errors
     grids = visible_grids(by)
     codes = Codes()
@@ -126,7 +127,7 @@ def import_persons(
         if problem:
             bad(row, "公民身份号码", _(ID_PROBLEMS[problem]))
         else:
-            index = blind_index(number)
+            index = index_of(number)
             if index in seen:
                 bad(row, "公民身份号码", _("与第%(r)d行重复") % {"r": seen[index]})
             seen[index] = row
@@ -206,8 +207,11 @@ def import_persons(
         return result
     progress.stage("writing")
     with transaction.atomic():
-        Household.objects.bulk_create(new_households.values(), batch_size=2000)
-        households.update({h.number: h.pk for h in new_households.values()})
+        fast_insert(
+            Household, [{"grid_id": h.grid_id, "number": h.number} for h in new_households.values()]
+        )
+        if new_households:
+            households = dict(Household.objects.values_list("number", "pk"))
         creates: list[dict[str, Any]] = []
         updates: list[Person] = []
         for values in parsed:
@@ -221,7 +225,7 @@ def import_persons(
                 "birth_date": values["birth_date"],
                 "phone": values["phone"],
                 # Already E.164: its blind index needs no second parse.
-                "phone_index": blind_index(values["phone"]) if values["phone"] else None,
+                "phone_index": index_of(values["phone"]) if values["phone"] else None,
                 "population_type": values["population_type"],
                 "ethnicity": values["ethnicity"],
                 "relation_to_head": values["relation_to_head"],

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from gridgov.core.testing.town import UNIT_A1, UNIT_B1
+from gridgov.core.testing.town import UNIT_A1, UNIT_B1, VILLAGE_A
 from gridgov.registry.ledgers import COLUMNS
 from gridgov.registry.ledgers.uploads import run_upload
 from gridgov.registry.models import Building, LedgerUpload, Person, UploadState
@@ -130,3 +130,37 @@ def test_one_import_at_a_time(client_for, town, run_task_queue,
     assert run_upload(queued.pk) == "done"
     assert run_upload(queued.pk) == "not queued"  # idempotent
     assert Person.objects.count() == 1
+
+
+def test_export_page_masks_unless_a_reason_is_given(client_for, town) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from gridgov.registry.models import AccessLog
+    from gridgov.registry.services import create_person
+
+    create_person(by=town.user("town_office"), grid=town.a1, name="张三", id_number=NUMBER)
+    office = client_for("village_a")
+
+    def cells(response) -> list:
+        assert response.status_code == 200
+        return list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))[
+            1
+        ]
+
+    masked = cells(office.post("/registry/ledgers/export/", {"kind": "persons", "grid": UNIT_A1}))
+    assert NUMBER not in masked
+    assert not AccessLog.objects.exists()
+    clear = cells(
+        office.post("/registry/ledgers/export/", {"kind": "persons", "reason": "核对户籍"})
+    )
+    assert NUMBER in clear
+    log = AccessLog.objects.get()
+    assert (log.reason, log.grid.code) == ("核对户籍", VILLAGE_A)
+    outside = office.post("/registry/ledgers/export/", {"kind": "persons", "grid": UNIT_B1})
+    assert outside.status_code == 400
+    assert (
+        client_for("worker_a1").post("/registry/ledgers/export/", {"kind": "persons"}).status_code
+        == 404
+    )
