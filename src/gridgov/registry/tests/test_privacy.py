@@ -80,7 +80,12 @@ def test_no_id_number_or_phone_in_clear_anywhere_in_the_database(town_tx) -> Non
 
     ledger_id = make_id(77, dt.date(1966, 6, 6))
     header = ",".join(COLUMNS["persons"])
-    row = {"姓名": "李四", "公民身份号码": ledger_id, "联系电话": "13655556666", "所属网格": UNIT_A1}
+    row = {
+        "姓名": "李四",
+        "公民身份号码": ledger_id,
+        "联系电话": "13655556666",
+        "所属网格": UNIT_A1,
+    }
     body = ",".join(row.get(c, "") for c in COLUMNS["persons"])
     content = f"{header}\n{body}".encode()
     import_ledger("persons", Path("p.csv"), by=None, content=content)
