@@ -37,8 +37,10 @@ from gridgov.registry.ledgers.base import (
     Records,
     RowError,
     fast_insert,
+    fast_update,
     parse_date,
     scoped,
+    update_objects,
     visible_grids,
 )
 from gridgov.registry.models import (
@@ -213,7 +215,7 @@ def import_persons(
         if new_households:
             households = dict(Household.objects.values_list("number", "pk"))
         creates: list[dict[str, Any]] = []
-        updates: list[Person] = []
+        updates: list[dict[str, Any]] = []
         for values in parsed:
             fields = {
                 "grid_id": values["grid"].pk,
@@ -241,40 +243,36 @@ def import_persons(
             if pk is None:
                 creates.append(fields)
             else:
-                person = Person(pk=pk, updated_at=timezone.now(), **fields)
-                updates.append(person)
+                updates.append({"id": pk, **fields})
         fast_insert(Person, creates)
-        if updates:
-            Person.objects.bulk_update(
-                updates,
-                [
-                    "grid",
-                    "household",
-                    "name",
-                    "id_number",
-                    "gender",
-                    "birth_date",
-                    "phone",
-                    "phone_index",
-                    "population_type",
-                    "ethnicity",
-                    "relation_to_head",
-                    "political_status",
-                    "marital_status",
-                    "education",
-                    "registered_place",
-                    "residence_address",
-                    "occupation",
-                    "workplace",
-                    "updated_at",
-                ],
-                batch_size=1000,
-            )
+        # updated_at is auto_now: fast_update stamps it.
+        fast_update(Person, updates, [*PERSON_FIELDS_FROM_LEDGER, "updated_at"])
         _set_heads({v["household"] for v in parsed if v["relation_to_head"] == HEAD})
     return result
 
 
 HEAD = "02"  # GB/T 4761: 户主
+# What a persons ledger sets on a person it finds by ID number (the rest is kept).
+PERSON_FIELDS_FROM_LEDGER = [
+    "grid_id",
+    "household_id",
+    "name",
+    "id_number",
+    "gender",
+    "birth_date",
+    "phone",
+    "phone_index",
+    "population_type",
+    "ethnicity",
+    "relation_to_head",
+    "political_status",
+    "marital_status",
+    "education",
+    "registered_place",
+    "residence_address",
+    "occupation",
+    "workplace",
+]
 
 
 def _set_heads(numbers: set[str]) -> None:
@@ -399,9 +397,7 @@ def import_households(
             household.contact_worker_id = v["worker_id"]
             (updates if household.pk else creates).append(household)
         Household.objects.bulk_create(creates, batch_size=2000)
-        Household.objects.bulk_update(
-            updates, ["grid", "address", "kind", "head", "contact_worker"], batch_size=1000
-        )
+        update_objects(Household, updates, ["grid", "address", "kind", "head", "contact_worker"])
         by_number = {h.number: h for h in [*creates, *updates]}
         open_tags = {}
         for tag in HouseholdTag.objects.filter(
