@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks.exceptions import InvalidTaskError
 
 from gridgov.core.crypto import fernet
 from gridgov.core.errors import DomainError
@@ -99,7 +100,10 @@ def run_upload(pk: int) -> str:
     if not claimed:
         from gridgov.registry.tasks import import_ledger_upload
 
-        import_ledger_upload.using(run_after=timezone.now() + RETRY_AFTER).enqueue(pk)
+        try:
+            import_ledger_upload.using(run_after=timezone.now() + RETRY_AFTER).enqueue(pk)
+        except InvalidTaskError:  # a backend that cannot defer (the in-process one): stay queued
+            logger.warning("ledger upload %s stays queued: the task backend cannot defer", pk)
         return "waiting"
     upload = LedgerUpload.objects.select_related("uploaded_by").get(pk=pk)
     outcome: dict[str, object] = {"state": UploadState.DONE}
