@@ -56,11 +56,23 @@ def id_gender(value: str) -> str:
     return "1" if int(normalise_id_number(value)[16]) % 2 else "2"
 
 
+# The common case, a Chinese mobile number as digits, decided by the library's own metadata
+# without a full parse (a full parse costs about 60 µs: 6 s for a ledger of 100,000 persons).
+# test_masking checks it agrees with the full parse.
+_CN_MOBILE_AS_WRITTEN = re.compile(r"(?:\+86|0086|86)?(1\d{10})")
+_CN_MOBILE_METADATA = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+_CN_MOBILE = re.compile(str(_CN_MOBILE_METADATA.mobile.national_number_pattern))  # type: ignore[union-attr]
+
+
 def normalise_phone(value: str, region: str = "CN") -> str:
     """E.164 (+8613912345678) for a phone given as written in China; raises ValueError."""
     raw = value.strip()
     if not raw:
         raise ValueError("empty")
+    if region == "CN":
+        mobile = _CN_MOBILE_AS_WRITTEN.fullmatch(raw)
+        if mobile is not None and _CN_MOBILE.fullmatch(mobile.group(1)):
+            return "+86" + mobile.group(1)
     try:
         parsed = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as exc:

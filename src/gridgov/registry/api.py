@@ -116,7 +116,7 @@ def completion(request: HttpRequest, code: str) -> list[dict[str, object]]:
 def _access_log(request: HttpRequest) -> object:
     if not permissions.can_read_access_log(request.user):
         raise PermissionDenied(_("只有平台管理员和纪检监察可以查阅个人信息访问记录"))
-    return AccessLog.objects.all()
+    return AccessLog.objects.visible_to(request.user)  # type: ignore[attr-defined]
 
 
 @router.get("/access-log", response=list[AccessLogOut])

@@ -758,6 +758,18 @@ class AccessAction(models.TextChoices):
     SPECIAL_READ = "special_read", _("查阅特殊人群")
 
 
+class AccessLogQuerySet(models.QuerySet):  # type: ignore[type-arg]
+    def visible_to(self, user: AnyUser) -> AccessLogQuerySet:
+        """The platform admin reads the whole log; the discipline office (纪检监察) only the
+        reads of data in its territory (the grid of the row read or exported)."""
+        scope = scope_of(user)
+        if scope.is_admin:
+            return self
+        if not scope.has_role(Role.DISCIPLINE):
+            return self.none()
+        return self.filter(scope_q(user, roles=(Role.DISCIPLINE,)))
+
+
 class AccessLog(models.Model):
     """Who read which personal value, when and why (PIPL; seed 003 保守个人隐私): every reveal,
     every export with clear values, every read of a special-group record."""
@@ -777,6 +789,17 @@ class AccessLog(models.Model):
     field = models.CharField(_("字段"), max_length=40, blank=True)
     rows = models.PositiveIntegerField(_("条数"), default=1)
     reason = models.CharField(_("事由"), max_length=200)
+    # The grid of the data read (the territory whose discipline office reads this row).
+    grid = models.ForeignKey(
+        Grid,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("所属网格"),
+    )
+
+    objects = AccessLogQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-pk"]
@@ -785,3 +808,91 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_action_display()}"
+
+
+class UploadState(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("导入中")
+    DONE = "done", _("已完成")
+    REJECTED = "rejected", _("有错误,未写入")
+    FAILED = "failed", _("失败")
+
+
+FINISHED_STATES = frozenset({UploadState.DONE, UploadState.REJECTED, UploadState.FAILED})
+
+
+class LedgerUploadQuerySet(models.QuerySet):  # type: ignore[type-arg]
+    def visible_to(self, user: AnyUser) -> LedgerUploadQuerySet:
+        """An operator sees their own uploads; the platform admin all of them."""
+        if scope_of(user).is_admin:
+            return self
+        if user is None or not user.is_authenticated:
+            return self.none()
+        return self.filter(uploaded_by_id=user.pk)
+
+
+class LedgerUpload(models.Model):
+    """A ledger file uploaded on the web, imported by the background task queue while the page
+    shows its progress. The file is kept encrypted (it holds ID numbers and phones) and dropped
+    when the import ends; the report keeps only row numbers, columns and messages.
+
+    At most one upload imports at a time (the partial unique index on the running state), so an
+    earlier upload's import cannot interleave with a later one's."""
+
+    kind = models.CharField(_("台账类型"), max_length=16)
+    file_name = models.CharField(_("文件名"), max_length=200)
+    content = models.BinaryField(_("文件(加密)"), editable=False)
+    dry_run = models.BooleanField(_("试运行"), default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("上传人"),
+    )
+    state = models.CharField(
+        _("状态"), max_length=16, choices=UploadState.choices, default=UploadState.QUEUED
+    )
+    stage = models.CharField(_("步骤"), max_length=16, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    rows = models.PositiveIntegerField(_("行数"), default=0)
+    created = models.PositiveIntegerField(_("新建"), default=0)
+    updated = models.PositiveIntegerField(_("更新"), default=0)
+    # [[row, column, message], …]: the row-numbered report of a rejected file.
+    errors = models.JSONField(_("错误"), default=list, blank=True)
+    message = models.CharField(_("说明"), max_length=300, blank=True)
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    objects = LedgerUploadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        verbose_name = _("台账上传")
+        verbose_name_plural = _("台账上传")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["state"],
+                condition=Q(state="running"),
+                name="ledger_upload_one_running",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.file_name}"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in FINISHED_STATES
+
+    @property
+    def percent(self) -> int:
+        """Checking is the first 80 %; writing the rest (one transaction, no finer steps)."""
+        if self.finished:
+            return 100
+        if self.stage == "writing":
+            return 90
+        if self.stage == "checking" and self.total:
+            return 5 + int(75 * self.done / self.total)
+        return 0 if self.state == UploadState.QUEUED else 2

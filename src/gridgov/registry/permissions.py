@@ -35,6 +35,11 @@ def can_export_clear(user: AnyUser) -> bool:
     return scope_of(user).has_role(Role.OFFICE)
 
 
+def can_import_ledgers(user: AnyUser) -> bool:
+    """Ledger uploads on the web: grid office operators (and the admin) within their scope."""
+    return scope_of(user).has_role(Role.OFFICE)
+
+
 def can_edit_registry(user: AnyUser) -> bool:
     return scope_of(user).has_role(Role.OFFICE, Role.WORKER)
 

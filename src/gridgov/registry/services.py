@@ -16,6 +16,7 @@ from django.utils.translation import gettext_noop
 
 from gridgov.core.errors import DomainError
 from gridgov.core.hooks import FacilityRef
+from gridgov.core.jurisdiction import scope_of
 from gridgov.core.masking import (
     id_birth_date,
     id_gender,
@@ -87,8 +88,12 @@ def log_access(
     field: str = "",
     rows: int = 1,
     reason: str,
+    grid: Grid | None = None,
 ) -> AccessLog:
+    """One access-log row; `grid` is where the data read lives, so the discipline office of
+    that territory reads the row (None: only the platform admin)."""
     return AccessLog.objects.create(
+        grid=grid,
         user_id=by.pk if by is not None and by.is_authenticated else None,
         username=getattr(by, "username", "") or "system",
         at=timezone.now(),
@@ -99,6 +104,18 @@ def log_access(
         rows=rows,
         reason=reason,
     )
+
+
+def territory_grid(user: AnyUser) -> Grid | None:
+    """The top grid of a user's territory when it is one subtree (None for the admin, the
+    system or a scope of several subtrees): where an export of "everything visible" lives."""
+    if user is None or scope_of(user).is_admin:
+        return None
+    visible = Grid.objects.visible_to(user)  # type: ignore[attr-defined]
+    top = visible.order_by("path").only("id", "path").first()
+    if top is None or visible.exclude(path__startswith=top.path).exists():
+        return None
+    return top  # type: ignore[no-any-return]
 
 
 @transaction.atomic
@@ -122,6 +139,7 @@ def reveal_value(obj: Any, field: str, *, by: AnyUser, reason: str) -> str:
         object_id=obj.pk,
         field=field,
         reason=reason,
+        grid=getattr(obj, "grid", None),
     )
     return value
 
@@ -139,6 +157,7 @@ def read_special_record(
         target=model._meta.label_lower,
         object_id=pk,
         reason=reason or _("查阅"),
+        grid=record.person.grid,
     )
     return record  # type: ignore[no-any-return]
 

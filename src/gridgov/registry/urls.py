@@ -1,6 +1,7 @@
 from django.urls import path
 
 from gridgov.registry import map_views, phone_views, views
+from gridgov.registry import ledger_views, views
 
 urlpatterns = [
     path("", views.registry_home, name="registry_home"),
@@ -22,4 +23,17 @@ urlpatterns = [
         name="registry_phone_household_edit",
     ),
     path("m/person/<int:pk>/edit/", phone_views.person_edit, name="registry_phone_person_edit"),
+    path("ledgers/", ledger_views.ledgers, name="registry_ledgers"),
+    path("ledgers/export/", ledger_views.ledger_export, name="registry_ledger_export"),
+    path(
+        "ledgers/template/<str:kind>/",
+        ledger_views.ledger_template,
+        name="registry_ledger_template",
+    ),
+    path("ledgers/upload/<int:pk>/", ledger_views.ledger_upload, name="registry_ledger_upload"),
+    path(
+        "ledgers/upload/<int:pk>/progress/",
+        ledger_views.ledger_upload_progress,
+        name="registry_ledger_upload_progress",
+    ),
 ]

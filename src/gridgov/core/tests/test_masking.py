@@ -82,3 +82,42 @@ def test_phones_normalise_to_e164() -> None:
     assert masking.normalise_phone("139 1234 5678") == "+8613912345678"
     assert masking.normalise_phone("0371-64611001") == "+863716461100" + "1"
     assert masking.normalise_phone_lenient("12") == "12"
+
+
+def _full_parse(value: str) -> str | None:
+    """The reference: phonenumbers' full parse and validation, as normalise_phone did before
+    its fast path for mobiles."""
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse(value.strip(), "CN")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _ours(value: str) -> str | None:
+    try:
+        return masking.normalise_phone(value)
+    except ValueError:
+        return None
+
+
+@given(
+    prefix=st.sampled_from(["", "+86", "86", "0086", " "]),
+    head=st.integers(100, 199),
+    tail=st.integers(0, 99_999_999),
+)
+def test_the_mobile_fast_path_agrees_with_the_full_parse(prefix: str, head: int, tail: int) -> None:
+    value = f"{prefix}{head}{tail:08d}"
+    assert _ours(value) == _full_parse(value)
+
+
+def test_the_mobile_fast_path_agrees_on_every_three_digit_block() -> None:
+    for head in range(100, 200):
+        for tail in ("00000000", "12345678", "99999999", "50000001"):
+            for prefix in ("", "+86", "86"):
+                value = f"{prefix}{head}{tail}"
+                assert _ours(value) == _full_parse(value), value

@@ -144,3 +144,42 @@ def test_completion_and_check_gaps(client_for, town, resident) -> None:
     ]
     assert UNIT_A1 not in [g.code for g in unit_grids_without_worker(town.village_a)]
     assert Person.objects.count() == 1
+
+
+def test_discipline_reads_only_its_territorys_access_log(
+    client_for, town, resident, discipline_officer
+) -> None:
+    """The town's discipline office reads the whole town's log; a village's reads its village
+    only; rows of a read outside every village (an admin's export of everything) are the
+    admin's alone."""
+    from io import BytesIO
+
+    from gridgov.core.jurisdiction import Role, forget_scope
+    from gridgov.core.testing.town import PASSWORD, UNIT_B1
+    from gridgov.people.services import create_user, grant_role
+    from gridgov.registry.ledgers import export_ledger
+    from gridgov.registry.services import reveal_value
+
+    village_b = create_user(username="discipline_b", password=PASSWORD)
+    grant_role(user=village_b, role=Role.DISCIPLINE, grid=town.village_b)
+    forget_scope(village_b)
+    office = town.user("town_office")
+    other = create_person(by=office, grid=town.grid(UNIT_B1), name="赵六", id_number=make_id(12))
+    reveal_value(resident, "id_number", by=office, reason="低保复核A")  # village A
+    reveal_value(other, "id_number", by=office, reason="低保复核B")  # village B
+    export_ledger("persons", BytesIO(), by=town.user("village_a"), clear_reason="核对A村台账")
+    export_ledger("persons", BytesIO(), by=town.user("admin"), clear_reason="全库核对")
+
+    def reasons(username: str) -> set[str]:
+        body = client_for(username).get("/api/v1/registry/access-log").json()
+        return {item["reason"] for item in body["items"]}
+
+    everything = {"低保复核A", "低保复核B", "核对A村台账", "全库核对"}
+    assert reasons("admin") == everything
+    assert reasons("discipline") == everything - {"全库核对"}
+    assert reasons("discipline_b") == {"低保复核B"}
+    xlsx = client_for("discipline_b").get("/api/v1/registry/access-log.xlsx")
+    rows = list(load_workbook(BytesIO(xlsx.content)).active.iter_rows(values_only=True))
+    assert [r[7] for r in rows[1:]] == ["低保复核B"]
+    for username in ("town_office", "village_a", "worker_a1", "leader"):
+        assert client_for(username).get("/api/v1/registry/access-log").status_code == 403

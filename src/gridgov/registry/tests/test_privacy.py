@@ -73,9 +73,31 @@ def test_no_id_number_or_phone_in_clear_anywhere_in_the_database(town_tx) -> Non
         contact_phone="13700001234",
     )
     assert Case.objects.get(pk=intake.case.pk).contact_phone == "+8613700001234"
+    # The ledgers write in bulk past the ORM's fields (ledgers.base.fast_insert), and a web
+    # upload keeps its file until imported: neither may leave a clear value.
+    from gridgov.registry.ledgers import COLUMNS, import_ledger
+    from gridgov.registry.ledgers.uploads import queue_upload
+
+    ledger_id = make_id(77, dt.date(1966, 6, 6))
+    header = ",".join(COLUMNS["persons"])
+    row = {
+        "姓名": "李四",
+        "公民身份号码": ledger_id,
+        "联系电话": "13655556666",
+        "所属网格": UNIT_A1,
+    }
+    body = ",".join(row.get(c, "") for c in COLUMNS["persons"])
+    content = f"{header}\n{body}".encode()
+    import_ledger("persons", Path("p.csv"), by=None, content=content)
+    queue_upload(
+        kind="persons", file_name="p.csv", content=content, dry_run=True, by=town.user("admin")
+    )
+    roster = ",".join(COLUMNS["staff"]) + "\n" + "王五,,13644443333,,,,志愿者,," + UNIT_A1 + ",,"
+    import_ledger("staff", Path("s.csv"), by=None, content=roster.encode())
     raw = raw_database_bytes()
     staff_phones = [f"1380000000{i}" for i in range(1, 7)]  # the cast's staff (people.Staff)
-    for secret in (ID, PHONE, "13987654321", "13700001234", *staff_phones):
+    ledger_values = (ledger_id, "13655556666", "13644443333")
+    for secret in (ID, PHONE, "13987654321", "13700001234", *staff_phones, *ledger_values):
         assert secret.encode() not in raw
         assert secret.encode("utf-16-le") not in raw
     assert Person.objects.get(pk=resident.pk).phone == "+8613987654321"

@@ -78,6 +78,8 @@ def town_data() -> list[str]:
     labels += ["auditlog"] if apps.is_installed("auditlog") else []
     # Oversight's shipped schemes and warning rules are data rows (edited per deployment).
     labels += ["oversight"] if apps.is_installed("gridgov.oversight") else []
+    # The registry's rows (code tables from their standards, places, people) are data too.
+    labels += ["registry"] if apps.is_installed("gridgov.registry") else []
     for label in labels:
         for model in apps.get_app_config(label).get_models():
             if model._meta.label_lower in NOT_DATA:
@@ -175,6 +177,7 @@ PAGES = [
     ("town_office", "/queues/to_verify/", "To verify"),
     ("town_office", "/queues/to_callback/", "To call back"),
     ("town_office", "/boards/", "Grid public board"),
+    ("town_office", "/registry/ledgers/", "Upload a ledger"),
     ("village_a", "/queues/to_accept/", "To accept"),
     ("village_a", "/command/", "Cases per day"),
     ("leader", "/command/", "Closure rate and on-time rate by subordinate unit"),

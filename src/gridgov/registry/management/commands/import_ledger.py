@@ -21,7 +21,8 @@ class Command(BaseCommand):
     help = (
         "Import a ledger (.xlsx, .xls, or CSV in UTF-8 with or without BOM or GBK). All or "
         "nothing: any bad row is reported with its Excel row number and column, and nothing is "
-        "written. Re-import updates by natural key (ID number, household number)."
+        "written. Re-import updates by natural key (ID number, household number, building number in "
+        "its community, credit code, facility code, log-in name or phone)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
