@@ -1,7 +1,6 @@
 from django.urls import path
 
-from gridgov.registry import map_views, phone_views, views
-from gridgov.registry import ledger_views, views
+from gridgov.registry import ledger_views, map_views, phone_views, views
 
 urlpatterns = [
     path("", views.registry_home, name="registry_home"),

@@ -141,7 +141,7 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
         add("registry", _("基础信息"), reverse("registry_home"))
     if Role.ADMIN in roles or Role.OFFICE in roles:
         add("people", _("人员与岗位"), reverse("people_list"))
-        add("ledgers", _("台账"), reverse("registry_ledgers"))
+        add("registry_ledgers", _("台账导入"), reverse("registry_ledgers"))
     if roles:
         add("boards", _("公示牌"), reverse("boards"))
     if Role.ADMIN in roles or Role.OFFICE in roles or Role.LEADER in roles:
