@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('fieldwork', '0005_h11a_default_visit_cadences'),
-        ('fieldwork', '0006_h11b_hazard_overdue_flag'),
+        ("fieldwork", "0005_h11a_default_visit_cadences"),
+        ("fieldwork", "0006_h11b_hazard_overdue_flag"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('oversight', '0006_h11a_unvisited_rule_kind'),
-        ('oversight', '0006_h11b_hazard_rule_kinds'),
+        ("oversight", "0006_h11a_unvisited_rule_kind"),
+        ("oversight", "0006_h11b_hazard_rule_kinds"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0003_h10a_ledger_uploads_access_log_grid'),
-        ('registry', '0003_h10b_onsite_entry'),
+        ("registry", "0003_h10a_ledger_uploads_access_log_grid"),
+        ("registry", "0003_h10b_onsite_entry"),
     ]
 
-    operations = [
-    ]
+    operations = []
