@@ -11,3 +11,7 @@ class OversightConfig(AppConfig):
         from gridgov.oversight.audit import register_oversight_models
 
         register_oversight_models()
+
+        from gridgov.oversight import triggers
+
+        triggers.connect()
