@@ -15,3 +15,8 @@ class OversightConfig(AppConfig):
         from gridgov.oversight import triggers
 
         triggers.connect()
+
+        from gridgov.cases.models import register_visibility_hook
+        from gridgov.oversight.coordination import group_visibility_q
+
+        register_visibility_hook("oversight.groups", group_visibility_q)

@@ -9,12 +9,12 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from gridgov.cases.models import Case
+from gridgov.cases.models import Case, CaseTask, MatterClass
 from gridgov.core.errors import ConflictError, DomainError
 from gridgov.core.jurisdiction import Role
 from gridgov.core.notify import in_every_language, notify
@@ -51,6 +51,7 @@ def create_group(
     departments: list[Department],
     members: list[Staff],
     by: User,
+    matter_classes: list[MatterClass] | None = None,
 ) -> CoordinationGroup:
     """A standing 条块融合 group (seed 000: 14 个工作组)."""
     require(by, "oversight.coordinate", grid)
@@ -65,6 +66,7 @@ def create_group(
     )
     group.departments.set(departments)
     group.members.set(members)
+    group.matter_classes.set(matter_classes or [])
     return group
 
 
@@ -79,15 +81,41 @@ def groups_of(user: Any) -> QuerySet[CoordinationGroup]:
     ).distinct()
 
 
-def group_cases(group: CoordinationGroup) -> QuerySet[Case]:
-    """The cases a group's members see: those in its territory led by or assigned to one of
-    its member departments."""
-    departments = list(group.departments.values_list("pk", flat=True))
-    return (
-        Case.objects.filter(grid__path__startswith=group.grid.path)
-        .filter(Q(department_id__in=departments) | Q(tasks__department_id__in=departments))
-        .distinct()
+def _group_q(group: CoordinationGroup, classes: list[int], departments: list[int]) -> Q:
+    """A group's cases: those in its territory of the classes it supervises; a group without
+    classes, those its member departments lead or handle there."""
+    q = Q(grid__path__startswith=group.grid.path)
+    if classes:
+        return q & Q(item__matter_class_id__in=classes)
+    return q & (
+        Q(department_id__in=departments)
+        | Q(Exists(CaseTask.objects.filter(case_id=OuterRef("pk"), department_id__in=departments)))
     )
+
+
+def group_cases(group: CoordinationGroup) -> QuerySet[Case]:
+    """The cases a group's members see (by its classes and territory)."""
+    classes = list(group.matter_classes.values_list("pk", flat=True))
+    departments = list(group.departments.values_list("pk", flat=True))
+    return Case.objects.filter(_group_q(group, classes, departments))
+
+
+def group_visibility_q(user: Any) -> Q | None:
+    """The cases a user sees as a member of 条块融合 groups (registered as a visibility hook of
+    `Case.objects.visible_to` from OversightConfig.ready): nothing for anonymous users."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    groups = list(
+        groups_of(user).select_related("grid").prefetch_related("matter_classes", "departments")
+    )
+    if not groups:
+        return None
+    q = Q(pk__in=[])
+    for group in groups:
+        classes = [c.pk for c in group.matter_classes.all()]
+        members = [d.pk for d in group.departments.all()]
+        q |= _group_q(group, classes, members)
+    return q
 
 
 # -- joint enforcement (联合执法) ----------------------------------------------------------------
