@@ -158,9 +158,18 @@ def score_units(
             scheme_code=scheme.code, month=period.label, unit_kind=unit_kind
         )
     }
-    surveys = {
-        s.unit_code: s for s in SurveyResult.objects.filter(month=period.label, unit_kind=unit_kind)
-    }
+    # The office's counted survey of a unit first; else the residents' answers (surveys.py).
+    surveys: dict[str, SurveyResult] = {}
+    if any(i.kind == ItemKind.SURVEY for i in items):
+        from gridgov.oversight.surveys import survey_results_for
+
+        surveys = survey_results_for(period, unit_kind, units)
+    surveys.update(
+        {
+            s.unit_code: s
+            for s in SurveyResult.objects.filter(month=period.label, unit_kind=unit_kind)
+        }
+    )
     out = []
     for unit, counts in measured:
         row = UnitScore(unit, paths.get(unit.code, ""))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridgov.oversight import views
+from gridgov.oversight import pages, views
 
 app_name = "oversight"
 
@@ -23,4 +23,7 @@ urlpatterns = [
     path("appeals/", views.appeals, name="appeals"),
     path("appeals/<int:pk>/<slug:verb>/", views.appeal_act, name="appeal_act"),
     path("runs/<int:pk>/republish/", views.run_republish, name="run_republish"),
+    path("survey/<str:code>/", pages.survey_board, name="survey"),
+    path("survey/case/<str:code>/", pages.survey_case, name="survey_case"),
+    path("surveys/", pages.survey_results, name="survey_results"),
 ]
