@@ -150,6 +150,8 @@ def score_units(
         raise DomainError(_("方案%(code)s不适用于该考核对象") % {"code": scheme.code}, field="unit")
     items = list(scheme.items.all())
     measured = compute(unit_kind, period, cache=cache)
+    if unit_kind == UnitKind.DEPARTMENT and any(i.indicator == "team_share" for i in items):
+        _add_team_scores(period, measured)
     units = [u for u, _c in measured]
     paths = _paths(units)
     manual = {
@@ -184,6 +186,47 @@ def score_units(
             )
         out.append(row)
     return out
+
+
+def team_scheme() -> Scheme | None:
+    """The scheme whose scores carry a share of a department's assessment (seed 002:
+    工作队考核评分结果占职能部门考核评分的7%)."""
+    return (
+        Scheme.objects.filter(is_current=True, share_in_department__isnull=False)
+        .prefetch_related("items")
+        .order_by("code")
+        .first()
+    )
+
+
+def _add_team_scores(period: Period, measured: list[tuple[Unit, Counts]]) -> None:
+    """A department's work team: the people of the department assessed as workers under the
+    team scheme this month (its published run, else a live draft); their scores and the most
+    they could score are added to the department's counts."""
+    from gridgov.people.models import Staff
+
+    scheme = team_scheme()
+    if scheme is None or UnitKind.WORKER not in (scheme.unit_kinds or [UnitKind.WORKER]):
+        return
+    run = published_run(scheme.code, period.label, UnitKind.WORKER)
+    if run is not None:
+        scores = {r.code: float(r.score) for r in run.results.all()}
+    else:
+        scores = {s.unit.code: float(s.score) for s in score_units(scheme, period, UnitKind.WORKER)}
+    if not scores:
+        return
+    departments = dict(
+        Staff.objects.filter(user__username__in=list(scores), department__isnull=False).values_list(
+            "user__username", "department_id"
+        )
+    )
+    by_dept = {u.key: c for u, c in measured}
+    best = scheme.total_weight
+    for username, score in scores.items():
+        counts = by_dept.get(departments.get(username, -1))
+        if counts is not None:
+            counts.team_points += score
+            counts.team_max += best
 
 
 def published_run(scheme_code: str, month: str, unit_kind: str) -> AssessmentRun | None:
