@@ -30,7 +30,7 @@ from gridgov.oversight.models import (
     Training,
 )
 from gridgov.oversight.permissions import require
-from gridgov.oversight.workflow import JOINT_ACTION_VERBS
+from gridgov.oversight.workflow import JOINT_ACTION_TARGETS, JOINT_ACTION_VERBS
 from gridgov.people.models import Department, Jurisdiction, Staff
 
 
@@ -174,7 +174,7 @@ def act_on_joint_action(
         action.people.set(people or [])
     else:
         action.result, action.done_at = _text(result, "result"), timezone.now()
-    action.state = spec.target
+    action.state = JOINT_ACTION_TARGETS[verb]
     action.save()
     return action
 
@@ -347,3 +347,40 @@ def remind_unread(*, notice: Notice, by: User) -> int:
             dedupe_key=f"notice-remind:{notice.pk}:{receipt.user_id}:{receipt.reminders}",
         )
     return len(unread)
+
+
+# -- what a user sees (the pages' and the API's one scoping path) ----------------------------------
+
+
+def _in_grids(user: Any) -> Q:
+    from gridgov.core.jurisdiction import scope_of
+
+    if scope_of(user).is_admin:
+        return Q()
+    return Q(grid__in=Grid.objects.visible_to(user))
+
+
+def groups_visible_to(user: Any) -> QuerySet[CoordinationGroup]:
+    """Groups in the user's territory, and those they belong to."""
+    mine = groups_of(user).values("pk")
+    return CoordinationGroup.objects.filter(_in_grids(user) | Q(pk__in=mine)).distinct()
+
+
+def joint_actions_visible_to(user: Any) -> QuerySet[JointAction]:
+    from gridgov.core.jurisdiction import scope_of
+
+    departments = sorted(scope_of(user).all_department_ids())
+    return JointAction.objects.filter(_in_grids(user) | Q(departments__in=departments)).distinct()
+
+
+def meetings_visible_to(user: Any) -> QuerySet[Meeting]:
+    return Meeting.objects.filter(_in_grids(user) | Q(attendees__user_id=user.pk)).distinct()
+
+
+def trainings_visible_to(user: Any) -> QuerySet[Training]:
+    return Training.objects.filter(_in_grids(user) | Q(attendees__user_id=user.pk)).distinct()
+
+
+def notices_visible_to(user: Any) -> QuerySet[Notice]:
+    """Notices in the user's territory and those addressed to them."""
+    return Notice.objects.filter(_in_grids(user) | Q(receipts__user_id=user.pk)).distinct()
