@@ -26,6 +26,7 @@ from gridgov.oversight import surveys, twoway
 from gridgov.oversight.models import (
     UNIT_CHOICES,
     ItemKind,
+    JointActionState,
     ManualScore,
     MeetingKind,
     NoticeReceipt,
@@ -242,6 +243,13 @@ class JointActionStepForm(ScopedForm):
     scoped = {"departments": _departments, "people": _staff}
 
 
+# The fields each state's verbs take: a decision takes a note, the plan its date, place,
+# departments and people, the completion its result.
+STEP_FIELDS: dict[str, tuple[str, ...]] = {
+    JointActionState.REQUESTED: ("note",),
+    JointActionState.APPROVED: ("planned_on", "place", "departments", "people"),
+    JointActionState.PLANNED: ("result",),
+}
 DECISION_ROWS = 3
 
 
@@ -402,6 +410,8 @@ def joint_action_page(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     form = JointActionStepForm(request.POST or None, user=request.user)
+    for name in set(form.fields) - set(STEP_FIELDS.get(action.state, ())):
+        del form.fields[name]
     verb = request.POST.get("verb", "")
     if request.method == "POST":
         if verb not in joint_action_actions(action, request.user):
@@ -413,12 +423,12 @@ def joint_action_page(request: HttpRequest, pk: int) -> HttpResponse:
                     action=action,
                     verb=verb,
                     by=request.user,  # type: ignore[arg-type]
-                    note=data["note"],
-                    planned_on=data["planned_on"],
-                    place=data["place"],
-                    departments=list(data["departments"]),
-                    people=list(data["people"]),
-                    result=data["result"],
+                    note=data.get("note", ""),
+                    planned_on=data.get("planned_on"),
+                    place=data.get("place", ""),
+                    departments=list(data.get("departments", [])),
+                    people=list(data.get("people", [])),
+                    result=data.get("result", ""),
                 )
             except DomainError as exc:
                 if exc.status_code != 400:

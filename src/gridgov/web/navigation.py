@@ -141,7 +141,10 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
     if Role.ADMIN in roles or Role.OFFICE in roles or Role.LEADER in roles:
         add("warnings", _("四色预警"), reverse("oversight:warnings"))
         add("rankings", _("考核排名"), reverse("oversight:rankings"))
+        add("coordination", _("协同联动"), reverse("oversight:coordination"))
         add("hotline", _("热线倒查"), reverse("hotline:discovery"))
+    if Role.HANDLER in roles:
+        add("two_way", _("双向考核"), reverse("oversight:two_way"))
     if getattr(user, "is_staff", False):
         add("admin", _("管理后台"), reverse("admin:index"))
     return items
