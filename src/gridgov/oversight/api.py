@@ -9,7 +9,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from gridgov.core.errors import DomainError
@@ -147,7 +147,7 @@ def get_bulletin(request: HttpRequest, bulletin_id: int) -> dict[str, Any]:
 
 
 @router.post("/bulletins", response={201: BulletinOut})
-def create_bulletin(request: HttpRequest, payload: BulletinIn) -> tuple[int, dict[str, Any]]:
+def create_bulletin(request: HttpRequest, payload: BulletinIn) -> Status:
     """Issue a numbered bulletin (预警通报) to the departments concerned."""
     grid = get_referenced(Grid.objects.visible_to(request.user), field="grid", code=payload.grid)
     departments = list(Department.objects.filter(pk__in=payload.departments, is_active=True))
@@ -164,7 +164,7 @@ def create_bulletin(request: HttpRequest, payload: BulletinIn) -> tuple[int, dic
         departments=departments,
         by=request.user,  # type: ignore[arg-type]
     )
-    return 201, _bulletin_out(bulletin, request)
+    return Status(201, _bulletin_out(bulletin, request))
 
 
 @router.post(
@@ -288,9 +288,7 @@ def list_appeals(
 
 
 @router.post("/results/{int:result_id}/appeals", response={201: AppealOut})
-def create_appeal(
-    request: HttpRequest, result_id: int, payload: AppealIn
-) -> tuple[int, dict[str, Any]]:
+def create_appeal(request: HttpRequest, result_id: int, payload: AppealIn) -> Status:
     """申诉: appeal one item of a published result in the caller's scope."""
     result = get_scoped_or_404(results_visible_to(request.user).select_related("run"), pk=result_id)
     appeal = raise_appeal(
@@ -300,7 +298,7 @@ def create_appeal(
         requested_points=payload.requested_points,
         by=request.user,  # type: ignore[arg-type]
     )
-    return 201, _appeal_out(appeal, request)
+    return Status(201, _appeal_out(appeal, request))
 
 
 @router.post("/appeals/{int:appeal_id}/{verb}", response=AppealOut)
