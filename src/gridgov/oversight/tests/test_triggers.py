@@ -104,3 +104,32 @@ def test_evaluation_of_one_grid_leaves_the_others_alone(town, make_case, one_cas
     result = evaluate_warnings(now, grid_ids=[town.a1.pk])
     assert result.raised == 1
     assert list(EarlyWarning.objects.values_list("grid_id", flat=True)) == [town.a1.pk]
+
+
+def test_hotline_records_and_imports_schedule_their_grids(
+    town, monkeypatch, django_capture_on_commit_callbacks
+):
+    from gridgov.hotline.models import HotlineImport, HotlineRecord, HotlineSource
+    from gridgov.oversight.tests.conftest import at
+
+    scheduled: list[int] = []
+    monkeypatch.setattr(triggers, "schedule_grid", scheduled.append)
+    source = HotlineSource.objects.create(name="s12345")
+    with django_capture_on_commit_callbacks(execute=True):
+        HotlineRecord.objects.create(
+            source=source, external_number="1", received_at=at(6, 1), status="open", grid=town.b1
+        )
+    assert scheduled == [town.b1.pk]
+    # An import writes its records in bulk: its own row schedules the grids it touched.
+    HotlineRecord.objects.bulk_create(
+        [
+            HotlineRecord(
+                source=source, external_number=n, received_at=at(6, 2), status="open", grid=g
+            )
+            for n, g in (("2", town.a1), ("3", town.a2), ("4", town.a1))
+        ]
+    )
+    scheduled.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        HotlineImport.objects.create(source=source, filename="x.csv", rows=3, created=3)
+    assert sorted(scheduled) == sorted({town.a1.pk, town.a2.pk, town.b1.pk})
