@@ -15,7 +15,15 @@ from django.utils.translation import gettext as _
 
 from gridgov.core.errors import ConflictError, DomainError
 from gridgov.grids.models import Grid
-from gridgov.oversight.indicators import INDICATORS, Counts, Period, Unit, UnitKind, compute
+from gridgov.oversight.indicators import (
+    INDICATORS,
+    Counts,
+    Period,
+    Unit,
+    UnitKind,
+    compute,
+    units_of,
+)
 from gridgov.oversight.models import (
     Appeal,
     AppealEvent,
@@ -358,6 +366,8 @@ def enter_manual_score(
         raise DomainError(_("该方案没有此人工评分项目"), field="item")
     if not Decimal(0) <= Decimal(points) <= item.weight:
         raise DomainError(_("分值须在 0 到 %(w)s 之间") % {"w": item.weight}, field="points")
+    if unit_kind not in UnitKind.ALL or unit_code not in {u.code for u in units_of(unit_kind)}:
+        raise DomainError(_("没有该考核对象"), field="unit_code")
     score, _created = ManualScore.objects.update_or_create(
         scheme_code=scheme_code,
         item_code=item_code,

@@ -154,6 +154,9 @@ def test_manual_scores_page_records_the_named_assessor(town, client_for):
         "note": "宣传报道2篇",
     }
     assert office.post("/oversight/scores/", {**form, "points": "9"}).status_code == 400
+    unknown = office.post("/oversight/scores/", {**form, "unit_code": "nobody"})
+    assert unknown.status_code == 400
+    assert "没有该考核对象" in unknown.content.decode()
     assert not ManualScore.objects.exists()
     assert office.post("/oversight/scores/", form).status_code == 302
     score = ManualScore.objects.get()
