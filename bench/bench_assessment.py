@@ -74,7 +74,7 @@ CASE_COLUMNS = (
     "needs_location, level, contact_name, contact_phone, due_at, due_provisional, limit_value, "
     "limit_unit, limit_started_at, result, closure_type, closed_level, closed_at, satisfaction, "
     "reopen_count, rework_count, urge_count, supervise_count, created_at, updated_at, "
-    "department_id, grid_id, level_region_id, reporter_id, item_id, received_at, step"
+    "department_id, grid_id, level_region_id, reporter_id, item_id, received_at, step, attributes"
 )
 COPY_CASES = f"""
 INSERT INTO cases_case ({CASE_COLUMNS})
@@ -86,7 +86,7 @@ SELECT c.state, 1, c.channel, '', '', '',
        c.closed_at - s.shift, c.satisfaction, 0,
        CASE WHEN random() < 0.05 THEN 1 ELSE 0 END, 0, 0,
        c.created_at - s.shift, c.updated_at - s.shift, c.department_id, c.grid_id,
-       c.level_region_id, c.reporter_id, c.item_id, c.received_at - s.shift, ''
+       c.level_region_id, c.reporter_id, c.item_id, c.received_at - s.shift, '', c.attributes
 FROM (SELECT * FROM cases_case WHERE id <= %(maxid)s ORDER BY id) c
 CROSS JOIN generate_series(1, %(k)s) g
 CROSS JOIN LATERAL (SELECT make_interval(days => ((g * 37 + c.id) %% 275)::int) AS shift) s

@@ -20,6 +20,7 @@ from gridgov.core.openapi import DocumentedAPI
 from gridgov.fieldwork.api import router as fieldwork_router
 from gridgov.grids.api import router as grids_router
 from gridgov.hotline.api import router as hotline_router
+from gridgov.oversight.api import router as oversight_router
 from gridgov.people.api import router as people_router
 from gridgov.registry.api import router as registry_router
 
@@ -125,6 +126,7 @@ api.add_router("/calendar", calendar_router)
 api.add_router("/registry", registry_router)
 api.add_router("/hotline", hotline_router)
 api.add_router("/fieldwork", fieldwork_router)
+api.add_router("/oversight", oversight_router)
 
 
 # Django answers some requests before any API route runs: a path that matches no route (an id

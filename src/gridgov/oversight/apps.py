@@ -11,3 +11,12 @@ class OversightConfig(AppConfig):
         from gridgov.oversight.audit import register_oversight_models
 
         register_oversight_models()
+
+        from gridgov.oversight import triggers
+
+        triggers.connect()
+
+        from gridgov.cases.models import register_visibility_hook
+        from gridgov.oversight.coordination import group_visibility_q
+
+        register_visibility_hook("oversight.groups", group_visibility_q)

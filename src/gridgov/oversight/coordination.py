@@ -9,12 +9,21 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import (
+    CharField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from gridgov.cases.models import Case
+from gridgov.cases.models import Case, CaseTask, MatterClass
 from gridgov.core.errors import ConflictError, DomainError
 from gridgov.core.jurisdiction import Role
 from gridgov.core.notify import in_every_language, notify
@@ -30,7 +39,7 @@ from gridgov.oversight.models import (
     Training,
 )
 from gridgov.oversight.permissions import require
-from gridgov.oversight.workflow import JOINT_ACTION_VERBS
+from gridgov.oversight.workflow import JOINT_ACTION_TARGETS, JOINT_ACTION_VERBS
 from gridgov.people.models import Department, Jurisdiction, Staff
 
 
@@ -51,6 +60,7 @@ def create_group(
     departments: list[Department],
     members: list[Staff],
     by: User,
+    matter_classes: list[MatterClass] | None = None,
 ) -> CoordinationGroup:
     """A standing 条块融合 group (seed 000: 14 个工作组)."""
     require(by, "oversight.coordinate", grid)
@@ -65,6 +75,7 @@ def create_group(
     )
     group.departments.set(departments)
     group.members.set(members)
+    group.matter_classes.set(matter_classes or [])
     return group
 
 
@@ -79,15 +90,49 @@ def groups_of(user: Any) -> QuerySet[CoordinationGroup]:
     ).distinct()
 
 
-def group_cases(group: CoordinationGroup) -> QuerySet[Case]:
-    """The cases a group's members see: those in its territory led by or assigned to one of
-    its member departments."""
-    departments = list(group.departments.values_list("pk", flat=True))
-    return (
-        Case.objects.filter(grid__path__startswith=group.grid.path)
-        .filter(Q(department_id__in=departments) | Q(tasks__department_id__in=departments))
-        .distinct()
+def _group_q(group: CoordinationGroup, classes: list[int], departments: list[int]) -> Q:
+    """A group's cases: those in its territory of the classes it supervises; a group without
+    classes, those its member departments lead or handle there."""
+    q = Q(grid__path__startswith=group.grid.path)
+    if classes:
+        return q & Q(item__matter_class_id__in=classes)
+    return q & (
+        Q(department_id__in=departments)
+        | Q(Exists(CaseTask.objects.filter(case_id=OuterRef("pk"), department_id__in=departments)))
     )
+
+
+def group_cases(group: CoordinationGroup) -> QuerySet[Case]:
+    """The cases a group's members see (by its classes and territory)."""
+    classes = list(group.matter_classes.values_list("pk", flat=True))
+    departments = list(group.departments.values_list("pk", flat=True))
+    return Case.objects.filter(_group_q(group, classes, departments))
+
+
+def group_visibility_q(user: Any) -> Q | None:
+    """The cases a user sees as a member of 条块融合 groups (registered as a visibility hook of
+    `Case.objects.visible_to` from OversightConfig.ready): nothing for anonymous users. Built as
+    subqueries, so it adds no query of its own to a page (the query-count budgets hold)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    from gridgov.core.jurisdiction import scope_of
+
+    member = Q(members__user_id=user.pk)
+    departments = sorted(scope_of(user).all_department_ids())
+    if departments:
+        member |= Q(departments__in=departments)
+    mine = CoordinationGroup.objects.filter(is_active=True).filter(
+        pk__in=CoordinationGroup.objects.filter(member).values("pk")
+    )
+    # Groups whose territory holds the case's grid.
+    case_path = ExpressionWrapper(OuterRef("grid__path"), output_field=CharField())
+    over = mine.alias(case_path=case_path).filter(case_path__startswith=F("grid__path"))
+    by_class = over.filter(matter_classes=OuterRef("item__matter_class_id"))
+    tasks = CaseTask.objects.filter(case_id=OuterRef(OuterRef("pk"))).values("department_id")
+    by_department = over.filter(matter_classes__isnull=True).filter(
+        Q(departments=OuterRef("department_id")) | Q(departments__in=Subquery(tasks))
+    )
+    return Q(Exists(by_class)) | Q(Exists(by_department))
 
 
 # -- joint enforcement (联合执法) ----------------------------------------------------------------
@@ -146,7 +191,7 @@ def act_on_joint_action(
         action.people.set(people or [])
     else:
         action.result, action.done_at = _text(result, "result"), timezone.now()
-    action.state = spec.target
+    action.state = JOINT_ACTION_TARGETS[verb]
     action.save()
     return action
 
@@ -319,3 +364,40 @@ def remind_unread(*, notice: Notice, by: User) -> int:
             dedupe_key=f"notice-remind:{notice.pk}:{receipt.user_id}:{receipt.reminders}",
         )
     return len(unread)
+
+
+# -- what a user sees (the pages' and the API's one scoping path) ----------------------------------
+
+
+def _in_grids(user: Any) -> Q:
+    from gridgov.core.jurisdiction import scope_of
+
+    if scope_of(user).is_admin:
+        return Q()
+    return Q(grid__in=Grid.objects.visible_to(user))
+
+
+def groups_visible_to(user: Any) -> QuerySet[CoordinationGroup]:
+    """Groups in the user's territory, and those they belong to."""
+    mine = groups_of(user).values("pk")
+    return CoordinationGroup.objects.filter(_in_grids(user) | Q(pk__in=mine)).distinct()
+
+
+def joint_actions_visible_to(user: Any) -> QuerySet[JointAction]:
+    from gridgov.core.jurisdiction import scope_of
+
+    departments = sorted(scope_of(user).all_department_ids())
+    return JointAction.objects.filter(_in_grids(user) | Q(departments__in=departments)).distinct()
+
+
+def meetings_visible_to(user: Any) -> QuerySet[Meeting]:
+    return Meeting.objects.filter(_in_grids(user) | Q(attendees__user_id=user.pk)).distinct()
+
+
+def trainings_visible_to(user: Any) -> QuerySet[Training]:
+    return Training.objects.filter(_in_grids(user) | Q(attendees__user_id=user.pk)).distinct()
+
+
+def notices_visible_to(user: Any) -> QuerySet[Notice]:
+    """Notices in the user's territory and those addressed to them."""
+    return Notice.objects.filter(_in_grids(user) | Q(receipts__user_id=user.pk)).distinct()

@@ -1,5 +1,6 @@
 """Demo oversight data on top of the demo town and its cases: six months of published
-assessments under sheet100 and sheet1000 (one appealed, accepted and re-published), warnings
+assessments under sheet100 and sheet1000 and of the departments under dept100 (one appealed,
+accepted and re-published), residents' survey answers and two-way ratings, warnings
 of every colour from the rules, two bulletins, a group, a joint action, a meeting, a training
 and a notice. Deterministic (fixed seed); a second call finds the runs and does nothing.
 
@@ -43,6 +44,7 @@ RUNS = (
     ("sheet100", UnitKind.WORKER),
     ("sheet1000", UnitKind.WORKER),
     ("sheet1000", UnitKind.VILLAGE),
+    ("dept100", UnitKind.DEPARTMENT),
 )
 
 
@@ -95,6 +97,65 @@ def _inputs(months: list[str], assessor: Any, rng: random.Random) -> None:
             )
     ManualScore.objects.bulk_create(manual, batch_size=1000, ignore_conflicts=True)
     SurveyResult.objects.bulk_create(surveys, batch_size=1000, ignore_conflicts=True)
+
+
+def _residents_and_two_way(months: list[str], root: Grid, office: Any, rng: random.Random) -> None:
+    """Residents' answers (群众评价) in each unit grid and month, and the two-way assessment:
+    each department of the town rates the town platform, the town office rates each department."""
+    from gridgov.core.jurisdiction import Role
+    from gridgov.oversight.models import RatingDirection, ResidentSurvey, TwoWayRating
+    from gridgov.people.models import Jurisdiction
+
+    units = [u for u in units_of(UnitKind.GRID) if u.code.startswith(root.code[:9])][:40]
+    answers = []
+    for month in months:
+        for unit in units:
+            for _n in range(rng.randint(2, 6)):
+                answers.append(
+                    ResidentSurvey(
+                        grid_id=unit.key,
+                        month=month,
+                        source="board" if rng.random() < 0.7 else "callback",
+                        knows_worker=rng.random() < 0.8,
+                        rating=rng.choices([5, 4, 3, 2], weights=[6, 3, 1, 0.3])[0],
+                    )
+                )
+    ResidentSurvey.objects.bulk_create(answers, batch_size=1000)
+    departments = list(Department.objects.filter(region=root.region, is_active=True))
+    handlers = {
+        j.department_id: j.user
+        for j in Jurisdiction.objects.filter(
+            role=Role.HANDLER, active=True, department__in=departments
+        ).select_related("user")
+    }
+    ratings = []
+    for month in months:
+        for dept in departments:
+            rater = handlers.get(dept.pk)
+            if rater is not None:
+                ratings.append(
+                    TwoWayRating(
+                        month=month,
+                        direction=RatingDirection.DEPARTMENT_RATES_PLATFORM,
+                        department=dept,
+                        platform=root,
+                        score=Decimal(rng.randint(80, 98)),
+                        note="演示:派遣准确,个别案件派遣不够及时",
+                        rater=rater,
+                    )
+                )
+            ratings.append(
+                TwoWayRating(
+                    month=month,
+                    direction=RatingDirection.PLATFORM_RATES_DEPARTMENT,
+                    department=dept,
+                    platform=root,
+                    score=Decimal(rng.randint(75, 98)),
+                    note="演示:按期处置,反馈规范",
+                    rater=office,
+                )
+            )
+    TwoWayRating.objects.bulk_create(ratings, batch_size=1000, ignore_conflicts=True)
 
 
 def _straw_burning(root: Grid) -> None:
@@ -161,6 +222,7 @@ def seed_demo_oversight(*, summary: Any, by: Any, today: dt.date | None = None) 
     published = 0
     with transaction.atomic():
         _inputs(months, office, rng)
+        _residents_and_two_way(months, root, office, random.Random(2027))  # noqa: S311
         runs = {}
         for month in months:
             for code, kind in RUNS:
@@ -230,7 +292,12 @@ def _coordination(root: Grid, office: Any, today: dt.date) -> None:
             by=office,
         )
     members = list(Staff.objects.filter(posts__grid__parent=root).distinct()[:6])
+    from gridgov.cases.models import MatterClass
+
     create_group(
+        matter_classes=list(
+            MatterClass.objects.filter(items__code__in=["0401", "0402"]).distinct()
+        ),
         name="生态环保组",
         grid=root,
         supervised_objects="涉水涉气企业、河道沟渠、秸秆焚烧",

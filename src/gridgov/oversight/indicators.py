@@ -133,6 +133,18 @@ class Counts:
     satisfied: int = 0
     outside_records: int = 0
     discovered: int = 0
+    # From outside the case tables (fieldcounts.py): field work, back-tracing, two-way ratings,
+    # and a department's work team's scores under the 100-point sheet (seed 002's 7 %).
+    patrol_due: int = 0
+    patrol_met: int = 0
+    workdays_due: int = 0
+    workdays_present: int = 0
+    diary_days: int = 0
+    backtrace_missed: int = 0
+    peer_points: float = 0
+    peer_max: float = 0
+    team_points: float = 0
+    team_max: float = 0
 
     def add(self, other: Counts) -> None:
         for f in fields(self):
@@ -192,6 +204,12 @@ INDICATORS: dict[str, Indicator] = {
             "outside_records",
             complement=True,
         ),
+        Indicator("patrol_rate", gettext_lazy("巡查达标率"), "patrol_met", "patrol_due"),
+        Indicator("attendance_rate", gettext_lazy("出勤率"), "workdays_present", "workdays_due"),
+        Indicator("diary_rate", gettext_lazy("民情日志记录率"), "diary_days", "workdays_due"),
+        Indicator("backtrace_missed", gettext_lazy("倒查未主动发现数"), "backtrace_missed", None),
+        Indicator("two_way_rating", gettext_lazy("双向考核得分率"), "peer_points", "peer_max"),
+        Indicator("team_share", gettext_lazy("工作队考核得分率"), "team_points", "team_max"),
     )
 }
 
@@ -422,6 +440,46 @@ def _roll_up(raw: dict[int, Counts]) -> dict[int, Counts]:
     return rolled
 
 
+def _field_counts(period: Period, cache: dict[Any, Any] | None) -> Any:
+    from gridgov.oversight.fieldcounts import field_counts
+
+    key = ("field", period.label)
+    if cache is not None and key in cache:
+        return cache[key]
+    found = field_counts(period, WORKER_POSTS)
+    if cache is not None:
+        cache[key] = found
+    return found
+
+
+def _add_field(c: Counts, f: Any) -> None:
+    c.patrol_due += f.patrol_due
+    c.patrol_met += f.patrol_met
+    c.workdays_due += f.workdays_due
+    c.workdays_present += f.workdays_present
+    c.diary_days += f.diary_days
+
+
+def _outside_counts(period: Period, raw: dict[int, Counts], cache: dict[Any, Any] | None) -> None:
+    """Field work of the people posted to each grid, back-tracing misses, and the departments'
+    ratings of the platform a grid stands for (fieldcounts.py)."""
+    from gridgov.oversight.fieldcounts import backtrace_misses, two_way
+    from gridgov.oversight.models import RatingDirection
+
+    people, grids_of = _field_counts(period, cache)
+    for user_id, grid_ids in grids_of.items():
+        f = people.get(user_id)
+        if f is not None:
+            for gid in grid_ids:
+                _add_field(raw[gid], f)
+    for gid, n in backtrace_misses(period).items():
+        raw[gid].backtrace_missed += n
+    ratings = two_way(period, RatingDirection.DEPARTMENT_RATES_PLATFORM, "platform_id")
+    for gid, (total, n) in ratings.items():
+        raw[gid].peer_points += total
+        raw[gid].peer_max += 100 * n
+
+
 def _grid_counts(
     period: Period, rule: DiscoveryRule, cache: dict[Any, Any] | None
 ) -> dict[int, Counts]:
@@ -435,6 +493,7 @@ def _grid_counts(
     _task_counts(period, "case__grid_id", Q(), grids_raw)
     _callback_counts(period, "case__grid_id", Q(), grids_raw)
     _discovery_counts(period, rule, grids_raw)
+    _outside_counts(period, grids_raw, cache)
     rolled = _roll_up(grids_raw)
     if cache is not None:
         cache[key] = rolled
@@ -451,10 +510,18 @@ def compute(
     """Every unit of `kind` with its counts for the period."""
     units = units_of(kind, period)
     rule = rule or DiscoveryRule()
+    cache = cache if cache is not None else {}
     if kind == UnitKind.DEPARTMENT:
         out = _case_counts(period, "department_id", Q(department__isnull=False))
         _task_counts(period, "department_id", Q(), out)
         _callback_counts(period, "case__department_id", Q(case__department__isnull=False), out)
+        from gridgov.oversight.fieldcounts import two_way
+        from gridgov.oversight.models import RatingDirection
+
+        ratings = two_way(period, RatingDirection.PLATFORM_RATES_DEPARTMENT, "department_id")
+        for dept_id, (total, n) in ratings.items():
+            out[dept_id].peer_points += total
+            out[dept_id].peer_max += 100 * n
         return [(u, out.get(u.key, Counts())) for u in units]
     rolled = _grid_counts(period, rule, cache)
     if kind != UnitKind.WORKER:
@@ -468,15 +535,20 @@ def compute(
     _callback_counts(
         period, "case__reporter_id", Q(case__reporter_id__in=[u.key for u in units]), people
     )
+    field, _grids = _field_counts(period, cache)
     result = []
     for u in units:
         c = _copy(people.get(u.key))
-        c.outside_records = c.discovered = 0
+        c.outside_records = c.discovered = c.backtrace_missed = 0
         for gid in u.grid_ids:
             g = rolled.get(gid)
             if g is not None:
                 c.outside_records += g.outside_records
                 c.discovered += g.discovered
+                c.backtrace_missed += g.backtrace_missed
+        f = field.get(u.key)
+        if f is not None:
+            _add_field(c, f)
         result.append((u, c))
     return result
 

@@ -139,6 +139,24 @@ rules.add_perm("oversight.decide_joint_action", ~requested_it & (is_admin | offi
 rules.add_perm("oversight.run_joint_action", is_admin | office_over_grid)
 
 
+@rules.predicate
+def handler_of_rated_department(user: Any, rating: Any) -> bool:
+    """双向考核: a department's handler rates the platform on the department's behalf."""
+    return rating is not None and rating.department_id in scope_of(user).all_department_ids(
+        Role.HANDLER
+    )
+
+
+@rules.predicate
+def office_over_platform(user: Any, rating: Any) -> bool:
+    """双向考核: the office of the platform (its grid in scope) rates the departments."""
+    return rating is not None and _in_office_scope(user, rating.platform.path)
+
+
+rules.add_perm("oversight.rate_platform", is_admin | handler_of_rated_department)
+rules.add_perm("oversight.rate_department", is_admin | office_over_platform)
+
+
 def require(user: Any, perm: str, obj: Any = None) -> None:
     if not rules.has_perm(perm, user, obj):
         raise PermissionDenied(_("无权执行此操作"))

@@ -15,7 +15,15 @@ from django.utils.translation import gettext as _
 
 from gridgov.core.errors import ConflictError, DomainError
 from gridgov.grids.models import Grid
-from gridgov.oversight.indicators import INDICATORS, Counts, Period, Unit, UnitKind, compute
+from gridgov.oversight.indicators import (
+    INDICATORS,
+    Counts,
+    Period,
+    Unit,
+    UnitKind,
+    compute,
+    units_of,
+)
 from gridgov.oversight.models import (
     Appeal,
     AppealEvent,
@@ -150,6 +158,8 @@ def score_units(
         raise DomainError(_("方案%(code)s不适用于该考核对象") % {"code": scheme.code}, field="unit")
     items = list(scheme.items.all())
     measured = compute(unit_kind, period, cache=cache)
+    if unit_kind == UnitKind.DEPARTMENT and any(i.indicator == "team_share" for i in items):
+        _add_team_scores(period, measured)
     units = [u for u, _c in measured]
     paths = _paths(units)
     manual = {
@@ -158,9 +168,18 @@ def score_units(
             scheme_code=scheme.code, month=period.label, unit_kind=unit_kind
         )
     }
-    surveys = {
-        s.unit_code: s for s in SurveyResult.objects.filter(month=period.label, unit_kind=unit_kind)
-    }
+    # The office's counted survey of a unit first; else the residents' answers (surveys.py).
+    surveys: dict[str, SurveyResult] = {}
+    if any(i.kind == ItemKind.SURVEY for i in items):
+        from gridgov.oversight.surveys import survey_results_for
+
+        surveys = survey_results_for(period, unit_kind, units)
+    surveys.update(
+        {
+            s.unit_code: s
+            for s in SurveyResult.objects.filter(month=period.label, unit_kind=unit_kind)
+        }
+    )
     out = []
     for unit, counts in measured:
         row = UnitScore(unit, paths.get(unit.code, ""))
@@ -175,6 +194,47 @@ def score_units(
             )
         out.append(row)
     return out
+
+
+def team_scheme() -> Scheme | None:
+    """The scheme whose scores carry a share of a department's assessment (seed 002:
+    工作队考核评分结果占职能部门考核评分的7%)."""
+    return (
+        Scheme.objects.filter(is_current=True, share_in_department__isnull=False)
+        .prefetch_related("items")
+        .order_by("code")
+        .first()
+    )
+
+
+def _add_team_scores(period: Period, measured: list[tuple[Unit, Counts]]) -> None:
+    """A department's work team: the people of the department assessed as workers under the
+    team scheme this month (its published run, else a live draft); their scores and the most
+    they could score are added to the department's counts."""
+    from gridgov.people.models import Staff
+
+    scheme = team_scheme()
+    if scheme is None or UnitKind.WORKER not in (scheme.unit_kinds or [UnitKind.WORKER]):
+        return
+    run = published_run(scheme.code, period.label, UnitKind.WORKER)
+    if run is not None:
+        scores = {r.code: float(r.score) for r in run.results.all()}
+    else:
+        scores = {s.unit.code: float(s.score) for s in score_units(scheme, period, UnitKind.WORKER)}
+    if not scores:
+        return
+    departments = dict(
+        Staff.objects.filter(user__username__in=list(scores), department__isnull=False).values_list(
+            "user__username", "department_id"
+        )
+    )
+    by_dept = {u.key: c for u, c in measured}
+    best = scheme.total_weight
+    for username, score in scores.items():
+        counts = by_dept.get(departments.get(username, -1))
+        if counts is not None:
+            counts.team_points += score
+            counts.team_max += best
 
 
 def published_run(scheme_code: str, month: str, unit_kind: str) -> AssessmentRun | None:
@@ -306,6 +366,8 @@ def enter_manual_score(
         raise DomainError(_("该方案没有此人工评分项目"), field="item")
     if not Decimal(0) <= Decimal(points) <= item.weight:
         raise DomainError(_("分值须在 0 到 %(w)s 之间") % {"w": item.weight}, field="points")
+    if unit_kind not in UnitKind.ALL or unit_code not in {u.code for u in units_of(unit_kind)}:
+        raise DomainError(_("没有该考核对象"), field="unit_code")
     score, _created = ManualScore.objects.update_or_create(
         scheme_code=scheme_code,
         item_code=item_code,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridgov.oversight import views
+from gridgov.oversight import pages, views
 
 app_name = "oversight"
 
@@ -23,4 +23,18 @@ urlpatterns = [
     path("appeals/", views.appeals, name="appeals"),
     path("appeals/<int:pk>/<slug:verb>/", views.appeal_act, name="appeal_act"),
     path("runs/<int:pk>/republish/", views.run_republish, name="run_republish"),
+    path("survey/<str:code>/", pages.survey_board, name="survey"),
+    path("survey/case/<str:code>/", pages.survey_case, name="survey_case"),
+    path("surveys/", pages.survey_results, name="survey_results"),
+    path("coordination/", pages.coordination, name="coordination"),
+    path("groups/new/", pages.group_new, name="group_new"),
+    path("groups/<int:pk>/", pages.group_page, name="group"),
+    path("joint-actions/new/", pages.joint_action_new, name="joint_action_new"),
+    path("joint-actions/<int:pk>/", pages.joint_action_page, name="joint_action"),
+    path("meetings/new/", pages.meeting_new, name="meeting_new"),
+    path("trainings/new/", pages.training_new, name="training_new"),
+    path("notices/new/", pages.notice_new, name="notice_new"),
+    path("notices/<int:pk>/", pages.notice_page, name="notice"),
+    path("scores/", pages.manual_scores, name="manual_scores"),
+    path("two-way/", pages.two_way, name="two_way"),
 ]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -279,14 +280,20 @@ class EvaluationResult:
 
 
 @transaction.atomic
-def evaluate_warnings(now: dt.datetime | None = None) -> EvaluationResult:
+def evaluate_warnings(
+    now: dt.datetime | None = None, *, grid_ids: Collection[int] | None = None
+) -> EvaluationResult:
     """Bring the warnings in line with the current rules and data; running it twice in a row
-    changes nothing the second time."""
+    changes nothing the second time. With `grid_ids`, only the warnings of those grids are
+    touched (the re-evaluation on new data, oversight/triggers.py)."""
     now = now or timezone.now()
     result = EvaluationResult()
     for rule in WarningRule.objects.filter(is_current=True, is_active=True):
         found = CONDITIONS[RuleKind(rule.kind)](rule, now)
         mine = EarlyWarning.objects.filter(rule_code=rule.code)
+        if grid_ids is not None:
+            found = {k: c for k, c in found.items() if c.grid_id in grid_ids}
+            mine = mine.filter(grid_id__in=list(grid_ids))
         active = {w.key: w for w in mine.active().select_for_update()}
         quiet = {w.key: w for w in mine.filter(quiet_until_clear=True)}
         for key, cond in found.items():

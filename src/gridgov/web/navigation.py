@@ -147,6 +147,7 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
     if Role.ADMIN in roles or Role.OFFICE in roles or Role.LEADER in roles:
         add("warnings", _("四色预警"), reverse("oversight:warnings"))
         add("rankings", _("考核排名"), reverse("oversight:rankings"))
+        add("coordination", _("协同联动"), reverse("oversight:coordination"))
         add("hotline", _("热线倒查"), reverse("hotline:discovery"))
     if Role.WORKER in roles:
         add("phone_inspect", _("安全检查与专项排查"), reverse("phone_inspect"))
@@ -156,6 +157,8 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
         add("summaries", _("工作总结"), reverse("reports:summary"))
         add("statistics", _("统计分析"), reverse("reports:statistics"))
         add("ledgers", _("台账"), reverse("reports:ledgers"))
+    if Role.HANDLER in roles:
+        add("two_way", _("双向考核"), reverse("oversight:two_way"))
     if getattr(user, "is_staff", False):
         add("admin", _("管理后台"), reverse("admin:index"))
     return items

@@ -39,6 +39,12 @@ from gridgov.oversight.models.coordination import (
     NoticeReceipt,
     Training,
 )
+from gridgov.oversight.models.feedback import (
+    RatingDirection,
+    ResidentSurvey,
+    SurveySource,
+    TwoWayRating,
+)
 from gridgov.oversight.models.people import (
     REWARD_KINDS,
     RecordKind,
@@ -71,8 +77,10 @@ __all__ = [
     "Notice",
     "NoticeReceipt",
     "RateFormula",
+    "RatingDirection",
     "RecipientState",
     "RecordKind",
+    "ResidentSurvey",
     "ResponsibilityContract",
     "RewardSanction",
     "RuleKind",
@@ -80,7 +88,9 @@ __all__ = [
     "Scheme",
     "SchemeItem",
     "SurveyResult",
+    "SurveySource",
     "Training",
+    "TwoWayRating",
     "WarningBulletin",
     "WarningLevel",
     "WarningRule",

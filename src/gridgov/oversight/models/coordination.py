@@ -25,6 +25,11 @@ class CoordinationGroup(models.Model):
         "people.Department", related_name="+", verbose_name=_("成员部门")
     )
     members = models.ManyToManyField("people.Staff", related_name="+", verbose_name=_("成员"))
+    # The classes of matter the group supervises: its members see the cases of these classes in
+    # its territory (none: the cases its member departments lead or handle there).
+    matter_classes = models.ManyToManyField(
+        "cases.MatterClass", related_name="+", blank=True, verbose_name=_("监管事项类别")
+    )
     is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:

@@ -43,8 +43,24 @@ def test_shipped_schemes_have_the_issue_items(db):
     ]
     assert sheet100.total_weight == 100
     assert sheet100.share_in_department == Decimal("7.00")
-    assert Scheme.objects.get(code="sheet1000").total_weight == 1000
-    assert "自拟" in Scheme.objects.get(code="sheet1000").description
+    # Version 2: attendance and patrols computed from field work, the earlier version kept.
+    assert sheet100.version == 2
+    kinds = {i.code: (i.kind, i.indicator) for i in sheet100.items.all()}
+    assert kinds["attendance"] == ("rate", "attendance_rate")
+    assert kinds["study_patrol"] == ("rate", "patrol_rate")
+    assert kinds["publicity"] == ("manual", "")
+    old = Scheme.objects.get(code="sheet100", version=1)
+    assert not old.is_current
+    assert old.items.get(code="attendance").kind == "manual"
+    sheet1000 = Scheme.objects.get(code="sheet1000", is_current=True)
+    assert sheet1000.total_weight == 1000
+    assert "自拟" in sheet1000.description
+    assert sheet1000.items.get(code="not_discovered").indicator == "backtrace_missed"
+    assert sheet1000.items.get(code="dispatch_quality").indicator == "two_way_rating"
+    dept = Scheme.objects.get(code="dept100", is_current=True)
+    assert dept.total_weight == 100
+    assert dept.unit_kinds == ["department"]
+    assert int(dept.items.get(code="team_share").weight) == 7
     gbt = Scheme.objects.get(code="gbt30428")
     assert [i.code for i in gbt.items.all()] == [
         "closure_rate",
@@ -104,13 +120,13 @@ def test_manual_and_survey_items_read_what_the_office_entered(town):
     office = town.user("town_office")
     enter_manual_score(
         scheme_code="sheet100",
-        item_code="attendance",
+        item_code="publicity",
         month="2026-03",
         unit_kind="worker",
         unit_code="worker_a1",
         points=Decimal("4.5"),
         by=office,
-        note="缺勤半天",
+        note="宣传报道一篇",
     )
     enter_survey(
         month="2026-03",
@@ -125,8 +141,7 @@ def test_manual_and_survey_items_read_what_the_office_entered(town):
         r["code"]: r for r in assess(scheme_code="sheet100", month="2026-03", unit_kind="worker")
     }
     items = {i["code"]: i for i in rows["worker_a1"]["items"]}
-    assert items["attendance"]["points"] == 4.5
-    assert items["publicity"]["points"] == 0
+    assert items["publicity"]["points"] == 4.5
     # (30×5 + 15×4 + 5×3) / (50×5) × 5 = 225/250 × 5 = 4.5
     assert (items["public_rating"]["numerator"], items["public_rating"]["denominator"]) == (
         225,
@@ -136,7 +151,7 @@ def test_manual_and_survey_items_read_what_the_office_entered(town):
     with pytest.raises(DomainError):
         enter_manual_score(
             scheme_code="sheet100",
-            item_code="attendance",
+            item_code="publicity",
             month="2026-03",
             unit_kind="worker",
             unit_code="worker_a1",
@@ -210,8 +225,9 @@ def test_assess_publish_flag_freezes_from_the_command_line(town, make_case):
     assert len(rows) == 1
     assert rows[0]["code"] == town.town.code
     kinds = {i["code"]: i for i in rows[0]["items"]}
-    # 1 due, 1 closed on time; patrol/visits/attendance not scored yet (manual, 0).
-    assert kinds["on_time_closure_rate"]["points"] == 150
+    # 1 due, 1 closed on time; visits manual (0); no rating by a department: full points.
+    assert kinds["on_time_closure_rate"]["points"] == 100
     assert kinds["overdue"]["points"] == 50
-    assert kinds["patrol"]["points"] == 0
+    assert kinds["visits"]["points"] == 0
+    assert kinds["dispatch_quality"]["points"] == 50
     assert ItemKind.MANUAL == "manual"

@@ -12,9 +12,12 @@ from gridgov.oversight.models import (
     Appeal,
     AppealState,
     AssessmentRun,
+    CoordinationGroup,
     EarlyWarning,
+    ResidentSurvey,
     RunState,
     Training,
+    TwoWayRating,
     WarningBulletin,
 )
 
@@ -32,9 +35,13 @@ def test_last_months_are_the_six_before_this_one():
 
 def test_demo_seeds_assessments_warnings_and_bulletins(town):
     summary = SimpleNamespace(root_code=TOWN_CODE)
-    assert seed_demo_oversight(summary=summary, by=None) == 18
+    assert seed_demo_oversight(summary=summary, by=None) == 24
     published = AssessmentRun.objects.filter(state=RunState.PUBLISHED)
-    assert set(published.values_list("scheme__code", flat=True)) == {"sheet100", "sheet1000"}
+    assert set(published.values_list("scheme__code", flat=True)) == {
+        "sheet100",
+        "sheet1000",
+        "dept100",
+    }
     assert published.values("month").distinct().count() == 6
     assert list(Appeal.objects.values_list("state", flat=True)) == [AppealState.APPLIED]
     assert AssessmentRun.objects.filter(state=RunState.SUPERSEDED).count() == 1
@@ -45,4 +52,12 @@ def test_demo_seeds_assessments_warnings_and_bulletins(town):
     ]
     assert list(WarningBulletin.objects.values_list("number", flat=True)) == [2, 1]
     assert Training.objects.count() == 1
+    assert ResidentSurvey.objects.values("month").distinct().count() == 6
+    # Each department rated the platform and was rated (the cast's env has a handler).
+    assert TwoWayRating.objects.filter(direction="platform_to_dept").count() == 6 * 2
+    assert TwoWayRating.objects.filter(direction="dept_to_platform").count() == 6
+    dept_run = published.filter(scheme__code="dept100").order_by("-month").first()
+    items = {i["code"]: i for i in dept_run.results.get(code=str(town.env.pk)).items}
+    assert items["handling_quality"]["denominator"] == 100
+    assert CoordinationGroup.objects.get().matter_classes.exists()
     assert seed_demo_oversight(summary=summary, by=None) == 0
