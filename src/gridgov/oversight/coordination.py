@@ -39,7 +39,7 @@ from gridgov.oversight.models import (
     Training,
 )
 from gridgov.oversight.permissions import require
-from gridgov.oversight.workflow import JOINT_ACTION_TARGETS, JOINT_ACTION_VERBS
+from gridgov.oversight.workflow import JOINT_ACTION_VERBS
 from gridgov.people.models import Department, Jurisdiction, Staff
 
 
@@ -191,7 +191,7 @@ def act_on_joint_action(
         action.people.set(people or [])
     else:
         action.result, action.done_at = _text(result, "result"), timezone.now()
-    action.state = JOINT_ACTION_TARGETS[verb]
+    action.state = JOINT_ACTION_VERBS[verb].target
     action.save()
     return action
 

@@ -11,8 +11,6 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.core import workflow
 from gridgov.core.workflow import Verb
-from gridgov.core.workflow import Verb as CoreVerb
-from gridgov.core.workflow import allowed_actions as core_allowed_actions
 from gridgov.oversight.models import Appeal, AppealState, JointActionState, RecipientState
 
 A = AppealState
@@ -35,26 +33,22 @@ BULLETIN_VERBS: dict[str, Verb] = {
 }
 J = JointActionState
 # seed 002: a town applies to the county platform for concentrated enforcement; the county
-# approves, plans (date, place, departments, people) and records the result. Declared on
-# core/workflow.py's Verb (a plain state field, no django-fsm methods): the target of each verb
-# is in JOINT_ACTION_TARGETS.
-JOINT_ACTION_VERBS: dict[str, CoreVerb] = {
-    "approve": CoreVerb(_("批准"), "oversight.decide_joint_action", frozenset({J.REQUESTED})),
-    "refuse": CoreVerb(_("不予批准"), "oversight.decide_joint_action", frozenset({J.REQUESTED})),
-    "plan": CoreVerb(_("部署"), "oversight.run_joint_action", frozenset({J.APPROVED})),
-    "complete": CoreVerb(_("登记结果"), "oversight.run_joint_action", frozenset({J.PLANNED})),
-}
-JOINT_ACTION_TARGETS: dict[str, str] = {
-    "approve": J.APPROVED,
-    "refuse": J.REFUSED,
-    "plan": J.PLANNED,
-    "complete": J.DONE,
+# approves, plans (date, place, departments, people) and records the result.
+JOINT_ACTION_VERBS: dict[str, Verb] = {
+    "approve": Verb(
+        _("批准"), "oversight.decide_joint_action", frozenset({J.REQUESTED}), J.APPROVED
+    ),
+    "refuse": Verb(
+        _("不予批准"), "oversight.decide_joint_action", frozenset({J.REQUESTED}), J.REFUSED
+    ),
+    "plan": Verb(_("部署"), "oversight.run_joint_action", frozenset({J.APPROVED}), J.PLANNED),
+    "complete": Verb(_("登记结果"), "oversight.run_joint_action", frozenset({J.PLANNED}), J.DONE),
 }
 
 
 def joint_action_actions(action: Any, user: Any) -> list[str]:
     """The verbs `user` may take on a (visible) joint action now."""
-    return core_allowed_actions(JOINT_ACTION_VERBS, action, user)
+    return workflow.allowed_actions(JOINT_ACTION_VERBS, action, user)
 
 
 RAISE_PERM = "oversight.raise_appeal"
