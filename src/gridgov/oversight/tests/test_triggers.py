@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from gridgov.cases import intake
 from gridgov.cases.models import Channel, MatterItem
+from gridgov.cases.services import intake
 from gridgov.core.testing.fixtures import clear_cache
 from gridgov.core.testing.town import INSIDE, UNIT_A1
 from gridgov.oversight import triggers

@@ -7,9 +7,10 @@ import datetime as dt
 
 import pytest
 
-from gridgov.cases import intake, services
+from gridgov.cases import services
 from gridgov.cases.catalogue import ensure_default_catalogue
 from gridgov.cases.models import Channel, MatterItem
+from gridgov.cases.services import intake
 from gridgov.core.errors import DomainError
 from gridgov.core.testing.town import INSIDE, UNIT_A1
 from gridgov.registry.models import Facility
