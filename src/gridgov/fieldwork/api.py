@@ -6,7 +6,7 @@ like a missing one; recording to or ending a visible patrol of someone else is a
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -40,17 +40,11 @@ from gridgov.fieldwork.schemas import (
     PatrolOut,
     PatrolStartIn,
 )
-from gridgov.fieldwork.services import LOCAL_TZ
+from gridgov.fieldwork.services import local_aware
 
 router = Router(tags=["fieldwork"])
 
 LIST_LIMIT = 200
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=LOCAL_TZ)
-    return value
 
 
 def _patrol(request: HttpRequest, uid: str) -> Patrol:
@@ -86,7 +80,7 @@ def start_patrol(request: HttpRequest, payload: PatrolStartIn) -> Status:
         by=request.user,
         uid=payload.uid,
         grid_code=payload.grid,
-        started_at=_aware(payload.started_at),
+        started_at=local_aware(payload.started_at),
     )
     return Status(201 if created else 200, _out(patrol))
 
@@ -144,7 +138,7 @@ def upload_fixes(request: HttpRequest, uid: str, payload: FixBatchIn) -> Status:
 @router.post("/patrols/{uid}/end", response=PatrolOut)
 def end_patrol(request: HttpRequest, uid: str, payload: PatrolEndIn) -> dict[str, Any]:
     patrol = services.end_patrol(
-        patrol=_patrol(request, uid), by=request.user, ended_at=_aware(payload.ended_at)
+        patrol=_patrol(request, uid), by=request.user, ended_at=local_aware(payload.ended_at)
     )
     return _out(patrol)
 
@@ -297,8 +291,8 @@ def add_duty_shift(request: HttpRequest, payload: DutyIn) -> Status:
         by=request.user,
         username=payload.user,
         grid_code=payload.grid,
-        starts_at=_aware(payload.starts_at),  # type: ignore[arg-type]
-        ends_at=_aware(payload.ends_at),  # type: ignore[arg-type]
+        starts_at=local_aware(payload.starts_at),  # type: ignore[arg-type]
+        ends_at=local_aware(payload.ends_at),  # type: ignore[arg-type]
         note=payload.note,
     )
     return Status(201, _duty_out(shift))

@@ -35,6 +35,15 @@ if TYPE_CHECKING:
     User = AbstractBaseUser
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def local_aware(value: datetime | None) -> datetime | None:
+    """A time given without an offset is Asia/Shanghai time (issue 11's rule for the API)."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=LOCAL_TZ)
+    return value
+
+
 SHANGHAI_OFFSET_S = 8 * 3600
 # Issue 11: up to 5,000 fixes per request.
 MAX_BATCH = 5000

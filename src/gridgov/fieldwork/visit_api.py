@@ -17,16 +17,10 @@ from ninja import Field, Query, Router, Schema, Status
 from gridgov.core.jurisdiction import Role, get_scoped_or_404, scope_of
 from gridgov.fieldwork import surveys, visits
 from gridgov.fieldwork.models import Survey, Visit, VisitTask
-from gridgov.fieldwork.services import LOCAL_TZ
+from gridgov.fieldwork.services import local_aware
 
 router = Router(tags=["fieldwork"])
 LIST_LIMIT = 200
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=LOCAL_TZ)
-    return value
 
 
 def _office(request: HttpRequest) -> None:
@@ -246,7 +240,7 @@ def raise_occasion(request: HttpRequest, payload: OccasionIn) -> Status:
         household_number=payload.household,
         occasion=payload.occasion,
         reason=payload.reason,
-        due_at=_aware(payload.due_at),
+        due_at=local_aware(payload.due_at),
     )
     return Status(201, _task_out(task, timezone.now()))
 
@@ -258,7 +252,7 @@ def record_visit(request: HttpRequest, payload: VisitIn) -> Status:
         uid=payload.uid,
         household_number=payload.household,
         kind=payload.kind,
-        visited_at=_aware(payload.visited_at),
+        visited_at=local_aware(payload.visited_at),
         lon=payload.lon,
         lat=payload.lat,
         people_met=payload.people_met,
@@ -385,7 +379,7 @@ def submit_response(request: HttpRequest, survey_id: int, payload: ResponseIn) -
         household_number=payload.household,
         answers=payload.answers,
         uid=payload.uid,
-        submitted_at=_aware(payload.submitted_at),
+        submitted_at=local_aware(payload.submitted_at),
     )
     body = {
         "id": done.response.pk,
