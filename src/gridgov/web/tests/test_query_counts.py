@@ -72,7 +72,7 @@ PAGES = [
     ("env_handler", "/queues/overdue/", 12),
     ("worker_a1", "/m/tasks/", 10),
     ("worker_a1", "/m/verify/", 10),
-    ("town_office", "/inbox/", 17),
+    ("town_office", "/inbox/", 18),  # + one query for the back-tracing tasks (core.inbox)
     ("worker_a1", "/inbox/", 10),
     ("town_office", "/command/figures.json", 17),
     ("town_office", "/command/grids.json", 8),
