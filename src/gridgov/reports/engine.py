@@ -137,6 +137,33 @@ TABLES: tuple[Table, ...] = (
         "fieldwork.Diary",
         (("id", "BIGINT"), ("grid_id", "BIGINT"), ("day", "DATE"), ("kind", "VARCHAR")),
     ),
+    Table(
+        "hazard",
+        "fieldwork.Hazard",
+        (
+            ("id", "BIGINT"),
+            ("grid_id", "BIGINT"),
+            ("state", "VARCHAR"),
+            ("found_at", TS),
+            ("due_at", TS),
+            ("closed_at", TS),
+        ),
+    ),
+    Table(
+        "visit", "fieldwork.Visit", (("id", "BIGINT"), ("grid_id", "BIGINT"), ("visited_at", TS))
+    ),
+    Table(
+        "vtask",
+        "fieldwork.VisitTask",
+        (
+            ("id", "BIGINT"),
+            ("grid_id", "BIGINT"),
+            ("kind", "VARCHAR"),
+            ("visit_id", "BIGINT"),
+            ("due_at", TS),
+            ("done_at", TS),
+        ),
+    ),
 )
 
 
@@ -271,6 +298,14 @@ class Runner:
             "patrol": f"started_at {in_period.format(col='started_at')}",
             "diary": f"day >= {first} AND day < {after}",
             "ext": "state = 'approved'",
+            "hazard": (
+                f"found_at {in_period.format(col='found_at')} "
+                f"OR closed_at {in_period.format(col='closed_at')} "
+                f"OR due_at {in_period.format(col='due_at')}"
+            ),
+            "visit": f"visited_at {in_period.format(col='visited_at')}",
+            # Visit tasks are due in (start, end]: a deadline is the midnight after a period.
+            "vtask": f"due_at > {start} AND due_at <= {end}",
         }
         for table in TABLES:
             if table.alias in ("case", "task"):
