@@ -154,3 +154,22 @@ def test_page_tiles_drill_down_and_excel_carry_hazards_and_visits(town, client_f
         1,
     )
     assert got["隐患按期整改率"] == 0.5
+
+
+@pytest.mark.skipif(
+    __import__("django.db").db.connection.vendor != "postgresql",
+    reason="DuckDB's postgres scanner",
+)
+@pytest.mark.django_db(transaction=True)
+def test_duckdb_over_postgresql_agrees_with_plain_sql(town_tx):
+    from gridgov.reports.engine import choose_engine
+
+    _march(town_tx)
+    period = Period.month("2026-03")
+    assert choose_engine() == "duckdb-postgres"
+    duck = compute_statistics(Query(period.start, period.end))
+    plain = compute_statistics(Query(period.start, period.end), engine="sql")
+    assert duck.engine == "duckdb-postgres"
+    assert duck.total == plain.total
+    assert duck.areas == plain.areas
+    assert tuple(getattr(duck.total, n) for n in HAZARD + VISIT) == (5, 3, 5, 2, 3, 2, 4, 2, 1)
