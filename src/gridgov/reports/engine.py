@@ -308,7 +308,7 @@ class Runner:
             "vtask": f"due_at > {start} AND due_at <= {end}",
         }
         for table in TABLES:
-            if table.alias in ("case", "task"):
+            if table.alias in ("case", "task") or table.alias not in self.wanted:
                 continue
             sql = f"SELECT {cols[table.alias]} FROM {t[table.alias]}"  # noqa: S608 (names and our own times)
             if table.alias in narrowed:
@@ -316,6 +316,9 @@ class Runner:
             self._duck.execute(
                 f"CREATE TEMP TABLE x_{table.alias} AS SELECT * FROM {_pg_query(sql)}"  # noqa: S608
             )
+        self.names = {table.alias: f"x_{table.alias}" for table in TABLES}
+        if not {"case", "task"} & self.wanted:
+            return  # field work only (the work summaries): no case rows needed
         pg = {table.alias: f"pg.public.{table.db_table}" for table in TABLES}
         span = "{col} >= $start AND {col} < $end"
         self._duck.execute(

@@ -426,15 +426,20 @@ def _key_for(fact: str, dimension: str) -> str | None:
     return CASE_KEY[dimension]
 
 
-def breakdown(query: Query, dimension: str, *, runner: Runner) -> Breakdown:
+def breakdown(
+    query: Query, dimension: str, *, runner: Runner, facts: Iterable[str] | None = None
+) -> Breakdown:
     """Figures per key of `dimension` (for "area": per unit grid, before any roll-up) and the
-    scope's total."""
+    scope's total; `facts` narrows to some of FACTS (the rest stay 0)."""
     if dimension not in DIMENSIONS:
         raise ValueError(dimension)
     params = _params(query)
     out = Breakdown(dimension)
     groups: dict[Any, Figures] = defaultdict(Figures)
+    wanted = set(facts) if facts is not None else None
     for fact, make_sql, names in FACTS:
+        if wanted is not None and fact not in wanted:
+            continue
         key = _key_for(fact, dimension)
         if key is None:
             continue
@@ -484,6 +489,25 @@ def area_figures(query: Query, *, engine: str | None = None) -> tuple[dict[str, 
         grids = grids.filter(path__startswith=query.root_path)
     paths = dict(grids.values_list("id", "path"))
     return roll_up(per_grid.groups, paths, query.root_path), per_grid.total
+
+
+FIELD_FACTS = ("patrols", "diaries", "hazards", "visits", "visit_tasks")
+FIELD_TABLES = ("grid", "patrol", "diary", "hazard", "visit", "vtask")
+
+
+def field_work_totals(query: Query, *, engine: str | None = None) -> Figures:
+    """Only the field-work figures (patrols, diaries, hazards, visits) of the scope: the
+    statistics' own SQL for the work summaries, without the case facts."""
+    used = choose_engine(engine)
+    try:
+        with Runner(used, tables=FIELD_TABLES, period=_params(query)) as runner:
+            return breakdown(query, "area", runner=runner, facts=FIELD_FACTS).total
+    except Exception:
+        if engine is not None or used == "sql":
+            raise
+        logger.exception("statistics engine %s failed; plain SQL instead", used)
+        with Runner("sql") as runner:
+            return breakdown(query, "area", runner=runner, facts=FIELD_FACTS).total
 
 
 @dataclass

@@ -173,3 +173,46 @@ def test_duckdb_over_postgresql_agrees_with_plain_sql(town_tx):
     assert duck.total == plain.total
     assert duck.areas == plain.areas
     assert tuple(getattr(duck.total, n) for n in HAZARD + VISIT) == (5, 3, 5, 2, 3, 2, 4, 2, 1)
+    # The summaries' field-work-only pull (no case tables) agrees too.
+    from gridgov.reports.stats import field_work_totals
+
+    query = Query(period.start, period.end)
+    assert (
+        field_work_totals(query)
+        == field_work_totals(query, engine="sql")
+        == plain.total.__class__(
+            **{
+                n: getattr(plain.total, n)
+                for n in (*HAZARD, *VISIT, "patrols", "patrol_km", "diaries")
+            }
+        )
+    )
+
+
+def test_work_summary_counts_hazards_beside_visits_as_the_statistics_do(town):
+    from gridgov.oversight.indicators import UnitKind
+    from gridgov.reports.summaries import (
+        SummaryPeriod,
+        compute_figures,
+        figure_rows,
+        figures_paragraph,
+        find_unit,
+    )
+
+    _march(town)
+    speriod = SummaryPeriod.parse("2026-03")
+    unit = find_unit(None, UnitKind.TOWN, town.town.code)
+    fig = compute_figures(unit, speriod)
+    period = speriod.period
+    page = compute_statistics(Query(period.start, period.end, root_path=town.town.path))
+    assert (fig.hazards_found, fig.hazards_rectified, fig.visits) == (5, 3, 2)
+    assert (fig.hazards_found, fig.hazards_rectified, fig.visits) == (
+        page.total.hazards_found,
+        page.total.hazards_rectified,
+        page.total.visits,
+    )
+    rows = dict(figure_rows(fig))
+    assert (rows["排查安全隐患(处)"], rows["隐患整改销号(处)"]) == ("5", "3")
+    assert "排查安全隐患5处、整改销号3处" in figures_paragraph(unit, speriod, fig)
+    village_b = compute_figures(find_unit(None, UnitKind.VILLAGE, town.village_b.code), speriod)
+    assert (village_b.hazards_found, village_b.hazards_rectified, village_b.visits) == (1, 0, 0)
