@@ -137,6 +137,33 @@ TABLES: tuple[Table, ...] = (
         "fieldwork.Diary",
         (("id", "BIGINT"), ("grid_id", "BIGINT"), ("day", "DATE"), ("kind", "VARCHAR")),
     ),
+    Table(
+        "hazard",
+        "fieldwork.Hazard",
+        (
+            ("id", "BIGINT"),
+            ("grid_id", "BIGINT"),
+            ("state", "VARCHAR"),
+            ("found_at", TS),
+            ("due_at", TS),
+            ("closed_at", TS),
+        ),
+    ),
+    Table(
+        "visit", "fieldwork.Visit", (("id", "BIGINT"), ("grid_id", "BIGINT"), ("visited_at", TS))
+    ),
+    Table(
+        "vtask",
+        "fieldwork.VisitTask",
+        (
+            ("id", "BIGINT"),
+            ("grid_id", "BIGINT"),
+            ("kind", "VARCHAR"),
+            ("visit_id", "BIGINT"),
+            ("due_at", TS),
+            ("done_at", TS),
+        ),
+    ),
 )
 
 
@@ -271,9 +298,17 @@ class Runner:
             "patrol": f"started_at {in_period.format(col='started_at')}",
             "diary": f"day >= {first} AND day < {after}",
             "ext": "state = 'approved'",
+            "hazard": (
+                f"found_at {in_period.format(col='found_at')} "
+                f"OR closed_at {in_period.format(col='closed_at')} "
+                f"OR due_at {in_period.format(col='due_at')}"
+            ),
+            "visit": f"visited_at {in_period.format(col='visited_at')}",
+            # Visit tasks are due in (start, end]: a deadline is the midnight after a period.
+            "vtask": f"due_at > {start} AND due_at <= {end}",
         }
         for table in TABLES:
-            if table.alias in ("case", "task"):
+            if table.alias in ("case", "task") or table.alias not in self.wanted:
                 continue
             sql = f"SELECT {cols[table.alias]} FROM {t[table.alias]}"  # noqa: S608 (names and our own times)
             if table.alias in narrowed:
@@ -281,6 +316,9 @@ class Runner:
             self._duck.execute(
                 f"CREATE TEMP TABLE x_{table.alias} AS SELECT * FROM {_pg_query(sql)}"  # noqa: S608
             )
+        self.names = {table.alias: f"x_{table.alias}" for table in TABLES}
+        if not {"case", "task"} & self.wanted:
+            return  # field work only (the work summaries): no case rows needed
         pg = {table.alias: f"pg.public.{table.db_table}" for table in TABLES}
         span = "{col} >= $start AND {col} < $end"
         self._duck.execute(

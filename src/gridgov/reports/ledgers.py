@@ -63,6 +63,111 @@ def available(user: Any) -> list[LedgerLink]:
     return list(KINDS.values())
 
 
+@dataclass(frozen=True)
+class OtherLedger:
+    """A ledger export that another app serves (field work, safety, surveys, registry), linked
+    from the ledgers page with the page's grid and period where that export takes them."""
+
+    kind: str
+    label: Any
+    note: Any
+    url: str
+    uses_period: bool = True
+    page: bool = False
+
+
+# How many campaigns and surveys the ledgers page lists (most recent first).
+LISTED = 10
+
+
+def elsewhere(
+    user: Any, *, root: Grid | None, first: dt.date | None, last: dt.date | None
+) -> list[OtherLedger]:
+    """The field-work and registry exports this user may open (each app's own role check, its
+    own `visible_to` for campaigns and surveys), with the page's filters."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    from gridgov.core.jurisdiction import Role, scope_of
+    from gridgov.fieldwork.models import Survey
+    from gridgov.fieldwork.safety.models import Campaign
+    from gridgov.registry.permissions import can_import_ledgers
+
+    def url(name: str, *args: Any, **params: Any) -> str:
+        query = urlencode({k: v for k, v in params.items() if v})
+        return reverse(name, args=args) + (f"?{query}" if query else "")
+
+    grid = root.code if root is not None else ""
+    period = {"start": first.isoformat() if first else "", "end": last.isoformat() if last else ""}
+    out: list[OtherLedger] = []
+    scope = scope_of(user)
+    # Field-work office pages: admin, grid office and leaders (fieldwork and safety views).
+    if scope.has_role(Role.OFFICE, Role.LEADER):
+        out += [
+            OtherLedger(
+                "visit-ledger",
+                gettext_lazy("走访台账"),
+                gettext_lazy("期内走访:时间、网格员、户、类别、了解情况与问题"),
+                url("fieldwork_visit_ledger", **period),
+            ),
+            OtherLedger(
+                "hazard-ledger",
+                gettext_lazy("隐患台账"),
+                gettext_lazy("隐患编号、网格、单位、等级、状态、整改期限、销号"),
+                url("hazards", grid=grid, format="xlsx"),
+                uses_period=False,
+            ),
+            OtherLedger(
+                "key-supervision",
+                gettext_lazy("重点监管名单"),
+                gettext_lazy("重点监管的生产经营单位及检查计划"),
+                url("safety_plan", grid=grid, key="1", format="xlsx"),
+                uses_period=False,
+            ),
+            OtherLedger(
+                "inspection-plan",
+                gettext_lazy("安全检查计划"),
+                gettext_lazy("各单位按风险等级的检查周期与到期情况"),
+                url("safety_plan", grid=grid, format="xlsx"),
+                uses_period=False,
+            ),
+        ]
+        for campaign in Campaign.objects.visible_to(user).order_by("-pk")[:LISTED]:
+            out.append(
+                OtherLedger(
+                    f"campaign-{campaign.pk}",
+                    _("专项排查进度:%(t)s") % {"t": campaign.title},
+                    gettext_lazy("各镇、村、网格的排查进度"),
+                    url("campaign_detail", campaign.pk, format="xlsx"),
+                    uses_period=False,
+                )
+            )
+        for survey in Survey.objects.visible_to(user).order_by("-pk")[:LISTED]:
+            out.append(
+                OtherLedger(
+                    f"survey-{survey.pk}",
+                    _("调查结果:%(t)s") % {"t": survey.title},
+                    gettext_lazy("民情调查表的全部答卷"),
+                    url("fieldwork_survey", survey.pk, format="xlsx"),
+                    uses_period=False,
+                )
+            )
+    # The registry's own ledgers (export in clear with a reason, templates, uploads): operators.
+    if can_import_ledgers(user):
+        out.append(
+            OtherLedger(
+                "registry-ledgers",
+                gettext_lazy("人口与房屋台账(导入导出)"),
+                gettext_lazy("登记台账的导出、模板下载与批量导入"),
+                url("registry_ledgers"),
+                uses_period=False,
+                page=True,
+            )
+        )
+    return out
+
+
 def _local(value: dt.datetime | None) -> str:
     return timezone.localtime(value, LOCAL).strftime("%Y-%m-%d %H:%M") if value else ""
 

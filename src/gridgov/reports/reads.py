@@ -152,6 +152,17 @@ COLUMNS: tuple[tuple[str, Any], ...] = (
     ("patrols", lambda: _("巡查次数")),
     ("patrol_km", lambda: _("巡查里程(公里)")),
     ("diaries", lambda: _("民情日志")),
+    ("hazards_found", lambda: _("发现隐患")),
+    ("hazards_rectified", lambda: _("整改销号")),
+    ("hazards_due", lambda: _("应整改隐患")),
+    ("hazards_on_time", lambda: _("按期整改")),
+    ("hazard_on_time_rate", lambda: _("隐患按期整改率")),
+    ("hazards_overdue", lambda: _("超期未整改")),
+    ("visits", lambda: _("走访次数")),
+    ("visit_tasks_due", lambda: _("应走访任务")),
+    ("visit_tasks_on_time", lambda: _("按期走访")),
+    ("visit_on_time_rate", lambda: _("按期走访率")),
+    ("key_visits_overdue", lambda: _("重点户超期未访")),
 )
 
 

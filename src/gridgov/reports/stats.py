@@ -19,6 +19,14 @@ equal on hand-made data.
   found a grid case first, over all such records with a result.
 - Hotline: records received in P, cancelled left out: closed, closed on time (a record without a
   due time never is), rated and satisfied.
+- 隐患 (fieldwork.safety): found in P (发现时间); rectified: closed (销号) in P; 应整改 those
+  whose rectification deadline falls in P, a hazard closed without one (当场整改) counting at
+  its closing time; 按期整改 closed at or before the deadline; 超期 with a deadline in P that has
+  passed (by the end of P, or now for the running period) and was not met.
+- 走访: visits made in P; 应走访 visit tasks whose deadline falls in P (a plan task's deadline
+  is the midnight after its period's last day, so P is taken as (start, end] here); 按期走访 done by a visit
+  at or before the deadline; 重点户超期 key-household tasks (六类户, monthly) among them whose
+  deadline has passed (as for hazards) without a visit by then.
 """
 
 from __future__ import annotations
@@ -98,6 +106,15 @@ class Figures:
     patrols: int = 0
     patrol_km: float = 0.0
     diaries: int = 0
+    hazards_found: int = 0
+    hazards_rectified: int = 0
+    hazards_due: int = 0
+    hazards_on_time: int = 0
+    hazards_overdue: int = 0
+    visits: int = 0
+    visit_tasks_due: int = 0
+    visit_tasks_on_time: int = 0
+    key_visits_overdue: int = 0
 
     def add(self, other: Figures) -> None:
         for f in fields(self):
@@ -143,6 +160,14 @@ class Figures:
     def hotline_satisfaction_rate(self) -> float | None:
         return self._rate(self.hotline_satisfied, self.hotline_rated)
 
+    @property
+    def hazard_on_time_rate(self) -> float | None:
+        return self._rate(self.hazards_on_time, self.hazards_due)
+
+    @property
+    def visit_on_time_rate(self) -> float | None:
+        return self._rate(self.visit_tasks_on_time, self.visit_tasks_due)
+
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
         for name in RATES:
@@ -160,6 +185,8 @@ RATES: dict[str, Any] = {
     "hotline_closure_rate": _("热线办结率"),
     "hotline_on_time_rate": _("热线按期办结率"),
     "hotline_satisfaction_rate": _("热线满意率"),
+    "hazard_on_time_rate": _("隐患按期整改率"),
+    "visit_on_time_rate": _("按期走访率"),
 }
 
 
@@ -171,6 +198,8 @@ class Query:
     start: dt.datetime
     end: dt.datetime
     root_path: str | None = None
+    # "Now" for the overdue counts of a running period (None: the clock); tests pin it.
+    now: dt.datetime | None = None
 
 
 @dataclass
@@ -189,10 +218,14 @@ def _scope(query: Query, alias: str = "g") -> str:
 def _params(query: Query) -> dict[str, Any]:
     from zoneinfo import ZoneInfo
 
+    from django.utils import timezone
+
     local = ZoneInfo("Asia/Shanghai")
     return {
         "start": query.start,
         "end": query.end,
+        # A deadline counts as missed once it has passed: by the end of P, or now for a running P.
+        "cutoff": min(query.end, query.now or timezone.now()),
         "first_day": query.start.astimezone(local).date(),
         "after_day": query.end.astimezone(local).date(),
         "root": (query.root_path or "") + "%",
@@ -293,6 +326,47 @@ WHERE d.day >= %(first_day)s AND d.day < %(after_day)s {_scope(query)}
 GROUP BY {key}"""  # noqa: S608
 
 
+def _sql_hazards(key: str, query: Query) -> str:
+    join = "JOIN" if query.root_path else "LEFT JOIN"
+    found = "z.found_at >= %(start)s AND z.found_at < %(end)s"
+    closed = "z.closed_at >= %(start)s AND z.closed_at < %(end)s"
+    deadline = "COALESCE(z.due_at, z.closed_at)"
+    due = f"{deadline} >= %(start)s AND {deadline} < %(end)s"
+    return f"""
+SELECT {key} AS k,
+  SUM(CASE WHEN {found} THEN 1 ELSE 0 END),
+  SUM(CASE WHEN z.state = 'closed' AND {closed} THEN 1 ELSE 0 END),
+  SUM(CASE WHEN {due} THEN 1 ELSE 0 END),
+  SUM(CASE WHEN {due} AND z.closed_at IS NOT NULL AND z.closed_at <= {deadline}
+      THEN 1 ELSE 0 END),
+  SUM(CASE WHEN {due} AND z.due_at IS NOT NULL AND z.due_at < %(cutoff)s
+      AND (z.closed_at IS NULL OR z.closed_at > z.due_at) THEN 1 ELSE 0 END)
+FROM {{hazard}} z {join} {{grid}} g ON g.id = z.grid_id
+WHERE (({found}) OR ({closed}) OR ({due})) {_scope(query)}
+GROUP BY {key}"""  # noqa: S608
+
+
+def _sql_visits(key: str, query: Query) -> str:
+    join = "JOIN" if query.root_path else "LEFT JOIN"
+    return f"""
+SELECT {key} AS k, COUNT(*)
+FROM {{visit}} v {join} {{grid}} g ON g.id = v.grid_id
+WHERE v.visited_at >= %(start)s AND v.visited_at < %(end)s {_scope(query)}
+GROUP BY {key}"""  # noqa: S608
+
+
+def _sql_visit_tasks(key: str, query: Query) -> str:
+    join = "JOIN" if query.root_path else "LEFT JOIN"
+    done = "vt.visit_id IS NOT NULL AND vt.done_at IS NOT NULL AND vt.done_at <= vt.due_at"
+    return f"""
+SELECT {key} AS k, COUNT(*),
+  SUM(CASE WHEN {done} THEN 1 ELSE 0 END),
+  SUM(CASE WHEN vt.kind = 'key' AND vt.due_at <= %(cutoff)s AND NOT ({done}) THEN 1 ELSE 0 END)
+FROM {{vtask}} vt {join} {{grid}} g ON g.id = vt.grid_id
+WHERE vt.due_at > %(start)s AND vt.due_at <= %(end)s {_scope(query)}
+GROUP BY {key}"""  # noqa: S608
+
+
 # Which Figures fields each fact fills, in the order of its SELECT after the key.
 FACTS: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
     ("due", _sql_due, ("due", "closed", "closed_on_time", "rework")),
@@ -313,7 +387,32 @@ FACTS: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
     ),
     ("patrols", _sql_patrols, ("patrols", "patrol_km")),
     ("diaries", _sql_diaries, ("diaries",)),
+    (
+        "hazards",
+        _sql_hazards,
+        (
+            "hazards_found",
+            "hazards_rectified",
+            "hazards_due",
+            "hazards_on_time",
+            "hazards_overdue",
+        ),
+    ),
+    ("visits", _sql_visits, ("visits",)),
+    (
+        "visit_tasks",
+        _sql_visit_tasks,
+        ("visit_tasks_due", "visit_tasks_on_time", "key_visits_overdue"),
+    ),
 )
+# Field-work facts: a grid and nothing else the flat dimensions group on.
+FIELD_KEYS = {
+    "patrols": "p.grid_id",
+    "diaries": "d.grid_id",
+    "hazards": "z.grid_id",
+    "visits": "v.grid_id",
+    "visit_tasks": "vt.grid_id",
+}
 
 
 def _key_for(fact: str, dimension: str) -> str | None:
@@ -321,21 +420,26 @@ def _key_for(fact: str, dimension: str) -> str | None:
         return TASK_KEY[dimension]
     if fact in ("discovery", "hotline"):
         return RECORD_KEY.get(dimension)
-    if fact in ("patrols", "diaries"):
+    if fact in FIELD_KEYS:
         # Field work has a grid and nothing else the flat dimensions group on.
-        return None if dimension != "area" else ("p.grid_id" if fact == "patrols" else "d.grid_id")
+        return FIELD_KEYS[fact] if dimension == "area" else None
     return CASE_KEY[dimension]
 
 
-def breakdown(query: Query, dimension: str, *, runner: Runner) -> Breakdown:
+def breakdown(
+    query: Query, dimension: str, *, runner: Runner, facts: Iterable[str] | None = None
+) -> Breakdown:
     """Figures per key of `dimension` (for "area": per unit grid, before any roll-up) and the
-    scope's total."""
+    scope's total; `facts` narrows to some of FACTS (the rest stay 0)."""
     if dimension not in DIMENSIONS:
         raise ValueError(dimension)
     params = _params(query)
     out = Breakdown(dimension)
     groups: dict[Any, Figures] = defaultdict(Figures)
+    wanted = set(facts) if facts is not None else None
     for fact, make_sql, names in FACTS:
+        if wanted is not None and fact not in wanted:
+            continue
         key = _key_for(fact, dimension)
         if key is None:
             continue
@@ -385,6 +489,25 @@ def area_figures(query: Query, *, engine: str | None = None) -> tuple[dict[str, 
         grids = grids.filter(path__startswith=query.root_path)
     paths = dict(grids.values_list("id", "path"))
     return roll_up(per_grid.groups, paths, query.root_path), per_grid.total
+
+
+FIELD_FACTS = ("patrols", "diaries", "hazards", "visits", "visit_tasks")
+FIELD_TABLES = ("grid", "patrol", "diary", "hazard", "visit", "vtask")
+
+
+def field_work_totals(query: Query, *, engine: str | None = None) -> Figures:
+    """Only the field-work figures (patrols, diaries, hazards, visits) of the scope: the
+    statistics' own SQL for the work summaries, without the case facts."""
+    used = choose_engine(engine)
+    try:
+        with Runner(used, tables=FIELD_TABLES, period=_params(query)) as runner:
+            return breakdown(query, "area", runner=runner, facts=FIELD_FACTS).total
+    except Exception:
+        if engine is not None or used == "sql":
+            raise
+        logger.exception("statistics engine %s failed; plain SQL instead", used)
+        with Runner("sql") as runner:
+            return breakdown(query, "area", runner=runner, facts=FIELD_FACTS).total
 
 
 @dataclass

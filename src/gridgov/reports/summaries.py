@@ -7,8 +7,9 @@ quarter or year, read from the code that already computes them (no second formul
   (`hotline.services.crosscheck.discovery_rates`), or, when no imported record was
   back-traced in the period, the indicator's own discovery rate over hotline-channel cases;
 - joint actions done: `oversight.coordination.joint_actions_done`;
-- diaries, warnings, bulletins, trainings, patrols and household visits: counts of their
-  records in the period and territory.
+- diaries, patrols, household visits and safety hazards (found, rectified): the statistics
+  page's own SQL (`reports.stats.field_work_totals`), so the summary and the page agree;
+- warnings, bulletins and trainings: counts of their records in the period and territory.
 
 The figures feed a Word document (docxtpl template: the shipped one or the office's own upload)
 and a PDF (WeasyPrint), both with server-rendered charts (PNG) and the office's text sections.
@@ -22,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from gridgov.core.errors import DomainError, ReferenceNotFoundError
@@ -36,6 +37,7 @@ from gridgov.oversight.indicators import (
     compute,
 )
 from gridgov.people.models import Department
+from gridgov.reports.stats import Query, field_work_totals
 
 KINDS = (UnitKind.TOWN, UnitKind.VILLAGE, UnitKind.DEPARTMENT)
 YEAR_RE = re.compile(r"^(\d{4})$")
@@ -162,6 +164,8 @@ class Figures:
     patrols: int | None = None
     patrol_km: float | None = None
     visits: int | None = None
+    hazards_found: int | None = None
+    hazards_rectified: int | None = None
     hotline_records: int | None = None
     discovered: int | None = None
     discovery_rate: float | None = None
@@ -181,7 +185,6 @@ def _rate(code: str, counts: Counts) -> float | None:
 
 
 def compute_figures(unit: SummaryUnit, speriod: SummaryPeriod) -> Figures:
-    from gridgov.fieldwork.models import Diary, Patrol, Visit
     from gridgov.hotline.models import CrosscheckRound
     from gridgov.hotline.services.crosscheck import discovery_rates
     from gridgov.oversight.coordination import joint_actions_done
@@ -209,7 +212,8 @@ def compute_figures(unit: SummaryUnit, speriod: SummaryPeriod) -> Figures:
     if unit.grid is not None:
         grid = unit.grid
         sub = {"grid__path__startswith": grid.path}
-        fig.diaries = Diary.objects.filter(**sub, day__gte=first, day__lte=last).count()
+        field_work = field_work_totals(Query(start, end, root_path=grid.path))
+        fig.diaries = field_work.diaries
         fig.warnings = EarlyWarning.objects.filter(
             **sub, raised_at__gte=start, raised_at__lt=end
         ).count()
@@ -222,10 +226,10 @@ def compute_figures(unit: SummaryUnit, speriod: SummaryPeriod) -> Figures:
         fig.training_attendance = (
             trainings.aggregate(n=Count("attendees"))["n"] or 0  # person-times
         )
-        patrols = Patrol.objects.filter(**sub, started_at__gte=start, started_at__lt=end)
-        agg = patrols.aggregate(n=Count("pk"), m=Sum("mileage_m"))
-        fig.patrols, fig.patrol_km = agg["n"], round((agg["m"] or 0) / 1000, 1)
-        fig.visits = Visit.objects.filter(**sub, visited_at__gte=start, visited_at__lt=end).count()
+        fig.patrols, fig.patrol_km = field_work.patrols, round(field_work.patrol_km, 1)
+        fig.visits = field_work.visits
+        fig.hazards_found = field_work.hazards_found
+        fig.hazards_rectified = field_work.hazards_rectified
         rates = discovery_rates(start=first, end=last, grids=Grid.objects.filter(pk=grid.pk))
         rate = rates[0] if rates else None
         if rate is not None and rate.records:
@@ -287,6 +291,8 @@ def figure_rows(fig: Figures) -> list[tuple[str, str]]:
         (_("巡查(次)"), fig.patrols, number),
         (_("巡查里程(公里)"), fig.patrol_km, number),
         (_("入户走访(次)"), fig.visits, number),
+        (_("排查安全隐患(处)"), fig.hazards_found, number),
+        (_("隐患整改销号(处)"), fig.hazards_rectified, number),
         (_("热线诉求(件)"), fig.hotline_records, number),
         (_("主动发现(件)"), fig.discovered, number),
         (_("发现率"), fig.discovery_rate, percent),
@@ -333,6 +339,11 @@ def figures_paragraph(unit: SummaryUnit, speriod: SummaryPeriod, fig: Figures) -
         )
     if fig.visits is not None:
         body.append(_("入户走访%(n)s次") % {"n": number(fig.visits)})
+    if fig.hazards_found is not None:
+        body.append(
+            _("排查安全隐患%(n)s处、整改销号%(m)s处")
+            % {"n": number(fig.hazards_found), "m": number(fig.hazards_rectified)}
+        )
     if fig.hotline_records:
         body.append(
             _("热线诉求%(n)s件中网格主动发现%(m)s件,发现率%(rate)s")

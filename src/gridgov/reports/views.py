@@ -104,6 +104,7 @@ def statistics_xlsx(request: HttpRequest) -> HttpResponse:
 @readers_only
 def ledgers(request: HttpRequest) -> HttpResponse:
     form, root, roots = _filters(request)
+    valid = form.is_valid()
     return render(
         request,
         "reports/ledgers.html",
@@ -112,7 +113,13 @@ def ledgers(request: HttpRequest) -> HttpResponse:
             "root": root,
             "roots": roots,
             "ledgers": ledger_reads.available(request.user),
-            "query": _query(form, root) if form.is_valid() else "",
+            "elsewhere": ledger_reads.elsewhere(
+                request.user,
+                root=root,
+                first=form.cleaned_data["start"] if valid else None,
+                last=form.cleaned_data["end"] if valid else None,
+            ),
+            "query": _query(form, root) if valid else "",
         },
     )
 

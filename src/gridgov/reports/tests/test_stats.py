@@ -206,11 +206,22 @@ def test_a_deployment_may_pin_the_engine(town, settings, make_case):
     assert (stats.engine, stats.total.due, stats.total.closed_on_time) == ("sql", 1, 1)
 
 
+@pytest.fixture
+def catalogue_tx(town_tx):
+    """The cast and the catalogue again (an earlier transactional test may have flushed the
+    catalogue that migration 0002 seeded), before `make_case` reads the items."""
+    from gridgov.cases.catalogue import ensure_default_catalogue
+
+    ensure_default_catalogue()
+    return town_tx
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="DuckDB's postgres scanner")
 @pytest.mark.django_db(transaction=True)
 def test_duckdb_reads_postgresql_and_agrees_with_plain_sql(
-    town_tx, make_case, make_task, make_callback
+    catalogue_tx, make_case, make_task, make_callback
 ):
+    town_tx = catalogue_tx
     _march(make_case, make_task, make_callback, town_tx)
     period = Period.month("2026-03")
     assert choose_engine() == "duckdb-postgres"
