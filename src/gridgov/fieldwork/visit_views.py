@@ -191,7 +191,10 @@ def phone_visit_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def phone_visit(request: HttpRequest, pk: int) -> HttpResponse:
     visit = get_scoped_or_404(
-        Visit.objects.visible_to(request.user).select_related("household", "grid", "case"), pk=pk
+        Visit.objects.visible_to(request.user).select_related(
+            "household", "grid", "case", "hazard"
+        ),
+        pk=pk,
     )
     return render(request, "fieldwork/phone_visit.html", {"tab": "visits", "visit": visit})
 
@@ -208,6 +211,22 @@ def phone_visit_case(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("phone_visit", pk=pk)
     messages.success(request, _("已转为案件 %(n)s") % {"n": case.number})
     return redirect("case_detail", pk=case.pk)
+
+
+@login_required
+@require_POST
+def phone_visit_hazard(request: HttpRequest, pk: int) -> HttpResponse:
+    """One tap: the visit's problem becomes a safety hazard, linked back to the visit."""
+    from gridgov.fieldwork.safety.services import visit_to_hazard
+
+    visit = get_scoped_or_404(Visit.objects.visible_to(request.user), pk=pk)
+    try:
+        hazard = visit_to_hazard(visit=visit, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("phone_visit", pk=pk)
+    messages.success(request, _("已转为隐患 %(n)s") % {"n": hazard.number})
+    return redirect("phone_visit", pk=pk)
 
 
 # --- phone: diary and check-in ------------------------------------------------------------------
