@@ -109,6 +109,8 @@ def patrol_detail(request: HttpRequest, uid: str) -> dict[str, Any]:
     return {
         **_out(patrol),
         "reports": list(patrol.report_links.values_list("case_id", flat=True)),
+        "visits": list(patrol.visits.values_list("pk", flat=True)),
+        "hazards": list(patrol.hazards.values_list("pk", flat=True)),  # type: ignore[attr-defined]
         "stay_points": services.stay_points_json(tracks.stay_points(kept)),
         "track": services.track_geojson(kept),
     }

@@ -70,6 +70,9 @@ class PatrolOut(Schema):
 
 class PatrolDetailOut(PatrolOut):
     reports: list[int]
+    # Visits and hazards made during the patrol (issue 11), by id.
+    visits: list[int] = []
+    hazards: list[int] = []
     stay_points: list[dict[str, Any]]
     track: dict[str, Any]
 

@@ -17,7 +17,7 @@ from gridgov.fieldwork.tests.test_visits import NOW, homes, moment, post  # noqa
 pytestmark = pytest.mark.django_db
 
 
-def test_a_hazard_reported_during_a_running_patrol_is_linked_to_it(town, moment):  # noqa: F811
+def test_a_hazard_reported_during_a_running_patrol_is_linked_to_it(client_for, town, moment):  # noqa: F811
     worker = town.user("worker_a1")
     grid = town.grid(UNIT_A1)
     before = services.report_hazard(by=worker, grid=grid, description="电线老化", source="patrol")
@@ -33,6 +33,9 @@ def test_a_hazard_reported_during_a_running_patrol_is_linked_to_it(town, moment)
     )
     assert Hazard.objects.get(pk=office.pk).patrol_id is None
     assert set(Patrol.objects.get(pk=patrol.pk).hazards.values_list("pk", flat=True)) == {during.pk}
+    # The patrol's detail in the API lists it.
+    detail = client_for("worker_a1").get(f"/api/v1/fieldwork/patrols/{patrol.uid}").json()
+    assert detail["hazards"] == [during.pk]
     end_patrol(patrol=patrol, by=worker, ended_at=NOW - timedelta(minutes=5))
     after = services.report_hazard(by=worker, grid=grid, description="灭火器过期", source="patrol")
     assert Hazard.objects.get(pk=after.pk).patrol_id is None
