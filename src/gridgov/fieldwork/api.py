@@ -12,8 +12,9 @@ from typing import Any
 import numpy as np
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import File, Query, Router, Schema, Status, UploadedFile
 
 from gridgov.core.coords import to_wgs84_array
 from gridgov.core.errors import DomainError
@@ -108,6 +109,8 @@ def patrol_detail(request: HttpRequest, uid: str) -> dict[str, Any]:
     return {
         **_out(patrol),
         "reports": list(patrol.report_links.values_list("case_id", flat=True)),
+        "visits": list(patrol.visits.values_list("pk", flat=True)),
+        "hazards": list(patrol.hazards.values_list("pk", flat=True)),  # type: ignore[attr-defined]
         "stay_points": services.stay_points_json(tracks.stay_points(kept)),
         "track": services.track_geojson(kept),
     }
@@ -194,6 +197,11 @@ def _diary_out(diary: Any) -> dict[str, Any]:
         "tags": diary.tags,
         "grid": diary.grid.code if diary.grid else None,
         "cases": [c.pk for c in diary.cases.all()],
+        "households": [h.number for h in diary.households.all()],
+        "photos": [
+            reverse("api:diary_photo", kwargs={"diary_id": diary.pk, "photo_id": p.pk})
+            for p in diary.photos.all()
+        ],
     }
 
 
@@ -207,8 +215,41 @@ def write_diary(request: HttpRequest, payload: DiaryIn) -> Status:
         tags=payload.tags,
         grid_code=payload.grid,
         case_ids=payload.cases,
+        household_numbers=payload.households,
     )
     return Status(201, _diary_out(diary))
+
+
+@router.get("/diaries/{int:diary_id}", response=DiaryOut)
+def diary_detail(request: HttpRequest, diary_id: int) -> dict[str, Any]:
+    from gridgov.fieldwork.models import Diary
+
+    diary = get_scoped_or_404(Diary.objects.visible_to(request.user), pk=diary_id)
+    return _diary_out(diary)
+
+
+@router.post("/diaries/{int:diary_id}/photos", response={201: DiaryOut})
+def diary_photos(
+    request: HttpRequest,
+    diary_id: int,
+    photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
+) -> Status:
+    """Photos for one's own diary entry (checked like a case report's, metadata stripped)."""
+    from gridgov.fieldwork.models import Diary
+
+    diary = get_scoped_or_404(Diary.objects.visible_to(request.user), pk=diary_id)
+    records.add_diary_photos(diary=diary, by=request.user, uploads=photos or [])
+    return Status(201, _diary_out(diary))
+
+
+@router.get("/diaries/{int:diary_id}/photos/{int:photo_id}", url_name="diary_photo")
+def diary_photo(request: HttpRequest, diary_id: int, photo_id: int) -> Any:
+    """A diary photo, behind the entry's visibility (never under /media/)."""
+    from gridgov.fieldwork.models import Diary, DiaryPhoto
+
+    diary = get_scoped_or_404(Diary.objects.visible_to(request.user), pk=diary_id)
+    photo = get_scoped_or_404(DiaryPhoto.objects.filter(diary=diary), pk=photo_id)
+    return records.diary_photo_response(photo)
 
 
 @router.get("/diaries/counts", response=list[DiaryCountOut])

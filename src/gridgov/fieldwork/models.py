@@ -8,6 +8,7 @@ day's chunks of a person are one indexed range query.
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.jurisdiction import scope_of, scope_q
@@ -305,6 +307,7 @@ class Diary(models.Model):
     text = models.TextField(_("内容"))
     tags = models.CharField(_("标签"), max_length=200, blank=True)
     cases = models.ManyToManyField("cases.Case", blank=True, related_name="diaries")
+    households = models.ManyToManyField("registry.Household", blank=True, related_name="diaries")
     # The phone's name for the entry: an entry sent again from the offline queue is kept once.
     client_key = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -326,6 +329,35 @@ class Diary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.day}"
+
+
+def diary_photo_path(instance: DiaryPhoto, filename: str) -> str:
+    now = timezone.now()
+    dot = filename.rfind(".")
+    suffix = filename[dot:].lower()[:6] if dot >= 0 else ""
+    return f"fieldwork/diary/{now:%Y/%m}/{secrets.token_hex(8)}{suffix}"
+
+
+class DiaryPhoto(models.Model):
+    """A photo of a diary entry, checked and stripped of its metadata like a case report's
+    (cases/attachments.py) and served only behind the entry's visibility."""
+
+    diary = models.ForeignKey(Diary, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(upload_to=diary_photo_path, max_length=200)
+    original_name = models.CharField(max_length=200, blank=True)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("日志照片")
+        verbose_name_plural = _("日志照片")
+
+    def __str__(self) -> str:
+        return f"{self.diary_id}/{self.pk}"
 
 
 class CheckKind(models.TextChoices):

@@ -9,6 +9,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.cases.forms import PhotosField
+from gridgov.core.errors import DomainError
 from gridgov.fieldwork.models import CheckKind, DiaryKind, Occasion, QuestionKind, VisitKind
 
 
@@ -62,6 +64,32 @@ class DiaryForm(OutboxForm):
     )
     text = forms.CharField(label=_("内容"), max_length=5000, widget=forms.Textarea({"rows": 5}))
     tags = forms.CharField(label=_("标签"), max_length=200, required=False)
+    households = forms.MultipleChoiceField(
+        label=_("关联住户"), required=False, help_text=_("可多选")
+    )
+    cases = forms.MultipleChoiceField(label=_("关联案件"), required=False, help_text=_("可多选"))
+    photos = PhotosField(label=_("照片"), required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        households: list[tuple[str, str]] | None = None,
+        cases: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["households"].choices = households or []  # type: ignore[attr-defined]
+        self.fields["cases"].choices = cases or []  # type: ignore[attr-defined]
+
+    def clean_photos(self) -> list[Any]:
+        """Checked here like a case report's photos (cases.attachments), so a bad photo is a
+        form error beside the field together with any other mistake."""
+        from gridgov.cases.attachments import check_photos
+
+        try:
+            return check_photos(self.cleaned_data.get("photos"))
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from None
 
 
 class CheckInForm(OutboxForm, PositionMixin):

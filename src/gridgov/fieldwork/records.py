@@ -13,19 +13,31 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Q
+from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.core.errors import DomainError, ReferenceNotFoundError
 from gridgov.core.jurisdiction import Role, get_referenced, scope_of
 from gridgov.fieldwork.daily import visible_worker
-from gridgov.fieldwork.models import CheckIn, CheckKind, Diary, DiaryKind, DutyShift, Leave
+from gridgov.fieldwork.models import (
+    CheckIn,
+    CheckKind,
+    Diary,
+    DiaryKind,
+    DiaryPhoto,
+    DutyShift,
+    Leave,
+)
 from gridgov.fieldwork.services import LOCAL_TZ, day_bounds
 from gridgov.grids.models import Grid, path_with_ancestors
 
 MAX_DIARY_CHARS = 5000
+# The households one diary entry may name.
+MAX_DIARY_LINKS = 50
 OFFICE_ROLES = (Role.ADMIN, Role.OFFICE)
 
 
@@ -59,10 +71,16 @@ def write_diary(
     grid_code: str | None = None,
     case_ids: Sequence[int] = (),
     client_key: str = "",
+    household_numbers: Sequence[str] = (),
+    photos: Sequence[Any] = (),
 ) -> Diary:
-    """A diary entry by the worker themselves (民情日志 daily, 工作日志 weekly; seed 002).
-    The phone's `client_key` makes an entry re-sent from the offline queue return the first."""
+    """A diary entry by the worker themselves (民情日志 daily, 工作日志 weekly; seed 002),
+    linked to households and cases the worker sees, with photos (`photos`: uploads, or photos
+    already checked by cases.attachments.check_photos). The phone's `client_key` makes an
+    entry re-sent from the offline queue return the first."""
+    from gridgov.cases.attachments import CheckedPhoto, check_photos
     from gridgov.cases.models import Case
+    from gridgov.registry.models import Household
 
     client_key = (client_key or "").strip()[:64]
     if client_key:
@@ -87,6 +105,20 @@ def write_diary(
         get_referenced(Case.objects.visible_to(by), field="cases", pk=pk)
         for pk in dict.fromkeys(case_ids)
     ]
+    if len(household_numbers) > MAX_DIARY_LINKS:
+        raise DomainError(
+            _("每条日志最多关联 %(n)s 户") % {"n": MAX_DIARY_LINKS}, field="households"
+        )
+    households = [
+        get_referenced(Household.objects.visible_to(by), field="households", number=number)
+        for number in dict.fromkeys(n.strip() for n in household_numbers if n and n.strip())
+    ]
+    if grid is None:
+        # An entry from the phone names no grid: the first linked household's, or the
+        # worker's unit grid when they have one, so the office sees and counts the entry.
+        grid = households[0].grid if households else _own_unit_grid(by)
+    checked = [p for p in photos if isinstance(p, CheckedPhoto)]
+    checked += check_photos([p for p in photos if not isinstance(p, CheckedPhoto)])
     diary = Diary.objects.create(
         user=by,
         kind=kind,
@@ -97,7 +129,60 @@ def write_diary(
         client_key=client_key,
     )
     diary.cases.set(cases)
+    diary.households.set(households)
+    _store_diary_photos(diary, checked)
     return diary
+
+
+def _own_unit_grid(user: Any) -> Grid | None:
+    paths = list(scope_of(user).all_grid_paths(Role.WORKER))
+    return Grid.objects.filter(path=paths[0]).first() if len(paths) == 1 else None
+
+
+def _store_diary_photos(diary: Diary, photos: Sequence[Any]) -> list[DiaryPhoto]:
+    """Write checked photos last in the service's transaction, so a refused entry wrote none."""
+    stored = []
+    for photo in photos:
+        row = DiaryPhoto(
+            diary=diary,
+            original_name=photo.name,
+            content_type=photo.content_type,
+            size=len(photo.data),
+            width=photo.width,
+            height=photo.height,
+        )
+        row.file.save(f"photo{photo.suffix}", ContentFile(photo.data), save=False)
+        row.save()
+        stored.append(row)
+    return stored
+
+
+def diary_photo_response(photo: DiaryPhoto) -> FileResponse:
+    """The stored photo as a private, cacheable response (404 if its file is gone)."""
+    try:
+        handle = photo.file.open("rb")
+    except (FileNotFoundError, OSError):
+        raise Http404 from None
+    response = FileResponse(handle, content_type=photo.content_type or "application/octet-stream")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@transaction.atomic
+def add_diary_photos(*, diary: Diary, by: Any, uploads: Sequence[Any]) -> list[DiaryPhoto]:
+    """More photos for one's own diary entry (the API sends them after the entry)."""
+    from gridgov.cases.attachments import DEFAULT_MAX_PHOTOS, check_photos
+
+    if diary.user_id != by.pk:
+        raise PermissionDenied(_("只能给自己的日志添加照片"))
+    checked = check_photos(uploads)
+    if not checked:
+        raise DomainError(_("请选择照片"), field="photos")
+    if diary.photos.count() + len(checked) > DEFAULT_MAX_PHOTOS:
+        raise DomainError(
+            _("每条日志最多 %(n)s 张照片") % {"n": DEFAULT_MAX_PHOTOS}, field="photos"
+        )
+    return _store_diary_photos(diary, checked)
 
 
 @dataclass

@@ -70,6 +70,9 @@ class PatrolOut(Schema):
 
 class PatrolDetailOut(PatrolOut):
     reports: list[int]
+    # Visits and hazards made during the patrol (issue 11), by id.
+    visits: list[int] = []
+    hazards: list[int] = []
     stay_points: list[dict[str, Any]]
     track: dict[str, Any]
 
@@ -81,6 +84,7 @@ class DiaryIn(Schema):
     tags: str = Field("", max_length=200)
     grid: str | None = Field(None, max_length=32)
     cases: list[int] = Field(default_factory=list, max_length=50)
+    households: list[str] = Field(default_factory=list, max_length=50)
 
 
 class DiaryOut(Schema):
@@ -91,6 +95,8 @@ class DiaryOut(Schema):
     tags: str
     grid: str | None
     cases: list[int]
+    households: list[str] = []
+    photos: list[str] = []
 
 
 class DiaryCountOut(Schema):

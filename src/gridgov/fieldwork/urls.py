@@ -14,6 +14,7 @@ urlpatterns += [
     path("m/visits/new/", visit_views.phone_visit_new, name="phone_visit_new"),
     path("m/visits/<int:pk>/", visit_views.phone_visit, name="phone_visit"),
     path("m/visits/<int:pk>/case/", visit_views.phone_visit_case, name="phone_visit_case"),
+    path("m/visits/<int:pk>/hazard/", visit_views.phone_visit_hazard, name="phone_visit_hazard"),
     path("m/diary/", visit_views.phone_diary, name="phone_diary"),
     path("m/check-in/", visit_views.phone_check_in, name="phone_check_in"),
     path("m/surveys/", visit_views.phone_surveys, name="phone_surveys"),

@@ -90,6 +90,7 @@ class VisitOut(Schema):
     problems: str
     assistance: str
     case: int | None
+    hazard: int | None = None
     patrol: int | None
     completed_tasks: list[int] = []
 
@@ -182,6 +183,16 @@ def _task_out(task: VisitTask, now: datetime) -> dict[str, Any]:
     }
 
 
+def _hazard_of(visit: Visit) -> int | None:
+    """The hazard the visit's problem was turned into, if any (select_related "hazard")."""
+    from django.core.exceptions import ObjectDoesNotExist
+
+    try:
+        return int(visit.hazard.pk)  # type: ignore[attr-defined]
+    except ObjectDoesNotExist:
+        return None
+
+
 def _visit_out(visit: Visit, completed: list[int] | None = None) -> dict[str, Any]:
     return {
         "id": visit.pk,
@@ -198,6 +209,7 @@ def _visit_out(visit: Visit, completed: list[int] | None = None) -> dict[str, An
         "problems": visit.problems,
         "assistance": visit.assistance,
         "case": visit.case_id,
+        "hazard": _hazard_of(visit),
         "patrol": visit.patrol_id,
         "completed_tasks": completed or [],
     }
@@ -276,7 +288,7 @@ def list_visits(request: HttpRequest, filters: Query[VisitFilter]) -> list[dict[
     rows = visits.ledger_visits(request.user, filters.start or today, filters.end or today)
     if filters.household:
         rows = rows.filter(household__number=filters.household)
-    return [_visit_out(v) for v in rows[:LIST_LIMIT]]
+    return [_visit_out(v) for v in rows.select_related("hazard")[:LIST_LIMIT]]
 
 
 @router.get("/visits/overdue", response=list[OverdueOut])
@@ -302,7 +314,9 @@ def visit_ledger(request: HttpRequest, filters: Query[VisitFilter]) -> HttpRespo
 @router.get("/visits/{visit_id}", response=VisitOut)
 def visit_detail(request: HttpRequest, visit_id: int) -> dict[str, Any]:
     visit = get_scoped_or_404(
-        Visit.objects.visible_to(request.user).select_related("household", "grid", "user"),
+        Visit.objects.visible_to(request.user).select_related(
+            "household", "grid", "user", "hazard"
+        ),
         pk=visit_id,
     )
     return _visit_out(visit)
@@ -314,6 +328,16 @@ def visit_to_case(request: HttpRequest, visit_id: int, payload: CaseFromVisitIn)
     visit = get_scoped_or_404(Visit.objects.visible_to(request.user), pk=visit_id)
     case = visits.visit_to_case(visit=visit, by=request.user, description=payload.description)
     return Status(201, {"id": case.pk, "number": case.number, "visit": visit.pk})
+
+
+@router.post("/visits/{visit_id}/hazard", response={201: CaseRef})
+def visit_to_hazard(request: HttpRequest, visit_id: int, payload: CaseFromVisitIn) -> Status:
+    """One tap: the visit's problem becomes a safety hazard, linked back to the visit."""
+    from gridgov.fieldwork.safety.services import visit_to_hazard as to_hazard
+
+    visit = get_scoped_or_404(Visit.objects.visible_to(request.user), pk=visit_id)
+    hazard = to_hazard(visit=visit, by=request.user, description=payload.description)
+    return Status(201, {"id": hazard.pk, "number": hazard.number, "visit": visit.pk})
 
 
 # --- surveys ------------------------------------------------------------------------------------

@@ -38,6 +38,8 @@ from gridgov.fieldwork.services import parse_day
 from gridgov.grids.models import Grid
 
 HOUSEHOLD_CHOICES_MAX = 500
+# The recent cases a diary entry may be linked to on the phone.
+CASE_CHOICES_MAX = 30
 
 
 def _worker(request: HttpRequest) -> None:
@@ -86,6 +88,14 @@ def _accepted(request: HttpRequest, *, url: str, title: str, number: str, create
         return JsonResponse(body, status=201 if created else 200)
     messages.success(request, _("已保存:%(t)s") % {"t": title})
     return redirect(request.path)
+
+
+def _my_cases(user: Any) -> list[tuple[str, str]]:
+    """Recent cases the worker sees, to link a diary entry to (newest first)."""
+    from gridgov.cases.models import Case
+
+    rows = Case.objects.visible_to(user).order_by("-created_at")[:CASE_CHOICES_MAX]
+    return [(str(c.pk), f"{c.number} {c.description[:20]}".strip()) for c in rows]
 
 
 def _my_households(user: Any) -> list[tuple[str, str]]:
@@ -191,7 +201,10 @@ def phone_visit_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def phone_visit(request: HttpRequest, pk: int) -> HttpResponse:
     visit = get_scoped_or_404(
-        Visit.objects.visible_to(request.user).select_related("household", "grid", "case"), pk=pk
+        Visit.objects.visible_to(request.user).select_related(
+            "household", "grid", "case", "hazard"
+        ),
+        pk=pk,
     )
     return render(request, "fieldwork/phone_visit.html", {"tab": "visits", "visit": visit})
 
@@ -210,6 +223,22 @@ def phone_visit_case(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("case_detail", pk=case.pk)
 
 
+@login_required
+@require_POST
+def phone_visit_hazard(request: HttpRequest, pk: int) -> HttpResponse:
+    """One tap: the visit's problem becomes a safety hazard, linked back to the visit."""
+    from gridgov.fieldwork.safety.services import visit_to_hazard
+
+    visit = get_scoped_or_404(Visit.objects.visible_to(request.user), pk=pk)
+    try:
+        hazard = visit_to_hazard(visit=visit, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("phone_visit", pk=pk)
+    messages.success(request, _("已转为隐患 %(n)s") % {"n": hazard.number})
+    return redirect("phone_visit", pk=pk)
+
+
 # --- phone: diary and check-in ------------------------------------------------------------------
 
 
@@ -219,16 +248,21 @@ def phone_diary(request: HttpRequest) -> HttpResponse:
     from gridgov.fieldwork.models import Diary
 
     def page(form: DiaryForm, status: int = 200) -> HttpResponse:
-        recent = Diary.objects.filter(user_id=request.user.pk or 0).order_by("-day", "-pk")[:10]
+        recent = (
+            Diary.objects.filter(user_id=request.user.pk or 0)
+            .prefetch_related("households", "cases", "photos")
+            .order_by("-day", "-pk")[:10]
+        )
         context = {"tab": "diary", "form": form, "recent": recent}
         return render(request, "fieldwork/phone_diary.html", context, status=status)
 
+    links = {"households": _my_households(request.user), "cases": _my_cases(request.user)}
     if request.method != "POST":
-        return page(DiaryForm(initial={"day": timezone.localdate()}))
+        return page(DiaryForm(initial={"day": timezone.localdate()}, **links))
     foreign = _foreign_outbox(request)
     if foreign is not None:
         return foreign
-    form = DiaryForm(request.POST)
+    form = DiaryForm(request.POST, request.FILES, **links)
     if not form.is_valid():
         return _refused(request, form, None, page)
     data = form.cleaned_data
@@ -240,6 +274,9 @@ def phone_diary(request: HttpRequest) -> HttpResponse:
             text=data["text"],
             tags=data.get("tags") or "",
             client_key=data.get("idempotency_key") or "",
+            household_numbers=data.get("households") or [],
+            case_ids=[int(pk) for pk in data.get("cases") or []],
+            photos=data.get("photos") or [],
         )
     except DomainError as exc:
         return _refused(request, form, exc, page)

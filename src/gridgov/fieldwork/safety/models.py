@@ -240,6 +240,24 @@ class Hazard(ConcurrentTransitionMixin, models.Model):
     inspection = models.ForeignKey(
         Inspection, null=True, blank=True, on_delete=models.SET_NULL, related_name="hazards"
     )
+    # Issue 11: a hazard reported during a running patrol is linked to it (as visits are), and a
+    # visit's problem turned into a hazard links back to that visit.
+    patrol = models.ForeignKey(
+        "fieldwork.Patrol",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="hazards",
+        verbose_name=_("巡查"),
+    )
+    visit = models.OneToOneField(
+        "fieldwork.Visit",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="hazard",
+        verbose_name=_("走访"),
+    )
     grade = models.CharField(
         _("隐患等级"), max_length=16, choices=HazardGrade.choices, default=HazardGrade.ORDINARY
     )

@@ -127,7 +127,13 @@ def hazards(request: HttpRequest) -> HttpResponse:
 
 def _hazard_for(request: HttpRequest, pk: int) -> Hazard:
     qs = Hazard.objects.visible_to(request.user).select_related(
-        "grid__region", "level_grid__region", "organisation", "found_by", "inspection"
+        "grid__region",
+        "level_grid__region",
+        "organisation",
+        "found_by",
+        "inspection",
+        "visit__household",
+        "patrol",
     )
     return get_object_or_404(qs, pk=pk)
 

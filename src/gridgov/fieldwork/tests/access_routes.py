@@ -102,3 +102,45 @@ ROUTES.update(
         "/api/v1/fieldwork/surveys/<survey_id>": _survey_url,
     }
 )
+
+
+def _diary_at(anchor):
+    from gridgov.fieldwork.models import Diary
+
+    return Diary.objects.create(
+        user=_worker_at(anchor), kind="people", day="2026-05-12", grid=anchor.grid, text="矩阵"
+    )
+
+
+def _diary_url(anchor) -> str | None:
+    if anchor.grid is None:
+        return None
+    return f"/api/v1/fieldwork/diaries/{_diary_at(anchor).pk}"
+
+
+def _diary_photo_url(anchor) -> str | None:
+    """A diary entry of a worker of the anchor grid with one photo (checked and stored)."""
+    if anchor.grid is None:
+        return None
+    import io
+
+    from PIL import Image
+
+    from gridgov.cases.attachments import check_photo
+    from gridgov.fieldwork.records import _store_diary_photos
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buffer, format="PNG")
+    buffer.name = "p.png"
+    buffer.seek(0)
+    diary = _diary_at(anchor)
+    [photo] = _store_diary_photos(diary, [check_photo(buffer)])
+    return f"/api/v1/fieldwork/diaries/{diary.pk}/photos/{photo.pk}"
+
+
+ROUTES.update(
+    {
+        "/api/v1/fieldwork/diaries/<int:diary_id>": _diary_url,
+        "/api/v1/fieldwork/diaries/<int:diary_id>/photos/<int:photo_id>": _diary_photo_url,
+    }
+)

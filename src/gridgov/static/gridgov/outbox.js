@@ -194,6 +194,11 @@
         });
       } else if ((el.type === "radio" || el.type === "checkbox") && !el.checked) {
         return;
+      } else if (el.type === "select-multiple") {
+        // Each chosen option, as the browser would send them (none chosen: nothing).
+        Array.prototype.forEach.call(el.options, function (o) {
+          if (o.selected) fields.push([el.name, o.value]);
+        });
       } else if (el.name !== "csrfmiddlewaretoken") {
         fields.push([el.name, el.value]);
       }

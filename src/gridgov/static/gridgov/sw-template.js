@@ -39,7 +39,9 @@ function networkFirst(request, fallbackUrl) {
     }
     return response;
   }).catch(function () {
-    return caches.match(request, { ignoreSearch: true }).then(function (hit) {
+    // ignoreVary: a page kept at install was fetched with other headers (Accept) than a
+    // navigation sends, and the pages vary on them (a view that answers JSON to the outbox).
+    return caches.match(request, { ignoreSearch: true, ignoreVary: true }).then(function (hit) {
       return hit || (fallbackUrl ? caches.match(fallbackUrl) : undefined) || Response.error();
     });
   });

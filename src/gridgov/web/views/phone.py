@@ -17,6 +17,7 @@ from gridgov.cases import queues as case_queues
 from gridgov.cases.models import Case
 from gridgov.cases.queues import my_open_cases
 from gridgov.core.jurisdiction import Role
+from gridgov.fieldwork.safety.services import open_campaigns_for
 from gridgov.oversight.models import EarlyWarning
 from gridgov.web.views.common import answers_domain_errors, role_required
 
@@ -58,6 +59,27 @@ OFFLINE_ASSETS = (
     "vendor/leaflet/leaflet.css",
     "vendor/leaflet/leaflet.js",
     "django_htmx/htmx-2.min.js",
+    # The field work pages' scripts and styles (patrol, visits, diary, surveys, check-in,
+    # inspection and campaigns), so those pages also open without network.
+    "fieldwork/patrol.css",
+    "fieldwork/patrol.js",
+    "fieldwork/phone-forms.js",
+    "fieldwork/safety.css",
+)
+
+# The phone pages the service worker fetches when it is installed, so that a worker can open
+# them with no network after one online visit (besides any page of /m/ opened since, which it
+# keeps as it passes).
+OFFLINE_PAGES = (
+    "phone_report",
+    "phone_home",
+    "phone_patrol",
+    "phone_visits",
+    "phone_visit_new",
+    "phone_diary",
+    "phone_surveys",
+    "phone_check_in",
+    "phone_inspect",
 )
 
 
@@ -67,19 +89,29 @@ def phone_sw(request: HttpRequest) -> HttpResponse:
     """The service worker of the phone pages, with the pages and files it keeps for offline use;
     its version changes with that list and with the worker script itself."""
     response = HttpResponse(
-        service_worker_script(), content_type="application/javascript; charset=utf-8"
+        service_worker_script(request.user), content_type="application/javascript; charset=utf-8"
     )
     response["Cache-Control"] = "no-cache"
     return response
 
 
-def service_worker_script() -> str:
+def offline_pages(user: Any = None) -> list[str]:
+    """The phone pages kept for offline use: the fixed ones, and for a worker the pages of the
+    campaigns their grids answer (one page per campaign and unit grid)."""
+    pages = [reverse(name) for name in OFFLINE_PAGES]
+    if user is not None and user.is_authenticated:
+        for campaign, grid, _answered, _items in open_campaigns_for(user):
+            pages.append(reverse("phone_campaign", args=[campaign.pk, grid.code]))
+    return pages
+
+
+def service_worker_script(user: Any = None) -> str:
     from django.contrib.staticfiles import finders
     from django.templatetags.static import static
 
     config: dict[str, Any] = {
         "scope": reverse("phone_home"),
-        "pages": [reverse("phone_report"), reverse("phone_home")],
+        "pages": offline_pages(user),
         "assets": [static(path) for path in OFFLINE_ASSETS],
         "data": [reverse("command_grids")],
     }

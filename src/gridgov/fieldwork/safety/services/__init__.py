@@ -28,6 +28,7 @@ from gridgov.fieldwork.safety.services.hazards import (
     review_hazard,
     sweep_overdue_hazards,
     urge_hazard,
+    visit_to_hazard,
 )
 from gridgov.fieldwork.safety.services.inspections import (
     HANDLINGS,
@@ -82,4 +83,5 @@ __all__ = [
     "review_hazard",
     "sweep_overdue_hazards",
     "urge_hazard",
+    "visit_to_hazard",
 ]

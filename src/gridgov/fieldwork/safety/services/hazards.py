@@ -19,7 +19,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 from gridgov.core import workdays
 from gridgov.core.calendar import get_calendar
 from gridgov.core.errors import ConflictError, DomainError
-from gridgov.core.jurisdiction import Role
+from gridgov.core.jurisdiction import Role, scope_of
 from gridgov.core.notify import in_every_language, notify
 from gridgov.fieldwork.safety import permissions
 from gridgov.fieldwork.safety.models import (
@@ -155,8 +155,11 @@ def report_hazard(
     organisation: Organisation | None = None,
     inspection: Inspection | None = None,
     at: dt.datetime | None = None,
+    visit: Any = None,
 ) -> Hazard:
-    """Record a hazard found in an inspection, a visit, a patrol or a campaign (state 待处置)."""
+    """Record a hazard found in an inspection, a visit, a patrol or a campaign (state 待处置).
+    It is linked to the reporter's patrol running at the time (issue 11), and to `visit` when
+    a visit's problem is turned into it."""
     if not permissions.may_report_in(by, grid.path, grid.region.path):
         raise PermissionDenied(_("无权在该网格上报隐患"))
     if source not in HazardSource.values:
@@ -176,11 +179,55 @@ def report_hazard(
         description=_text(description, "description"),
         found_by=by,
         found_at=at or timezone.now(),
+        visit=visit,
     )
+    hazard.patrol = running_patrol(by, hazard.found_at)
+    if hazard.patrol is None and visit is not None:
+        hazard.patrol = visit.patrol
+    if hazard.patrol is not None:
+        Hazard.objects.filter(pk=hazard.pk).update(patrol=hazard.patrol)
     hazard.number = f"YH{timezone.localdate(hazard.found_at):%Y}{hazard.pk:07d}"
     Hazard.objects.filter(pk=hazard.pk).update(number=hazard.number)
     _record(hazard, E.REPORT, by=by, at=hazard.found_at)
     return hazard
+
+
+def running_patrol(by: Any, at: dt.datetime) -> Any:
+    """The patrol `by` was on at `at`, if any (the latest started, as visits are linked)."""
+    from gridgov.fieldwork.models import Patrol
+
+    return (
+        Patrol.objects.filter(user_id=by.pk, started_at__lte=at)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=at))
+        .order_by("-started_at")
+        .first()
+    )
+
+
+@transaction.atomic
+def visit_to_hazard(*, visit: Any, by: Any, description: str = "") -> Hazard:
+    """One tap: a visit's problem becomes a safety hazard (source 走访) in the visit's grid,
+    linked back to the visit. Tapping again returns the same hazard."""
+    from gridgov.fieldwork.models import Visit
+    from gridgov.fieldwork.visits import OFFICE_ROLES
+
+    locked = Visit.objects.select_for_update().get(pk=visit.pk)
+    existing = Hazard.objects.filter(visit_id=locked.pk).first()
+    if existing is not None:
+        return existing
+    if locked.user_id != by.pk and not scope_of(by).has_role(*OFFICE_ROLES):
+        raise PermissionDenied(_("只有走访人或网格办可以转为隐患"))
+    text = (description or "").strip() or locked.problems
+    if not text:
+        raise DomainError(_("这次走访没有登记发现的问题"), field="problems")
+    return report_hazard(
+        by=by,
+        grid=locked.grid,
+        description=text,
+        source=HazardSource.VISIT,
+        at=timezone.now(),
+        visit=locked,
+    )
 
 
 @transaction.atomic

@@ -62,4 +62,27 @@
     locate();
     form.addEventListener("outbox:queued", locate);
   }
+
+  // The photo field (web/includes/photo_field.html): the chosen files' names and a preview.
+  var photo = form.querySelector("input[type=file]");
+  var names = form.querySelector("[data-file-names]");
+  var preview = form.querySelector(".photo-preview");
+  var noPhoto = names ? names.textContent : "";
+  var separator = (names && names.getAttribute("data-separator")) || ", ";
+  function showPhotos() {
+    var files = photo && photo.files ? Array.prototype.slice.call(photo.files) : [];
+    if (names) names.textContent = files.length ? files.map(function (f) { return f.name; }).join(separator) : noPhoto;
+    if (!preview) return;
+    if (files.length) {
+      preview.src = URL.createObjectURL(files[0]);
+      preview.classList.add("shown");
+    } else {
+      preview.classList.remove("shown");
+      preview.removeAttribute("src");
+    }
+  }
+  if (photo) {
+    photo.addEventListener("change", showPhotos);
+    form.addEventListener("outbox:queued", showPhotos);
+  }
 })();
