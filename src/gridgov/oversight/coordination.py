@@ -27,6 +27,7 @@ from gridgov.cases.models import Case, CaseTask, MatterClass
 from gridgov.core.errors import ConflictError, DomainError
 from gridgov.core.jurisdiction import Role
 from gridgov.core.notify import in_every_language, notify
+from gridgov.fieldwork.safety.models import Hazard
 from gridgov.grids.models import Grid
 from gridgov.oversight.models import (
     CoordinationGroup,
@@ -190,9 +191,107 @@ def act_on_joint_action(
         action.departments.set(departments)
         action.people.set(people or [])
     else:
-        action.result, action.done_at = _text(result, "result"), timezone.now()
+        summary = _linked_summary(action)
+        text = _text(result, "result")
+        action.result = f"{text}\n\n{summary}" if summary else text
+        action.done_at = timezone.now()
     action.state = JOINT_ACTION_VERBS[verb].target
     action.save()
+    return action
+
+
+def _linked_summary(action: JointAction) -> str:
+    """The linked cases and hazards with their states at completion (kept with the result)."""
+    lines = [
+        _("关联案件 %(number)s:%(state)s") % {"number": c.number, "state": c.get_state_display()}
+        for c in action.cases.order_by("pk")
+    ]
+    lines += [
+        _("关联隐患 %(number)s:%(state)s") % {"number": h.number, "state": h.get_state_display()}
+        for h in action.hazards.order_by("pk")
+    ]
+    return "\n".join(lines)
+
+
+# Cases and hazards are linked while the action is open (requested, approved or planned).
+LINKABLE_STATES = frozenset(
+    {JointActionState.REQUESTED, JointActionState.APPROVED, JointActionState.PLANNED}
+)
+
+
+def case_by_number(user: Any, number: str) -> Case:
+    """A case the user sees, by its number (date + row id); anything else is a form error."""
+    text = (number or "").strip()
+    case = None
+    if text.isdigit() and len(text) == 16:
+        case = Case.objects.visible_to(user).filter(pk=int(text[8:])).first()
+    if case is None or case.number != text:
+        raise DomainError(_("未找到该编号的案件"), field="case_number")
+    return case
+
+
+def hazard_by_number(user: Any, number: str) -> Hazard:
+    """A hazard the user sees, by its number (YH…); anything else is a form error."""
+    text = (number or "").strip()
+    hazard = Hazard.objects.visible_to(user).filter(number=text).first() if text else None
+    if hazard is None:
+        raise DomainError(_("未找到该编号的隐患"), field="hazard_number")
+    return hazard
+
+
+def _lock_open_action(action: JointAction, by: User) -> JointAction:
+    action = JointAction.objects.select_for_update().select_related("grid").get(pk=action.pk)
+    require(by, "oversight.run_joint_action", action)
+    if action.state not in LINKABLE_STATES:
+        raise ConflictError(_("当前状态不允许此操作"), state=action.state)
+    return action
+
+
+@transaction.atomic
+def link_to_joint_action(
+    *,
+    action: JointAction,
+    by: User,
+    cases: list[Case] | None = None,
+    hazards: list[Hazard] | None = None,
+) -> JointAction:
+    """Link cases and hazards the actor sees, inside the action's territory."""
+    action = _lock_open_action(action, by)
+    cases, hazards = cases or [], hazards or []
+    seen_cases = set(
+        Case.objects.visible_to(by)
+        .filter(pk__in=[c.pk for c in cases])
+        .values_list("pk", flat=True)
+    )
+    for case in cases:
+        if case.pk not in seen_cases:
+            raise DomainError(_("未找到该编号的案件"), field="case_number")
+        if not case.grid.path.startswith(action.grid.path):
+            raise DomainError(_("关联案件须在执法范围内"), field="case_number")
+    seen_hazards = set(
+        Hazard.objects.visible_to(by)
+        .filter(pk__in=[h.pk for h in hazards])
+        .values_list("pk", flat=True)
+    )
+    for hazard in hazards:
+        if hazard.pk not in seen_hazards:
+            raise DomainError(_("未找到该编号的隐患"), field="hazard_number")
+        if not hazard.grid.path.startswith(action.grid.path):
+            raise DomainError(_("关联隐患须在执法范围内"), field="hazard_number")
+    action.cases.add(*cases)
+    action.hazards.add(*hazards)
+    return action
+
+
+@transaction.atomic
+def unlink_from_joint_action(
+    *, action: JointAction, by: User, case: Case | None = None, hazard: Hazard | None = None
+) -> JointAction:
+    action = _lock_open_action(action, by)
+    if case is not None:
+        action.cases.remove(case)
+    if hazard is not None:
+        action.hazards.remove(hazard)
     return action
 
 

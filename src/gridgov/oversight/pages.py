@@ -243,6 +243,69 @@ class JointActionStepForm(ScopedForm):
     scoped = {"departments": _departments, "people": _staff}
 
 
+class JointActionLinkForm(forms.Form):
+    """Link a case or a hazard the user sees, by its number."""
+
+    case_number = forms.CharField(label=gettext_lazy("案件编号"), max_length=32, required=False)
+    hazard_number = forms.CharField(label=gettext_lazy("隐患编号"), max_length=32, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (
+            not (data.get("case_number") or "").strip()
+            and not (data.get("hazard_number") or "").strip()
+        ):
+            self.add_error("case_number", _("请填写案件编号或隐患编号"))
+        return data
+
+
+def _link_step(request: HttpRequest, action: Any) -> tuple[HttpResponse | None, forms.Form]:
+    """POST verb=link (by number) or verb=unlink (a linked case or hazard by id)."""
+    form = JointActionLinkForm(request.POST)
+    user = request.user
+    if request.POST.get("verb") == "unlink":
+        case = hazard = None
+        if request.POST.get("case"):
+            case = get_object_or_404(action.cases.all(), pk=request.POST["case"])
+        elif request.POST.get("hazard"):
+            hazard = get_object_or_404(action.hazards.all(), pk=request.POST["hazard"])
+        else:
+            raise DomainError(_("请选择要取消关联的案件或隐患"), field="case")
+        coordination_services.unlink_from_joint_action(
+            action=action,
+            by=user,  # type: ignore[arg-type]
+            case=case,
+            hazard=hazard,
+        )
+        return redirect("oversight:joint_action", pk=action.pk), form
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            cases = (
+                [coordination_services.case_by_number(user, data["case_number"])]
+                if data["case_number"].strip()
+                else []
+            )
+            hazards = (
+                [coordination_services.hazard_by_number(user, data["hazard_number"])]
+                if data["hazard_number"].strip()
+                else []
+            )
+            coordination_services.link_to_joint_action(
+                action=action,
+                by=user,  # type: ignore[arg-type]
+                cases=cases,
+                hazards=hazards,
+            )
+        except DomainError as exc:
+            if exc.status_code != 400:
+                raise
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            return redirect("oversight:joint_action", pk=action.pk), form
+    return None, form
+
+
 # The fields each state's verbs take: a decision takes a note, the plan its date, place,
 # departments and people, the completion its result.
 STEP_FIELDS: dict[str, tuple[str, ...]] = {
@@ -409,11 +472,23 @@ def joint_action_page(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    form = JointActionStepForm(request.POST or None, user=request.user)
+    may_link = action.state in coordination_services.LINKABLE_STATES and request.user.has_perm(
+        "oversight.run_joint_action", action
+    )
+    verb = request.POST.get("verb", "")
+    link_form: forms.Form = JointActionLinkForm()
+    if request.method == "POST" and verb in ("link", "unlink"):
+        if not may_link:
+            raise PermissionDenied
+        done, link_form = _link_step(request, action)
+        if done is not None:
+            return done
+    form = JointActionStepForm(
+        request.POST if verb not in ("link", "unlink") else None, user=request.user
+    )
     for name in set(form.fields) - set(STEP_FIELDS.get(action.state, ())):
         del form.fields[name]
-    verb = request.POST.get("verb", "")
-    if request.method == "POST":
+    if request.method == "POST" and verb not in ("link", "unlink"):
         if verb not in joint_action_actions(action, request.user):
             raise PermissionDenied
         if form.is_valid():
@@ -443,7 +518,15 @@ def joint_action_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "oversight/joint_action.html",
-        {"action": action, "verbs": verbs, "form": form},
+        {
+            "action": action,
+            "verbs": verbs,
+            "form": form,
+            "link_form": link_form,
+            "may_link": may_link,
+            "cases": action.cases.select_related("item", "grid").order_by("pk"),
+            "hazards": action.hazards.select_related("grid").order_by("pk"),
+        },
         status=400 if request.method == "POST" else 200,
     )
 
