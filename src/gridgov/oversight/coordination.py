@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import (
     CharField,
@@ -321,7 +322,9 @@ def record_meeting(
     by: User,
 ) -> Meeting:
     """A meeting with its minutes; each decision becomes a task with an owner and a deadline
-    (`{"text", "deadline", "owner_department"?, "owner"?, "case"?}`), and the owners are told."""
+    (`{"text", "deadline", "owner_department"?, "owner"?, "case"?}`), and the owners are told,
+    or, with `"as_case": True` (and an optional unit `"grid"`), a case taken in through the
+    cases intake service, whose lifecycle then carries it."""
     from gridgov.oversight.models import MeetingKind
 
     require(by, "oversight.coordinate", grid)
@@ -343,7 +346,10 @@ def record_meeting(
         if not isinstance(spec.get("deadline"), dt.date):
             raise DomainError(_("请填写完成时限"), field=f"{field}.deadline")
         owner_department, owner = spec.get("owner_department"), spec.get("owner")
-        if owner_department is None and owner is None:
+        case = spec.get("case")
+        if spec.get("as_case"):
+            case = _decision_case(meeting, spec, by=by, field=field)
+        elif owner_department is None and owner is None:
             raise DomainError(_("请指定责任部门或责任人"), field=f"{field}.owner")
         decision = MeetingDecision.objects.create(
             meeting=meeting,
@@ -351,7 +357,7 @@ def record_meeting(
             deadline=spec["deadline"],
             owner_department=owner_department,
             owner=owner,
-            case=spec.get("case"),
+            case=case,
         )
         users = []
         if owner is not None and owner.user_id:
@@ -376,6 +382,64 @@ def record_meeting(
                 by=by,
             )
     return meeting
+
+
+def _decision_case(meeting: Meeting, spec: dict[str, Any], *, by: User, field: str) -> Case:
+    """A decision taken in as a case (channel 部门移交) in the meeting's territory."""
+    from gridgov.cases.models import Channel
+    from gridgov.cases.services.intake import report_case
+
+    grid = spec.get("grid") or meeting.grid
+    if not grid.path.startswith(meeting.grid.path):
+        raise DomainError(_("立案网格须在会议范围内"), field=f"{field}.grid")
+    text = spec["text"].strip()
+    try:
+        intake = report_case(
+            by=by,
+            channel=Channel.DEPARTMENT,
+            title=text[:60],
+            description=_("%(meeting)s议定事项:%(text)s") % {"meeting": meeting, "text": text},
+            grid_code=grid.code,
+        )
+    except DomainError as exc:
+        raise DomainError(exc.message, field=f"{field}.{exc.field or 'text'}") from exc
+    return intake.case
+
+
+def may_complete_decision(user: Any, decision: MeetingDecision) -> bool:
+    """The owner, a handler of the owning department, or an office over the meeting's grid."""
+    from gridgov.core.jurisdiction import scope_of
+
+    if decision.case_id is not None or decision.done_at is not None:
+        return False
+    if decision.owner is not None and decision.owner.user_id == getattr(user, "pk", None):
+        return True
+    if decision.owner_department_id in scope_of(user).all_department_ids(Role.HANDLER):
+        return True
+    return bool(user.has_perm("oversight.coordinate", decision.meeting.grid))
+
+
+def complete_decision(*, decision: MeetingDecision, by: User, note: str) -> MeetingDecision:
+    """Mark a decision's task done with a note (compare-and-set: the first completion stays).
+    A decision taken in as a case is carried by the case's lifecycle instead."""
+    if decision.case_id is not None:
+        raise ConflictError(_("该事项已立案,按案件流程办理"), state="case")
+    if not may_complete_decision(by, decision) and decision.done_at is None:
+        raise PermissionDenied(_("无权执行此操作"))
+    text = _text(note, "note")
+    done = MeetingDecision.objects.filter(pk=decision.pk, done_at__isnull=True).update(
+        done_at=timezone.now(), done_note=text
+    )
+    if not done:
+        raise ConflictError(_("该事项已完成"), state="done")
+    decision.refresh_from_db()
+    return decision
+
+
+def decisions_of(meeting: Meeting) -> QuerySet[MeetingDecision]:
+    return meeting.decisions.select_related(
+        "owner", "owner_department", "case", "meeting__grid"
+    ).order_by("deadline", "pk")
 
 
 @transaction.atomic
@@ -490,7 +554,17 @@ def joint_actions_visible_to(user: Any) -> QuerySet[JointAction]:
 
 
 def meetings_visible_to(user: Any) -> QuerySet[Meeting]:
-    return Meeting.objects.filter(_in_grids(user) | Q(attendees__user_id=user.pk)).distinct()
+    """Meetings in the user's territory, those they attended and those whose decisions they
+    (or their department) own."""
+    from gridgov.core.jurisdiction import scope_of
+
+    departments = sorted(scope_of(user).all_department_ids())
+    return Meeting.objects.filter(
+        _in_grids(user)
+        | Q(attendees__user_id=user.pk)
+        | Q(decisions__owner__user_id=user.pk)
+        | Q(decisions__owner_department__in=departments)
+    ).distinct()
 
 
 def trainings_visible_to(user: Any) -> QuerySet[Training]:

@@ -9,9 +9,10 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -341,6 +342,11 @@ class MeetingForm(ScopedForm):
                 queryset=_departments(user),
                 required=False,
             )
+            self.fields[f"as_case_{n}"] = forms.BooleanField(
+                label=_("立案办理 %(n)d") % {"n": n},
+                required=False,
+                help_text=_("勾选后该事项作为案件受理,按案件流程办理。"),
+            )
 
     def decisions(self) -> list[dict[str, Any]]:
         data = self.cleaned_data
@@ -349,6 +355,7 @@ class MeetingForm(ScopedForm):
                 "text": data[f"decision_{n}"],
                 "deadline": data.get(f"deadline_{n}"),
                 "owner_department": data.get(f"department_{n}"),
+                "as_case": bool(data.get(f"as_case_{n}")),
             }
             for n in range(1, DECISION_ROWS + 1)
             if (data.get(f"decision_{n}") or "").strip()
@@ -536,7 +543,7 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
     form = MeetingForm(request.POST or None, user=request.user)
 
     def submit(data: dict[str, Any]) -> str:
-        coordination_services.record_meeting(
+        meeting = coordination_services.record_meeting(
             kind=data["kind"],
             grid=data["grid"],
             held_at=data["held_at"],
@@ -546,9 +553,62 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
             decisions=form.decisions(),
             by=request.user,  # type: ignore[arg-type]
         )
-        return reverse("oversight:coordination") + "#meetings"
+        return reverse("oversight:meeting", args=[meeting.pk])
 
     return _form_page(request, form, _("登记会议"), submit, back="oversight:coordination")
+
+
+class DecisionDoneForm(forms.Form):
+    decision = forms.IntegerField(widget=forms.HiddenInput)
+    note = forms.CharField(label=gettext_lazy("完成情况"), widget=forms.Textarea, max_length=2000)
+
+
+@role_required(*READERS)
+def meeting_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """A meeting's minutes and decisions with their state (the case's, done, overdue, open);
+    the owner of an open task marks it done with a note."""
+    meeting = get_object_or_404(
+        coordination_services.meetings_visible_to(request.user).select_related(
+            "grid", "recorded_by"
+        ),
+        pk=pk,
+    )
+    decisions = list(coordination_services.decisions_of(meeting))
+    form = DecisionDoneForm(request.POST or None)
+    failed: int | None = None
+    if request.method == "POST":
+        chosen = next((d for d in decisions if str(d.pk) == request.POST.get("decision")), None)
+        if chosen is None:
+            raise Http404
+        failed = chosen.pk
+        if form.is_valid():
+            try:
+                coordination_services.complete_decision(
+                    decision=chosen,
+                    by=request.user,  # type: ignore[arg-type]
+                    note=form.cleaned_data["note"],
+                )
+            except DomainError as exc:
+                if exc.status_code != 400:
+                    raise
+                form.add_error("note", exc.message)
+            else:
+                return redirect("oversight:meeting", pk=meeting.pk)
+    today = timezone.localdate()
+    rows = [
+        {
+            "decision": d,
+            "overdue": d.case_id is None and d.done_at is None and d.deadline < today,
+            "may_complete": coordination_services.may_complete_decision(request.user, d),
+        }
+        for d in decisions
+    ]
+    return render(
+        request,
+        "oversight/meeting.html",
+        {"meeting": meeting, "rows": rows, "form": form, "failed": failed},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @role_required(Role.OFFICE)
