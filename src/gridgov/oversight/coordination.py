@@ -137,6 +137,25 @@ def group_visibility_q(user: Any) -> Q | None:
     return Q(Exists(by_class)) | Q(Exists(by_department))
 
 
+def group_territory_q(user: Any) -> Q | None:
+    """The inspections and hazards a user sees as a member of 条块融合 groups: those in the
+    territory of an active group they belong to (registered as a visibility hook of
+    fieldwork.safety's `visible_to` from OversightConfig.ready). One EXISTS subquery."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    from gridgov.core.jurisdiction import scope_of
+
+    member = Q(members__user_id=user.pk)
+    departments = sorted(scope_of(user).all_department_ids())
+    if departments:
+        member |= Q(departments__in=departments)
+    mine = CoordinationGroup.objects.filter(is_active=True).filter(
+        pk__in=CoordinationGroup.objects.filter(member).values("pk")
+    )
+    row_path = ExpressionWrapper(OuterRef("grid__path"), output_field=CharField())
+    return Q(Exists(mine.alias(row_path=row_path).filter(row_path__startswith=F("grid__path"))))
+
+
 # -- joint enforcement (联合执法) ----------------------------------------------------------------
 
 
