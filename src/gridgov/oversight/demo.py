@@ -314,7 +314,7 @@ def _coordination(root: Grid, office: Any, today: dt.date) -> None:
         reason="排污线索反复出现,需多部门集中执法",
         by=office,
     )
-    # The action's linked cases and hazards: the village's oldest water cases and hazards.
+    # The action's linked cases and hazards: the village's first environmental cases and hazard.
     from gridgov.cases.models import Case
     from gridgov.fieldwork.safety.models import Hazard
 
@@ -322,7 +322,9 @@ def _coordination(root: Grid, office: Any, today: dt.date) -> None:
         action=action,
         by=office,
         cases=list(
-            Case.objects.filter(grid__path__startswith=village.path, item__code="0401")
+            Case.objects.filter(
+                grid__path__startswith=village.path, item__code__in=["0401", "0402"]
+            )
             .select_related("grid")
             .order_by("pk")[:2]
         ),
