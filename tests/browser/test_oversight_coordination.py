@@ -162,3 +162,54 @@ def test_resident_survey_from_the_report_page(open_page: Any, shot: Any) -> None
     shot(page, "oversight-survey-thanks")
     answer = ResidentSurvey.objects.get()
     assert (answer.grid_id, answer.rating, answer.knows_worker) == (town.a1.pk, 4, True)
+
+
+def test_joint_action_links_and_meeting_decisions(open_page: Any, shot: Any) -> None:
+    """The office links a case and a hazard to a joint action by number and unlinks one; the
+    owning department's handler marks a meeting decision done on the meeting's page."""
+    from gridgov.cases.services.intake import report_case
+    from gridgov.fieldwork.safety import services as safety
+    from gridgov.oversight.models import Meeting, MeetingDecision
+
+    data = seed()
+    town = data["town"]
+    case = report_case(
+        by=town.user("worker_a1"),
+        channel="patrol",
+        title="河道排污",
+        description="排污口排放污水",
+        grid_code=town.a1.code,
+    ).case
+    hazard = safety.report_hazard(
+        by=town.user("worker_a1"), grid=town.a1, description="排污口无标识", source="patrol"
+    )
+    watched = open_page("village_a")
+    watched.allow("status of 400")  # the unknown case number this test provokes
+    page = watched.page
+    page.goto(f"/oversight/joint-actions/{data['action'].pk}/")
+    page.fill("#id_case_number", "2000010100000000")
+    page.click("#link-form button[value=link]")
+    page.wait_for_selector("#link-form [role=alert]")
+    page.fill("#id_case_number", case.number)
+    page.click("#link-form button[value=link]")
+    page.wait_for_selector(f"#joint-links tr[data-case='{case.pk}']")
+    page.fill("#id_hazard_number", hazard.number)
+    page.click("#link-form button[value=link]")
+    page.wait_for_selector(f"#joint-links tr[data-hazard='{hazard.pk}']")
+    assert page.evaluate(UNLABELLED) == []
+    shot(page, "oversight-joint-action-links")
+    page.click(f"#joint-links tr[data-hazard='{hazard.pk}'] button[value=unlink]")
+    page.wait_for_function('() => !document.querySelector("#joint-links tr[data-hazard]")')
+    assert list(data["action"].cases.all()) == [case]
+    meeting = Meeting.objects.get()
+    handler = open_page("env_handler").page
+    handler.goto(f"/oversight/meetings/{meeting.pk}/")
+    decision = MeetingDecision.objects.get()
+    handler.fill(f"#note-{decision.pk}", "已清理排污口 2 处")
+    shot(handler, "oversight-meeting")
+    assert handler.evaluate(UNLABELLED) == []
+    handler.click(f"tr[data-decision='{decision.pk}'] button[type=submit]")
+    handler.wait_for_selector("[data-state=done]")
+    shot(handler, "oversight-meeting-done")
+    decision.refresh_from_db()
+    assert decision.done_note == "已清理排污口 2 处"

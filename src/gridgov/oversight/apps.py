@@ -20,3 +20,8 @@ class OversightConfig(AppConfig):
         from gridgov.oversight.coordination import group_visibility_q
 
         register_visibility_hook("oversight.groups", group_visibility_q)
+
+        from gridgov.fieldwork.safety.models import register_visibility_hook as safety_hook
+        from gridgov.oversight.coordination import group_territory_q
+
+        safety_hook("oversight.groups", group_territory_q)

@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import (
     CharField,
@@ -27,6 +28,7 @@ from gridgov.cases.models import Case, CaseTask, MatterClass
 from gridgov.core.errors import ConflictError, DomainError
 from gridgov.core.jurisdiction import Role
 from gridgov.core.notify import in_every_language, notify
+from gridgov.fieldwork.safety.models import Hazard
 from gridgov.grids.models import Grid
 from gridgov.oversight.models import (
     CoordinationGroup,
@@ -135,6 +137,25 @@ def group_visibility_q(user: Any) -> Q | None:
     return Q(Exists(by_class)) | Q(Exists(by_department))
 
 
+def group_territory_q(user: Any) -> Q | None:
+    """The inspections and hazards a user sees as a member of 条块融合 groups: those in the
+    territory of an active group they belong to (registered as a visibility hook of
+    fieldwork.safety's `visible_to` from OversightConfig.ready). One EXISTS subquery."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    from gridgov.core.jurisdiction import scope_of
+
+    member = Q(members__user_id=user.pk)
+    departments = sorted(scope_of(user).all_department_ids())
+    if departments:
+        member |= Q(departments__in=departments)
+    mine = CoordinationGroup.objects.filter(is_active=True).filter(
+        pk__in=CoordinationGroup.objects.filter(member).values("pk")
+    )
+    row_path = ExpressionWrapper(OuterRef("grid__path"), output_field=CharField())
+    return Q(Exists(mine.alias(row_path=row_path).filter(row_path__startswith=F("grid__path"))))
+
+
 # -- joint enforcement (联合执法) ----------------------------------------------------------------
 
 
@@ -190,9 +211,107 @@ def act_on_joint_action(
         action.departments.set(departments)
         action.people.set(people or [])
     else:
-        action.result, action.done_at = _text(result, "result"), timezone.now()
+        summary = _linked_summary(action)
+        text = _text(result, "result")
+        action.result = f"{text}\n\n{summary}" if summary else text
+        action.done_at = timezone.now()
     action.state = JOINT_ACTION_VERBS[verb].target
     action.save()
+    return action
+
+
+def _linked_summary(action: JointAction) -> str:
+    """The linked cases and hazards with their states at completion (kept with the result)."""
+    lines = [
+        _("关联案件 %(number)s:%(state)s") % {"number": c.number, "state": c.get_state_display()}
+        for c in action.cases.order_by("pk")
+    ]
+    lines += [
+        _("关联隐患 %(number)s:%(state)s") % {"number": h.number, "state": h.get_state_display()}
+        for h in action.hazards.order_by("pk")
+    ]
+    return "\n".join(lines)
+
+
+# Cases and hazards are linked while the action is open (requested, approved or planned).
+LINKABLE_STATES = frozenset(
+    {JointActionState.REQUESTED, JointActionState.APPROVED, JointActionState.PLANNED}
+)
+
+
+def case_by_number(user: Any, number: str) -> Case:
+    """A case the user sees, by its number (date + row id); anything else is a form error."""
+    text = (number or "").strip()
+    case = None
+    if text.isdigit() and len(text) == 16:
+        case = Case.objects.visible_to(user).filter(pk=int(text[8:])).first()
+    if case is None or case.number != text:
+        raise DomainError(_("未找到该编号的案件"), field="case_number")
+    return case
+
+
+def hazard_by_number(user: Any, number: str) -> Hazard:
+    """A hazard the user sees, by its number (YH…); anything else is a form error."""
+    text = (number or "").strip()
+    hazard = Hazard.objects.visible_to(user).filter(number=text).first() if text else None
+    if hazard is None:
+        raise DomainError(_("未找到该编号的隐患"), field="hazard_number")
+    return hazard
+
+
+def _lock_open_action(action: JointAction, by: User) -> JointAction:
+    action = JointAction.objects.select_for_update().select_related("grid").get(pk=action.pk)
+    require(by, "oversight.run_joint_action", action)
+    if action.state not in LINKABLE_STATES:
+        raise ConflictError(_("当前状态不允许此操作"), state=action.state)
+    return action
+
+
+@transaction.atomic
+def link_to_joint_action(
+    *,
+    action: JointAction,
+    by: User,
+    cases: list[Case] | None = None,
+    hazards: list[Hazard] | None = None,
+) -> JointAction:
+    """Link cases and hazards the actor sees, inside the action's territory."""
+    action = _lock_open_action(action, by)
+    cases, hazards = cases or [], hazards or []
+    seen_cases = set(
+        Case.objects.visible_to(by)
+        .filter(pk__in=[c.pk for c in cases])
+        .values_list("pk", flat=True)
+    )
+    for case in cases:
+        if case.pk not in seen_cases:
+            raise DomainError(_("未找到该编号的案件"), field="case_number")
+        if not case.grid.path.startswith(action.grid.path):
+            raise DomainError(_("关联案件须在执法范围内"), field="case_number")
+    seen_hazards = set(
+        Hazard.objects.visible_to(by)
+        .filter(pk__in=[h.pk for h in hazards])
+        .values_list("pk", flat=True)
+    )
+    for hazard in hazards:
+        if hazard.pk not in seen_hazards:
+            raise DomainError(_("未找到该编号的隐患"), field="hazard_number")
+        if not hazard.grid.path.startswith(action.grid.path):
+            raise DomainError(_("关联隐患须在执法范围内"), field="hazard_number")
+    action.cases.add(*cases)
+    action.hazards.add(*hazards)
+    return action
+
+
+@transaction.atomic
+def unlink_from_joint_action(
+    *, action: JointAction, by: User, case: Case | None = None, hazard: Hazard | None = None
+) -> JointAction:
+    action = _lock_open_action(action, by)
+    if case is not None:
+        action.cases.remove(case)
+    if hazard is not None:
+        action.hazards.remove(hazard)
     return action
 
 
@@ -222,7 +341,9 @@ def record_meeting(
     by: User,
 ) -> Meeting:
     """A meeting with its minutes; each decision becomes a task with an owner and a deadline
-    (`{"text", "deadline", "owner_department"?, "owner"?, "case"?}`), and the owners are told."""
+    (`{"text", "deadline", "owner_department"?, "owner"?, "case"?}`), and the owners are told,
+    or, with `"as_case": True` (and an optional unit `"grid"`), a case taken in through the
+    cases intake service, whose lifecycle then carries it."""
     from gridgov.oversight.models import MeetingKind
 
     require(by, "oversight.coordinate", grid)
@@ -244,7 +365,10 @@ def record_meeting(
         if not isinstance(spec.get("deadline"), dt.date):
             raise DomainError(_("请填写完成时限"), field=f"{field}.deadline")
         owner_department, owner = spec.get("owner_department"), spec.get("owner")
-        if owner_department is None and owner is None:
+        case = spec.get("case")
+        if spec.get("as_case"):
+            case = _decision_case(meeting, spec, by=by, field=field)
+        elif owner_department is None and owner is None:
             raise DomainError(_("请指定责任部门或责任人"), field=f"{field}.owner")
         decision = MeetingDecision.objects.create(
             meeting=meeting,
@@ -252,7 +376,7 @@ def record_meeting(
             deadline=spec["deadline"],
             owner_department=owner_department,
             owner=owner,
-            case=spec.get("case"),
+            case=case,
         )
         users = []
         if owner is not None and owner.user_id:
@@ -277,6 +401,64 @@ def record_meeting(
                 by=by,
             )
     return meeting
+
+
+def _decision_case(meeting: Meeting, spec: dict[str, Any], *, by: User, field: str) -> Case:
+    """A decision taken in as a case (channel 部门移交) in the meeting's territory."""
+    from gridgov.cases.models import Channel
+    from gridgov.cases.services.intake import report_case
+
+    grid = spec.get("grid") or meeting.grid
+    if not grid.path.startswith(meeting.grid.path):
+        raise DomainError(_("立案网格须在会议范围内"), field=f"{field}.grid")
+    text = spec["text"].strip()
+    try:
+        intake = report_case(
+            by=by,
+            channel=Channel.DEPARTMENT,
+            title=text[:60],
+            description=_("%(meeting)s议定事项:%(text)s") % {"meeting": meeting, "text": text},
+            grid_code=grid.code,
+        )
+    except DomainError as exc:
+        raise DomainError(exc.message, field=f"{field}.{exc.field or 'text'}") from exc
+    return intake.case
+
+
+def may_complete_decision(user: Any, decision: MeetingDecision) -> bool:
+    """The owner, a handler of the owning department, or an office over the meeting's grid."""
+    from gridgov.core.jurisdiction import scope_of
+
+    if decision.case_id is not None or decision.done_at is not None:
+        return False
+    if decision.owner is not None and decision.owner.user_id == getattr(user, "pk", None):
+        return True
+    if decision.owner_department_id in scope_of(user).all_department_ids(Role.HANDLER):
+        return True
+    return bool(user.has_perm("oversight.coordinate", decision.meeting.grid))
+
+
+def complete_decision(*, decision: MeetingDecision, by: User, note: str) -> MeetingDecision:
+    """Mark a decision's task done with a note (compare-and-set: the first completion stays).
+    A decision taken in as a case is carried by the case's lifecycle instead."""
+    if decision.case_id is not None:
+        raise ConflictError(_("该事项已立案,按案件流程办理"), state="case")
+    if not may_complete_decision(by, decision) and decision.done_at is None:
+        raise PermissionDenied(_("无权执行此操作"))
+    text = _text(note, "note")
+    done = MeetingDecision.objects.filter(pk=decision.pk, done_at__isnull=True).update(
+        done_at=timezone.now(), done_note=text
+    )
+    if not done:
+        raise ConflictError(_("该事项已完成"), state="done")
+    decision.refresh_from_db()
+    return decision
+
+
+def decisions_of(meeting: Meeting) -> QuerySet[MeetingDecision]:
+    return meeting.decisions.select_related(
+        "owner", "owner_department", "case", "meeting__grid"
+    ).order_by("deadline", "pk")
 
 
 @transaction.atomic
@@ -391,7 +573,17 @@ def joint_actions_visible_to(user: Any) -> QuerySet[JointAction]:
 
 
 def meetings_visible_to(user: Any) -> QuerySet[Meeting]:
-    return Meeting.objects.filter(_in_grids(user) | Q(attendees__user_id=user.pk)).distinct()
+    """Meetings in the user's territory, those they attended and those whose decisions they
+    (or their department) own."""
+    from gridgov.core.jurisdiction import scope_of
+
+    departments = sorted(scope_of(user).all_department_ids())
+    return Meeting.objects.filter(
+        _in_grids(user)
+        | Q(attendees__user_id=user.pk)
+        | Q(decisions__owner__user_id=user.pk)
+        | Q(decisions__owner_department__in=departments)
+    ).distinct()
 
 
 def trainings_visible_to(user: Any) -> QuerySet[Training]:

@@ -24,6 +24,7 @@ from gridgov.oversight.coordination import (
     act_on_joint_action,
     create_group,
     issue_notice,
+    link_to_joint_action,
     record_meeting,
     record_training,
     request_joint_action,
@@ -312,6 +313,26 @@ def _coordination(root: Grid, office: Any, today: dt.date) -> None:
         grid=village,
         reason="排污线索反复出现,需多部门集中执法",
         by=office,
+    )
+    # The action's linked cases and hazards: the village's first environmental cases and hazard.
+    from gridgov.cases.models import Case
+    from gridgov.fieldwork.safety.models import Hazard
+
+    link_to_joint_action(
+        action=action,
+        by=office,
+        cases=list(
+            Case.objects.filter(
+                grid__path__startswith=village.path, item__code__in=["0401", "0402"]
+            )
+            .select_related("grid")
+            .order_by("pk")[:2]
+        ),
+        hazards=list(
+            Hazard.objects.filter(grid__path__startswith=village.path)
+            .select_related("grid")
+            .order_by("pk")[:1]
+        ),
     )
     record_meeting(
         kind="situation",

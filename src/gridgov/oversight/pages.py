@@ -9,9 +9,10 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -243,6 +244,69 @@ class JointActionStepForm(ScopedForm):
     scoped = {"departments": _departments, "people": _staff}
 
 
+class JointActionLinkForm(forms.Form):
+    """Link a case or a hazard the user sees, by its number."""
+
+    case_number = forms.CharField(label=gettext_lazy("案件编号"), max_length=32, required=False)
+    hazard_number = forms.CharField(label=gettext_lazy("隐患编号"), max_length=32, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (
+            not (data.get("case_number") or "").strip()
+            and not (data.get("hazard_number") or "").strip()
+        ):
+            self.add_error("case_number", _("请填写案件编号或隐患编号"))
+        return data
+
+
+def _link_step(request: HttpRequest, action: Any) -> tuple[HttpResponse | None, forms.Form]:
+    """POST verb=link (by number) or verb=unlink (a linked case or hazard by id)."""
+    form = JointActionLinkForm(request.POST)
+    user = request.user
+    if request.POST.get("verb") == "unlink":
+        case = hazard = None
+        if request.POST.get("case"):
+            case = get_object_or_404(action.cases.all(), pk=request.POST["case"])
+        elif request.POST.get("hazard"):
+            hazard = get_object_or_404(action.hazards.all(), pk=request.POST["hazard"])
+        else:
+            raise DomainError(_("请选择要取消关联的案件或隐患"), field="case")
+        coordination_services.unlink_from_joint_action(
+            action=action,
+            by=user,  # type: ignore[arg-type]
+            case=case,
+            hazard=hazard,
+        )
+        return redirect("oversight:joint_action", pk=action.pk), form
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            cases = (
+                [coordination_services.case_by_number(user, data["case_number"])]
+                if data["case_number"].strip()
+                else []
+            )
+            hazards = (
+                [coordination_services.hazard_by_number(user, data["hazard_number"])]
+                if data["hazard_number"].strip()
+                else []
+            )
+            coordination_services.link_to_joint_action(
+                action=action,
+                by=user,  # type: ignore[arg-type]
+                cases=cases,
+                hazards=hazards,
+            )
+        except DomainError as exc:
+            if exc.status_code != 400:
+                raise
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            return redirect("oversight:joint_action", pk=action.pk), form
+    return None, form
+
+
 # The fields each state's verbs take: a decision takes a note, the plan its date, place,
 # departments and people, the completion its result.
 STEP_FIELDS: dict[str, tuple[str, ...]] = {
@@ -278,6 +342,11 @@ class MeetingForm(ScopedForm):
                 queryset=_departments(user),
                 required=False,
             )
+            self.fields[f"as_case_{n}"] = forms.BooleanField(
+                label=_("立案办理 %(n)d") % {"n": n},
+                required=False,
+                help_text=_("勾选后该事项作为案件受理,按案件流程办理。"),
+            )
 
     def decisions(self) -> list[dict[str, Any]]:
         data = self.cleaned_data
@@ -286,6 +355,7 @@ class MeetingForm(ScopedForm):
                 "text": data[f"decision_{n}"],
                 "deadline": data.get(f"deadline_{n}"),
                 "owner_department": data.get(f"department_{n}"),
+                "as_case": bool(data.get(f"as_case_{n}")),
             }
             for n in range(1, DECISION_ROWS + 1)
             if (data.get(f"decision_{n}") or "").strip()
@@ -409,11 +479,23 @@ def joint_action_page(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    form = JointActionStepForm(request.POST or None, user=request.user)
+    may_link = action.state in coordination_services.LINKABLE_STATES and request.user.has_perm(
+        "oversight.run_joint_action", action
+    )
+    verb = request.POST.get("verb", "")
+    link_form: forms.Form = JointActionLinkForm()
+    if request.method == "POST" and verb in ("link", "unlink"):
+        if not may_link:
+            raise PermissionDenied
+        done, link_form = _link_step(request, action)
+        if done is not None:
+            return done
+    form = JointActionStepForm(
+        request.POST if verb not in ("link", "unlink") else None, user=request.user
+    )
     for name in set(form.fields) - set(STEP_FIELDS.get(action.state, ())):
         del form.fields[name]
-    verb = request.POST.get("verb", "")
-    if request.method == "POST":
+    if request.method == "POST" and verb not in ("link", "unlink"):
         if verb not in joint_action_actions(action, request.user):
             raise PermissionDenied
         if form.is_valid():
@@ -443,7 +525,15 @@ def joint_action_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "oversight/joint_action.html",
-        {"action": action, "verbs": verbs, "form": form},
+        {
+            "action": action,
+            "verbs": verbs,
+            "form": form,
+            "link_form": link_form,
+            "may_link": may_link,
+            "cases": action.cases.select_related("item", "grid").order_by("pk"),
+            "hazards": action.hazards.select_related("grid").order_by("pk"),
+        },
         status=400 if request.method == "POST" else 200,
     )
 
@@ -453,7 +543,7 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
     form = MeetingForm(request.POST or None, user=request.user)
 
     def submit(data: dict[str, Any]) -> str:
-        coordination_services.record_meeting(
+        meeting = coordination_services.record_meeting(
             kind=data["kind"],
             grid=data["grid"],
             held_at=data["held_at"],
@@ -463,9 +553,62 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
             decisions=form.decisions(),
             by=request.user,  # type: ignore[arg-type]
         )
-        return reverse("oversight:coordination") + "#meetings"
+        return reverse("oversight:meeting", args=[meeting.pk])
 
     return _form_page(request, form, _("登记会议"), submit, back="oversight:coordination")
+
+
+class DecisionDoneForm(forms.Form):
+    decision = forms.IntegerField(widget=forms.HiddenInput)
+    note = forms.CharField(label=gettext_lazy("完成情况"), widget=forms.Textarea, max_length=2000)
+
+
+@role_required(*READERS)
+def meeting_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """A meeting's minutes and decisions with their state (the case's, done, overdue, open);
+    the owner of an open task marks it done with a note."""
+    meeting = get_object_or_404(
+        coordination_services.meetings_visible_to(request.user).select_related(
+            "grid", "recorded_by"
+        ),
+        pk=pk,
+    )
+    decisions = list(coordination_services.decisions_of(meeting))
+    form = DecisionDoneForm(request.POST or None)
+    failed: int | None = None
+    if request.method == "POST":
+        chosen = next((d for d in decisions if str(d.pk) == request.POST.get("decision")), None)
+        if chosen is None:
+            raise Http404
+        failed = chosen.pk
+        if form.is_valid():
+            try:
+                coordination_services.complete_decision(
+                    decision=chosen,
+                    by=request.user,  # type: ignore[arg-type]
+                    note=form.cleaned_data["note"],
+                )
+            except DomainError as exc:
+                if exc.status_code != 400:
+                    raise
+                form.add_error("note", exc.message)
+            else:
+                return redirect("oversight:meeting", pk=meeting.pk)
+    today = timezone.localdate()
+    rows = [
+        {
+            "decision": d,
+            "overdue": d.case_id is None and d.done_at is None and d.deadline < today,
+            "may_complete": coordination_services.may_complete_decision(request.user, d),
+        }
+        for d in decisions
+    ]
+    return render(
+        request,
+        "oversight/meeting.html",
+        {"meeting": meeting, "rows": rows, "form": form, "failed": failed},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @role_required(Role.OFFICE)

@@ -32,6 +32,7 @@ urlpatterns = [
     path("joint-actions/new/", pages.joint_action_new, name="joint_action_new"),
     path("joint-actions/<int:pk>/", pages.joint_action_page, name="joint_action"),
     path("meetings/new/", pages.meeting_new, name="meeting_new"),
+    path("meetings/<int:pk>/", pages.meeting_page, name="meeting"),
     path("trainings/new/", pages.training_new, name="training_new"),
     path("notices/new/", pages.notice_new, name="notice_new"),
     path("notices/<int:pk>/", pages.notice_page, name="notice"),

@@ -83,6 +83,9 @@ class JointAction(models.Model):
     cases = models.ManyToManyField(
         "cases.Case", related_name="+", blank=True, verbose_name=_("关联案件")
     )
+    hazards = models.ManyToManyField(
+        "fieldwork.Hazard", related_name="+", blank=True, verbose_name=_("关联隐患")
+    )
     result = models.TextField(_("执法结果"), blank=True)
     done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
