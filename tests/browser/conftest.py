@@ -81,8 +81,15 @@ def site(live_server: Any, django_db_serialized_rollback: None) -> str:
             # start from an empty database (an earlier flush may have re-created content types
             # under other ids) and load the migrations' data.
             connection._test_serialized_contents = contents
+            # Sequences are kept (as Django's own teardown flush does): PostgreSQL would
+            # restart them at 1 under the ids the migrations' rows are restored with.
             call_command(
-                "flush", database=alias, interactive=False, inhibit_post_migrate=True, verbosity=0
+                "flush",
+                database=alias,
+                interactive=False,
+                inhibit_post_migrate=True,
+                reset_sequences=False,
+                verbosity=0,
             )
             connection.creation.deserialize_db_from_string(contents)
     build_test_town()
