@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.core.errors import ConflictError, DomainError
+from gridgov.core.jurisdiction import Role, scope_of
 from gridgov.grids.models import Grid
 from gridgov.oversight.indicators import (
     INDICATORS,
@@ -41,6 +42,7 @@ from gridgov.oversight.models import (
 )
 from gridgov.oversight.permissions import require
 from gridgov.oversight.workflow import APPEAL_VERBS, PUBLISH_PERM, RAISE_PERM
+from gridgov.people.models import Department
 
 CENT = Decimal("0.01")
 
@@ -345,6 +347,32 @@ def assess(*, scheme_code: str, month: str, unit_kind: str = UnitKind.GRID) -> l
     return sorted(rows, key=lambda r: (-r["score"], r["code"]))
 
 
+def _unit_in_office_scope(user: User, unit: Unit) -> bool:
+    """Whether an assessor's office scope covers the unit: its grid (or every post grid of a
+    worker), or, for a department, the department's region. An office may be scoped by grid
+    or by region; a grid office's region is that of its grid."""
+    scope = scope_of(user)
+    if scope.is_admin:
+        return True
+    grid_roots = scope.all_grid_paths(Role.OFFICE)
+    region_roots = set(scope.all_region_paths(Role.OFFICE))
+    region_roots |= set(
+        Grid.objects.filter(path__in=grid_roots).values_list("region__path", flat=True)
+    )
+
+    def under(path: str, roots: Any) -> bool:
+        return any(path.startswith(root) for root in roots)
+
+    if unit.kind == UnitKind.DEPARTMENT:
+        department = Department.objects.filter(pk=unit.key).select_related("region").first()
+        return department is not None and under(department.region.path, region_roots)
+    grid_ids = unit.grid_ids if unit.kind == UnitKind.WORKER else (unit.key,)
+    grids = Grid.objects.filter(pk__in=grid_ids).values_list("path", "region__path")
+    return bool(grids) and all(
+        under(path, grid_roots) or under(region_path, region_roots) for path, region_path in grids
+    )
+
+
 @transaction.atomic
 def enter_manual_score(
     *,
@@ -366,7 +394,9 @@ def enter_manual_score(
         raise DomainError(_("该方案没有此人工评分项目"), field="item")
     if not Decimal(0) <= Decimal(points) <= item.weight:
         raise DomainError(_("分值须在 0 到 %(w)s 之间") % {"w": item.weight}, field="points")
-    if unit_kind not in UnitKind.ALL or unit_code not in {u.code for u in units_of(unit_kind)}:
+    unit = next((u for u in units_of(unit_kind) if u.code == unit_code), None)
+    if unit_kind not in UnitKind.ALL or unit is None or not _unit_in_office_scope(by, unit):
+        # A unit outside the assessor's territory reads as missing (no existence leak).
         raise DomainError(_("没有该考核对象"), field="unit_code")
     score, _created = ManualScore.objects.update_or_create(
         scheme_code=scheme_code,

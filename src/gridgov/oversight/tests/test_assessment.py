@@ -231,3 +231,35 @@ def test_assess_publish_flag_freezes_from_the_command_line(town, make_case):
     assert kinds["visits"]["points"] == 0
     assert kinds["dispatch_quality"]["points"] == 50
     assert ItemKind.MANUAL == "manual"
+
+
+def test_a_manual_score_stays_inside_the_assessors_territory(town):
+    """Village A's office scores its own worker; village B's worker is, for it, no unit at all
+    (the same answer as a unit that does not exist)."""
+    village_office = town.user("village_a")
+    kwargs = {"scheme_code": "sheet100", "item_code": "publicity", "month": "2026-03"}
+    score = enter_manual_score(
+        **kwargs,
+        unit_kind="worker",
+        unit_code="worker_a1",
+        points=Decimal("3"),
+        by=village_office,
+    )
+    assert score.assessor == village_office
+    with pytest.raises(DomainError) as outside:
+        enter_manual_score(
+            **kwargs,
+            unit_kind="worker",
+            unit_code="worker_b1",
+            points=Decimal("3"),
+            by=village_office,
+        )
+    assert outside.value.field == "unit_code"
+    # The town's office covers both villages.
+    enter_manual_score(
+        **kwargs,
+        unit_kind="worker",
+        unit_code="worker_b1",
+        points=Decimal("3"),
+        by=town.user("town_office"),
+    )
