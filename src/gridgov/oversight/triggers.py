@@ -1,6 +1,7 @@
-"""Warnings evaluated on new data (issue 12): when a case takes a step (its event row: created,
-registered, dispatched, closed, …) or a hotline record is saved or imported, the warning rules
-are re-evaluated for that grid soon after, through the task queue.
+"""Warnings evaluated on new data (issue 12): when a case or a safety hazard takes a step (its
+event row: created, registered, dispatched, closed, …), a household is visited, or a hotline
+record is saved or imported, the warning rules are re-evaluated for that grid soon after,
+through the task queue.
 
 Debounced per grid: the first change enqueues one evaluation (run `DEBOUNCE_SECONDS` later when
 the queue can defer); further changes of the same grid meanwhile find the marker in the shared
@@ -95,8 +96,23 @@ def _on_hotline_import(sender: Any, instance: Any, created: bool, **kwargs: Any)
     schedule_grids(list(grids))
 
 
+def _on_hazard_event(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+    """A hazard's step (reported, ordered, listed, closed, flagged overdue …): the hazard rules
+    of its grid."""
+    if created and not kwargs.get("raw"):
+        schedule_grids([instance.hazard.grid_id])
+
+
+def _on_visit(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+    """A visit completes the visit tasks it answers: the unvisited-household rule of its grid."""
+    if created and not kwargs.get("raw"):
+        schedule_grids([instance.grid_id])
+
+
 def connect() -> None:
     from gridgov.cases.models import CaseEvent
+    from gridgov.fieldwork.models import Visit
+    from gridgov.fieldwork.safety.models import HazardEvent
     from gridgov.hotline.models import HotlineImport, HotlineRecord
 
     post_save.connect(_on_case_event, sender=CaseEvent, dispatch_uid="oversight-case-event")
@@ -106,3 +122,5 @@ def connect() -> None:
     post_save.connect(
         _on_hotline_import, sender=HotlineImport, dispatch_uid="oversight-hotline-import"
     )
+    post_save.connect(_on_hazard_event, sender=HazardEvent, dispatch_uid="oversight-hazard-event")
+    post_save.connect(_on_visit, sender=Visit, dispatch_uid="oversight-visit")

@@ -133,3 +133,17 @@ def test_hotline_records_and_imports_schedule_their_grids(
     with django_capture_on_commit_callbacks(execute=True):
         HotlineImport.objects.create(source=source, filename="x.csv", rows=3, created=3)
     assert sorted(scheduled) == sorted({town.a1.pk, town.a2.pk, town.b1.pk})
+
+
+def test_a_hazard_step_schedules_its_grid(town, django_capture_on_commit_callbacks, monkeypatch):
+    """The hazard rules (overdue, listed) are re-evaluated when a hazard moves, not only by the
+    scheduler's sweep."""
+    from gridgov.fieldwork.safety.services.hazards import report_hazard
+
+    scheduled: list[int] = []
+    monkeypatch.setattr(triggers, "schedule_grid", lambda grid_id: scheduled.append(grid_id))
+    with django_capture_on_commit_callbacks(execute=True):
+        report_hazard(
+            by=town.user("worker_a1"), grid=town.a1, description="燃气管道老化", source="patrol"
+        )
+    assert scheduled == [town.a1.pk]
