@@ -24,6 +24,7 @@ from gridgov.core import calendar as cal
 from gridgov.core import notify
 from gridgov.core.errors import DomainError, ImportRejectedError
 from gridgov.core.lockout import unlock_logins
+from gridgov.core.masking import mask_phone
 from gridgov.core.models import (
     CalendarSource,
     Notification,
@@ -185,17 +186,23 @@ class OutboundMessageAdmin(admin.ModelAdmin):
     list_display = [
         "created_at",
         "channel",
-        "recipient",
+        "masked_recipient",
         "status",
         "attempts",
         "sent_at",
         "last_error",
     ]
     list_filter = ["status", "channel"]
-    search_fields = ["recipient", "text"]
+    search_fields = ["text"]  # the recipient is encrypted: not searchable, shown masked
     date_hierarchy = "created_at"
     actions = ["resend"]
     raw_id_fields = ["notification"]
+    exclude = ["recipient"]
+    readonly_fields = ["masked_recipient"]
+
+    @admin.display(description=_("接收号码"))
+    def masked_recipient(self, obj: OutboundMessage) -> str:
+        return mask_phone(obj.recipient)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core.crypto import EncryptedTextField
+
 
 class CalendarSource(models.TextChoices):
     LIBRARY = "chinesecalendar", _("chinesecalendar 库")
@@ -225,7 +227,8 @@ class OutboundMessage(models.Model):
     # Given to the gateway so that it can drop a repeat of a message it already accepted.
     key = models.UUIDField(_("幂等键"), default=uuid.uuid4, unique=True, editable=False)
     channel = models.CharField(_("渠道"), max_length=20, default="sms")
-    recipient = models.CharField(_("接收号码"), max_length=100, blank=True)
+    # A staff member's phone: encrypted at rest like every phone (issue 10), masked in the admin.
+    recipient = EncryptedTextField(_("接收号码"), blank=True)
     text = models.TextField(_("内容"))
     status = models.CharField(
         _("状态"), max_length=10, choices=OutboundStatus.choices, default=OutboundStatus.PENDING

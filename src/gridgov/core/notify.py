@@ -38,6 +38,7 @@ from django.utils.functional import Promise
 from django.utils.module_loading import import_string
 from django_tasks import task
 
+from gridgov.core.masking import mask_phone
 from gridgov.core.models import Notification, NotificationKind, OutboundMessage, OutboundStatus
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,7 @@ class LoggingSender:
         log.info(
             "outbound %s to %s (attempt %d, key %s): %s",
             message.channel,
-            message.recipient,
+            mask_phone(message.recipient),  # never a phone in clear in the log
             message.attempt,
             message.key,
             message.text,

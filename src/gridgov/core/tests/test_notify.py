@@ -410,3 +410,27 @@ def test_the_admin_resends_a_message_that_was_given_up(town, sender, client_for)
     message.refresh_from_db()
     assert message.status == OutboundStatus.SENT
     assert len(RecordingSender.sent) == 1
+
+
+def test_the_recipients_phone_is_neither_stored_nor_logged_in_clear(
+    town, immediate_tasks, django_capture_on_commit_callbacks, settings, caplog
+) -> None:
+    """The default sender logs the message: the phone appears masked, and the row keeps it
+    encrypted (the raw column), read back in clear only through the field."""
+    settings.GRIDGOV_OUTBOUND_SENDER = "gridgov.core.notify.LoggingSender"
+    with (
+        caplog.at_level("INFO", logger="gridgov.core.notify"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        n = notify_worker(town, url="/cases/1/", target=town.a1, by=town.user("town_office"))
+    message = OutboundMessage.objects.get(notification=n)
+    assert message.recipient == "+8613800000003"
+    with connection.cursor() as cursor:
+        table = connection.ops.quote_name(OutboundMessage._meta.db_table)
+        cursor.execute(f"SELECT recipient FROM {table} WHERE id = %s", [message.pk])  # noqa: S608
+        [raw] = cursor.fetchone()
+    assert "13800000003" not in raw
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "outbound sms" in logged
+    assert "13800000003" not in logged
+    assert "138****0003" in logged
