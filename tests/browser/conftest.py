@@ -195,8 +195,30 @@ def open_page(browser: Any, site: str) -> Iterator[Callable[..., Watched]]:
     yield make
     problems = [e for w in opened for e in w.unexpected()]
     for w in opened:
+        settle(w.page)
         w.context.close()
     assert not problems, "browser errors:\n" + "\n".join(problems)
+
+
+# A phone page's service worker fetches the offline pages while it installs. Those requests
+# must end before the test's database is flushed (on SQLite a request still reading holds a
+# table lock and the flush fails), so teardown waits for the install to finish.
+SETTLE_SERVICE_WORKER = """async () => {
+  if (!("serviceWorker" in navigator)) return;
+  const registration = await navigator.serviceWorker.getRegistration();
+  if (registration && (registration.installing || registration.waiting)) {
+    await navigator.serviceWorker.ready;
+  }
+}"""
+
+
+def settle(page: Any) -> None:
+    """Let the page's background requests end (best effort: a closed page has none)."""
+    try:
+        page.evaluate(SETTLE_SERVICE_WORKER)
+        page.wait_for_load_state("networkidle", timeout=5_000)
+    except Exception:  # noqa: BLE001 - a page gone or still busy after 5 s: close it anyway
+        return
 
 
 @pytest.fixture
