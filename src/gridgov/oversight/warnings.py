@@ -197,22 +197,13 @@ def _unvisited(rule: WarningRule, now: dt.datetime) -> dict[str, Condition]:
         .values("grid_id")
         .annotate(n=Count("household_id", distinct=True))
     )
+    return _counts_per_grid(rule, rows, _("重点户逾期未走访%(n)d户"), "unvisited")
+
+
+def _counts_per_grid(rule: WarningRule, rows: Any, reason: str, fact: str) -> dict[str, Condition]:
+    """One condition per unit grid whose count `n` reaches a colour of the rule."""
     out = {}
     for row in rows:
-        level = _level_for(rule.params["levels"], row["n"])
-        if level is not None:
-            out[f"{rule.code}:{row['grid_id']}"] = Condition(
-                row["grid_id"],
-                level,
-                _("重点户逾期未走访%(n)d户") % {"n": row["n"]},
-                {"unvisited": row["n"]},
-            )
-    return out
-
-
-def _hazard_counts(rule: WarningRule, rows: Any, reason: str, fact: str) -> dict[str, Condition]:
-    out = {}
-    for row in rows.values("grid_id").annotate(n=Count("pk")):
         level = _level_for(rule.params["levels"], row["n"])
         if level is not None:
             out[f"{rule.code}:{row['grid_id']}"] = Condition(
@@ -222,14 +213,17 @@ def _hazard_counts(rule: WarningRule, rows: Any, reason: str, fact: str) -> dict
 
 
 def _hazard_overdue(rule: WarningRule, now: dt.datetime) -> dict[str, Condition]:
-    return _hazard_counts(
-        rule, Hazard.objects.overdue(now), _("安全隐患超期未整改%(n)d处"), "overdue_hazards"
-    )
+    overdue = Hazard.objects.overdue(now).values("grid_id").annotate(n=Count("pk"))
+    return _counts_per_grid(rule, overdue, _("安全隐患超期未整改%(n)d处"), "overdue_hazards")
 
 
 def _hazard_listed(rule: WarningRule, now: dt.datetime) -> dict[str, Condition]:
-    listed = Hazard.objects.filter(state=HazardState.LISTED, grade=HazardGrade.MAJOR)
-    return _hazard_counts(rule, listed, _("重大隐患挂牌整改中%(n)d处"), "listed_hazards")
+    listed = (
+        Hazard.objects.filter(state=HazardState.LISTED, grade=HazardGrade.MAJOR)
+        .values("grid_id")
+        .annotate(n=Count("pk"))
+    )
+    return _counts_per_grid(rule, listed, _("重大隐患挂牌整改中%(n)d处"), "listed_hazards")
 
 
 CONDITIONS = {
