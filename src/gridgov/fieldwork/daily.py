@@ -35,6 +35,7 @@ from gridgov.fieldwork.models import (
     PatrolPeriod,
     PatrolStandard,
     TrackChunk,
+    Visit,
 )
 from gridgov.fieldwork.services import (
     LOCAL_TZ,
@@ -372,6 +373,7 @@ class MonitoringRow:
     mileage_m: float = 0.0
     coverage: dict[str, float] = field(default_factory=dict)
     diaries: int = 0
+    visits: int = 0
     last_seen: datetime | None = None
     outside_share: float = 0.0
     on_leave: bool = False
@@ -407,7 +409,8 @@ FLAG_LABELS = {
 
 def monitoring(viewer: Any, day: date) -> list[MonitoringRow]:
     """The office's view of one day: every grid worker with a current post in a grid the viewer
-    sees, with reports, patrols, kilometres, coverage, diary entries, last seen and flags."""
+    sees, with reports, patrols, kilometres, coverage, household visits, diary entries, last seen
+    and flags (issue 11)."""
     from gridgov.cases.models import Case
 
     posts = list(
@@ -460,6 +463,12 @@ def monitoring(viewer: Any, day: date) -> list[MonitoringRow]:
         .annotate(n=Count("pk"))
     ):
         rows[user_id].diaries = n
+    for user_id, n in (
+        Visit.objects.filter(user_id__in=ids, visited_at__gte=start, visited_at__lt=end)
+        .values_list("user_id")
+        .annotate(n=Count("pk"))
+    ):
+        rows[user_id].visits = n
     for user_id, at in (
         CheckIn.objects.filter(user_id__in=ids, at__gte=start, at__lt=end)
         .values_list("user_id")

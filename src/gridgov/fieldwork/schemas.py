@@ -199,6 +199,7 @@ class MonitoringOut(Schema):
     mileage_m: float
     coverage: dict[str, float]
     diaries: int
+    visits: int
     last_seen: datetime | None
     outside_share: float
     on_leave: bool

@@ -13,9 +13,10 @@ import time_machine
 from gridgov.cases.models import Channel
 from gridgov.cases.services.intake import report_case
 from gridgov.core.testing.town import INSIDE, TOWN_CODE, UNIT_A1, UNIT_A2, UNIT_B1, VILLAGE_A
-from gridgov.fieldwork import daily, records
+from gridgov.fieldwork import daily, records, visits
 from gridgov.fieldwork.models import Leave, PatrolDay, PatrolPeriod, PatrolStandard
 from gridgov.fieldwork.services import import_track
+from gridgov.registry.models import Household
 
 pytestmark = pytest.mark.django_db
 
@@ -143,9 +144,25 @@ def test_monitoring_flags_no_patrol_no_report_and_track_outside_the_grid(client_
     records.write_diary(
         by=town.user("worker_a1"), kind="people", day=date(2026, 5, 12), text="走访三户"
     )
+    Household.objects.create(
+        grid=town.grid(UNIT_A1), number="M1", contact_worker=town.user("worker_a1").staff
+    )
+    # 23:30 in Shanghai on the 11th and 00:30 on the 12th: only the second is the 12th's visit.
+    for at in (
+        datetime(2026, 5, 11, 15, 30, tzinfo=UTC),
+        datetime(2026, 5, 11, 16, 30, tzinfo=UTC),
+    ):
+        visits.record_visit(
+            by=town.user("worker_a1"),
+            uid=None,
+            household_number="M1",
+            kind="home",
+            visited_at=at,
+            learnt="x",
+        )
     rows = {r.username: r for r in daily.monitoring(town.user("town_office"), date(2026, 5, 12))}
     a1 = rows["worker_a1"]
-    assert (a1.reports, a1.patrols, a1.diaries) == (1, 1, 1)
+    assert (a1.reports, a1.patrols, a1.diaries, a1.visits) == (1, 1, 1, 1)
     assert a1.km == pytest.approx(0.708, abs=0.001)
     assert a1.coverage[UNIT_A1] > 0.02
     assert a1.flags == []
