@@ -4,7 +4,7 @@ plan, inspections (a phone's resend is stored once), hazards with one operation 
 
 Every lookup goes through `visible_to`, so anything outside the caller's scope is a 404 like a
 missing one; a grid or business named in a query or body outside it is a 404 naming the field.
-The verbs answer 403 (role), 409 (state, or a stale `state` the client last saw) and 400/422
+The verbs answer 403 (role), 409 (state, or a stale `version` the client last saw) and 400/422
 (input) through the project's one set of exception handlers (gridgov/api.py)."""
 
 # No `from __future__ import annotations` here: `@paginate` rebuilds the query model of a
@@ -330,9 +330,10 @@ def _detail(request: HttpRequest, hazard_id: int) -> dict[str, Any]:
     hazard = get_scoped_or_404(
         _hazards(request).select_related("grid__region", "level_grid__region"), pk=hazard_id
     )
-    events = hazard.events.select_related("actor", "level_grid")
+    events = list(hazard.events.select_related("actor", "level_grid"))
     return {
         **_hazard_out(hazard),
+        "version": len(events),
         "events": [
             {
                 "kind": e.kind,
@@ -357,23 +358,23 @@ def hazard_detail(request: HttpRequest, hazard_id: int) -> dict[str, Any]:
 
 
 def _act(
-    request: HttpRequest, hazard_id: int, verb: str, expected: str | None, **arguments: Any
+    request: HttpRequest, hazard_id: int, verb: str, version: int | None, **arguments: Any
 ) -> dict[str, Any]:
     hazard = get_scoped_or_404(Hazard.objects.visible_to(request.user), pk=hazard_id)
-    act_on_hazard(hazard, verb=verb, by=request.user, expected_state=expected, **arguments)
+    act_on_hazard(hazard, verb=verb, by=request.user, version=version, **arguments)
     return _detail(request, hazard_id)
 
 
 @router.post("/hazards/{int:hazard_id}/fix_on_spot", response=ACTION_RESPONSES)
 def fix_on_spot(request: HttpRequest, hazard_id: int, payload: RequiredNoteIn) -> dict[str, Any]:
     """当场整改: rectified while the inspector is there; closed at once."""
-    return _act(request, hazard_id, "fix_on_spot", payload.state, note=payload.note)
+    return _act(request, hazard_id, "fix_on_spot", payload.version, note=payload.note)
 
 
 @router.post("/hazards/{int:hazard_id}/order", response=ACTION_RESPONSES)
 def order(request: HttpRequest, hazard_id: int, payload: OrderIn) -> dict[str, Any]:
     """限期整改 within `days` working days."""
-    return _act(request, hazard_id, "order", payload.state, days=payload.days, note=payload.note)
+    return _act(request, hazard_id, "order", payload.version, days=payload.days, note=payload.note)
 
 
 @router.post("/hazards/{int:hazard_id}/list", response=ACTION_RESPONSES)
@@ -383,7 +384,7 @@ def list_(request: HttpRequest, hazard_id: int, payload: ListIn) -> dict[str, An
         request,
         hazard_id,
         "list",
-        payload.state,
+        payload.version,
         days=payload.days,
         measures=payload.measures,
         note=payload.note,
@@ -393,7 +394,7 @@ def list_(request: HttpRequest, hazard_id: int, payload: ListIn) -> dict[str, An
 @router.post("/hazards/{int:hazard_id}/complete", response=ACTION_RESPONSES)
 def complete(request: HttpRequest, hazard_id: int, payload: RequiredNoteIn) -> dict[str, Any]:
     """The rectification is reported done: the hazard waits for re-inspection."""
-    return _act(request, hazard_id, "complete", payload.state, note=payload.note)
+    return _act(request, hazard_id, "complete", payload.version, note=payload.note)
 
 
 @router.post("/hazards/{int:hazard_id}/review", response=ACTION_RESPONSES)
@@ -403,7 +404,7 @@ def review(request: HttpRequest, hazard_id: int, payload: ReviewIn) -> dict[str,
         request,
         hazard_id,
         "review",
-        payload.state,
+        payload.version,
         passed=payload.passed,
         days=payload.days,
         note=payload.note,
@@ -413,10 +414,10 @@ def review(request: HttpRequest, hazard_id: int, payload: ReviewIn) -> dict[str,
 @router.post("/hazards/{int:hazard_id}/urge", response=ACTION_RESPONSES)
 def urge(request: HttpRequest, hazard_id: int, payload: NoteIn) -> dict[str, Any]:
     """催办 an overdue hazard (an event only)."""
-    return _act(request, hazard_id, "urge", payload.state, note=payload.note)
+    return _act(request, hazard_id, "urge", payload.version, note=payload.note)
 
 
 @router.post("/hazards/{int:hazard_id}/escalate", response=ACTION_RESPONSES)
 def escalate(request: HttpRequest, hazard_id: int, payload: NoteIn) -> dict[str, Any]:
     """上报上级: an overdue hazard goes up to the next grid office."""
-    return _act(request, hazard_id, "escalate", payload.state, note=payload.note)
+    return _act(request, hazard_id, "escalate", payload.version, note=payload.note)

@@ -10,9 +10,9 @@ from ninja import Field, Schema
 from gridgov.fieldwork.safety.services import DEFAULT_DAYS, MAX_DAYS
 
 HazardStateName = Literal["found", "rectifying", "listed", "reviewing", "closed"]
-# The states a client may say it last saw (a stale action is a 409).
-EXPECTED_STATE = Field(
-    None, description="the state the client last saw; if the hazard has moved on: 409"
+# Every verb's body: the hazard's `version` the client last saw (a stale action is a 409).
+VERSION = Field(
+    None, ge=0, le=2**31, description="the version last seen; if the hazard has changed: 409"
 )
 
 
@@ -171,6 +171,7 @@ class HazardEventOut(Schema):
 
 
 class HazardDetailOut(HazardOut):
+    version: int = Field(description="changes with every step; send it back with a verb")
     events: list[HazardEventOut]
     allowed_actions: list[str]
 
@@ -179,31 +180,31 @@ class NoteIn(Schema):
     """urge, escalate: an optional note."""
 
     note: str = Field("", max_length=2000)
-    state: HazardStateName | None = EXPECTED_STATE
+    version: int | None = VERSION
 
 
 class RequiredNoteIn(Schema):
     """fix_on_spot, complete: what was done."""
 
     note: str = Field(min_length=1, max_length=2000)
-    state: HazardStateName | None = EXPECTED_STATE
+    version: int | None = VERSION
 
 
 class OrderIn(Schema):
     days: int = Field(DEFAULT_DAYS, ge=1, le=MAX_DAYS, description="working days")
     note: str = Field("", max_length=2000)
-    state: HazardStateName | None = EXPECTED_STATE
+    version: int | None = VERSION
 
 
 class ListIn(Schema):
     days: int = Field(ge=1, le=MAX_DAYS, description="working days")
     measures: str = Field(min_length=1, max_length=2000, description="interim safety measures")
     note: str = Field("", max_length=2000)
-    state: HazardStateName | None = EXPECTED_STATE
+    version: int | None = VERSION
 
 
 class ReviewIn(Schema):
     passed: bool
     days: int = Field(DEFAULT_DAYS, ge=1, le=MAX_DAYS, description="new deadline when failed")
     note: str = Field("", max_length=2000, description="required when failed")
-    state: HazardStateName | None = EXPECTED_STATE
+    version: int | None = VERSION

@@ -383,7 +383,7 @@ def test_a_verb_takes_the_hazard_through_its_lifecycle_with_events(client_for, t
     assert (body["state"], body["allowed_actions"]) == ("rectifying", ["complete"])
     due = dt.datetime.fromisoformat(body["due_at"])
     assert (timezone.localdate(due) - timezone.localdate()).days >= 5
-    done = post(worker, f"{url}/complete", {"note": "已更换线缆", "state": "rectifying"})
+    done = post(worker, f"{url}/complete", {"note": "已更换线缆", "version": 2})
     assert done.json()["state"] == "reviewing"
     failed = post(worker, f"{url}/review", {"passed": False, "days": 2, "note": "未套管"})
     assert (failed.json()["state"], failed.json()["reviews_failed"]) == ("rectifying", 1)
@@ -396,31 +396,39 @@ def test_a_verb_takes_the_hazard_through_its_lifecycle_with_events(client_for, t
     assert [e["kind"] for e in closed.json()["events"]] == kinds
 
 
-def test_a_wrong_or_stale_state_is_a_409_and_changes_nothing(client_for, town):
+def test_a_wrong_state_or_a_stale_version_is_a_409_and_changes_nothing(client_for, town):
     office, worker = client_for("town_office"), client_for("worker_a1")
     hazard = services.report_hazard(
         by=town.user("worker_a1"), grid=town.a1, description="堆放杂物", source="patrol"
     )
     url = f"{API}/hazards/{hazard.pk}"
-    seen = office.get(url).json()["state"]
-    assert post(worker, f"{url}/order", {"days": 3, "state": seen}).status_code == 200
+    seen = office.get(url).json()["version"]
+    assert seen == 1  # the report
+    ordered = post(worker, f"{url}/order", {"days": 3, "version": seen})
+    assert (ordered.status_code, ordered.json()["version"]) == (200, 2)
     # The office acts on what it saw before the worker's order: a 409 with what is allowed now.
-    stale = post(office, f"{url}/fix_on_spot", {"note": "已清理", "state": seen})
+    stale = post(office, f"{url}/complete", {"note": "已清理", "version": seen})
     assert stale.status_code == 409
     assert (stale.json()["state"], stale.json()["allowed"]) == ("rectifying", ["complete"])
-    assert stale.json()["detail"]
-    # Without a state it said it saw, the verb is still refused: not allowed from rectifying.
+    assert "版本 1" in stale.json()["detail"]
+    # Without a version, a verb the state does not admit is refused naming the state.
     wrong = post(office, f"{url}/fix_on_spot", {"note": "已清理"})
     assert wrong.status_code == 409
     assert "限期整改" in wrong.json()["detail"]
-    # A stale state never hides a missing role: the leader is refused as a leader.
-    leader = post(client_for("leader"), f"{url}/complete", {"note": "x", "state": "found"})
+    # A stale version never hides a missing role: the leader is refused as a leader.
+    leader = post(client_for("leader"), f"{url}/complete", {"note": "x", "version": seen})
     assert leader.status_code == 403
     # Not overdue yet: urging is not allowed now (409), though the operator may urge.
     assert post(office, f"{url}/urge", {}).status_code == 409
+    assert HazardEvent.objects.filter(hazard=hazard).count() == 2
+    # Overdue: an urge goes through once; the phone's resend of the same body is stale.
+    Hazard.objects.filter(pk=hazard.pk).update(due_at=timezone.now() - dt.timedelta(days=1))
+    body = {"note": "请尽快整改", "version": office.get(url).json()["version"]}
+    assert post(office, f"{url}/urge", body).status_code == 200
+    assert post(office, f"{url}/urge", body).status_code == 409
     assert Hazard.objects.get(pk=hazard.pk).state == "rectifying"
     kinds = list(HazardEvent.objects.filter(hazard=hazard).values_list("kind", flat=True))
-    assert kinds == ["report", "order"]
+    assert kinds == ["report", "order", "urge"]
 
 
 def test_bad_verb_input_is_refused_with_a_message(client_for, town):
@@ -442,7 +450,7 @@ def test_bad_verb_input_is_refused_with_a_message(client_for, town):
     assert refused("list", {"days": 10})[0] == 422
     assert refused("list", {"days": 10, "measures": "   "}) == (400, "measures")
     assert refused("fix_on_spot", {"note": ""})[0] == 422
-    assert refused("order", {"state": "lost"})[0] == 422
+    assert refused("order", {"version": -1})[0] == 422
     assert post(office, f"{url}/burn", {}).status_code == 404
     assert office.post(f"{url}/order", "{", content_type="application/json").status_code in (
         400,

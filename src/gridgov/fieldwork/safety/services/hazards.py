@@ -391,19 +391,23 @@ VERB_SERVICES: dict[str, Any] = {
 
 @transaction.atomic
 def act_on_hazard(
-    hazard: Hazard, *, verb: str, by: Any, expected_state: str | None = None, **arguments: Any
+    hazard: Hazard, *, verb: str, by: Any, version: int | None = None, **arguments: Any
 ) -> Hazard:
-    """One verb of the table on a hazard. With `expected_state` (the state the client last
-    saw), a hazard that has moved on since is a 409 under the lock, so a resent or stale
-    action never lands on a later step (403 still comes first for a caller without the role)."""
+    """One verb of the table on a hazard. `version` is the hazard's version the client last
+    saw (its number of events: every step, the sweep's flag included, writes exactly one); if
+    the hazard has moved on since, the verb is a 409 under the lock, so a stale action or a
+    phone's resend never lands on a later step (a 403 still comes first for a caller without
+    the role)."""
     if verb not in VERB_SERVICES:
         raise Http404
-    if expected_state is not None:
+    if version is not None:
         fresh = _lock(hazard)
         permissions.require(by, VERBS[verb].perm, fresh)
-        if fresh.state != expected_state:
+        current = HazardEvent.objects.filter(hazard_id=fresh.pk).count()
+        if version != current:
             raise ConflictError(
-                _("隐患已被他人处理,请刷新后重试"),
+                _("隐患已被他人更新(版本 %(theirs)s,当前 %(current)s),请刷新后重试")
+                % {"theirs": version, "current": current},
                 state=fresh.state,
                 allowed=allowed_actions(fresh, by),
             )
