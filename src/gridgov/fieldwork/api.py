@@ -21,6 +21,7 @@ from gridgov.core.errors import DomainError
 from gridgov.core.jurisdiction import Role, get_scoped_or_404, scope_of
 from gridgov.fieldwork import daily, records, services, tracks, visit_api
 from gridgov.fieldwork.models import Patrol
+from gridgov.fieldwork.safety import api as safety_api
 from gridgov.fieldwork.schemas import (
     CheckInIn,
     CheckInOut,
@@ -347,3 +348,5 @@ def on_duty(request: HttpRequest) -> list[dict[str, Any]]:
 # --- visits and surveys (fieldwork/visit_api.py) ------------------------------------------------
 
 router.add_router("", visit_api.router)
+# Business safety (issue 11): the inspection plan, inspections, hazards and their verbs.
+router.add_router("", safety_api.router)

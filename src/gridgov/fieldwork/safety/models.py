@@ -104,6 +104,10 @@ def register_visibility_hook(name: str, hook: Callable[[Any], Q | None]) -> None
 
 
 def _with_hooks(q: Q, user: Any) -> Q:
+    if not q:
+        # An empty Q is everything (an administrator's scope); `Q() | extra` would be `extra`
+        # alone and hide every inspection outside the hook's groups.
+        return q
     for hook in VISIBILITY_HOOKS.values():
         extra = hook(user)
         if extra is not None:

@@ -144,3 +144,54 @@ ROUTES.update(
         "/api/v1/fieldwork/diaries/<int:diary_id>/photos/<int:photo_id>": _diary_photo_url,
     }
 )
+
+
+def _inspector_and_business(anchor):
+    from gridgov.registry.models import Organisation
+
+    n = next(_serial)
+    org = Organisation.objects.create(
+        grid=anchor.grid, kind="business", name=f"矩阵企业{n}", industry="餐饮业"
+    )
+    return _worker_at(anchor), org
+
+
+def _inspection_url(anchor) -> str | None:
+    """An inspection of a business in the anchor grid by a worker of that grid."""
+    if anchor.grid is None:
+        return None
+    from gridgov.fieldwork.safety.models import Inspection
+    from gridgov.fieldwork.safety.services import checklist_for
+
+    inspector, org = _inspector_and_business(anchor)
+    inspection = Inspection.objects.create(
+        organisation=org, grid=anchor.grid, checklist=checklist_for(""), inspector=inspector
+    )
+    return f"/api/v1/fieldwork/inspections/{inspection.pk}"
+
+
+def _hazard_url(anchor) -> str | None:
+    """A hazard in the anchor grid, held by its parent level, found by a worker of the grid."""
+    if anchor.grid is None:
+        return None
+    from gridgov.fieldwork.safety.models import Hazard
+
+    finder, org = _inspector_and_business(anchor)
+    hazard = Hazard.objects.create(
+        number=f"MATRIX-YH{next(_serial)}",
+        grid=anchor.grid,
+        level_grid=anchor.grid.parent or anchor.grid,
+        organisation=org,
+        source="patrol",
+        description="矩阵隐患",
+        found_by=finder,
+    )
+    return f"/api/v1/fieldwork/hazards/{hazard.pk}"
+
+
+ROUTES.update(
+    {
+        "/api/v1/fieldwork/inspections/<int:inspection_id>": _inspection_url,
+        "/api/v1/fieldwork/hazards/<int:hazard_id>": _hazard_url,
+    }
+)

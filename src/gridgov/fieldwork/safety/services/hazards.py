@@ -375,3 +375,41 @@ def sweep_overdue_hazards(now: dt.datetime | None = None) -> int:
                 )
             flagged += 1
     return flagged
+
+
+# The service of each verb of the table (the API takes every verb through `act_on_hazard`).
+VERB_SERVICES: dict[str, Any] = {
+    "fix_on_spot": fix_hazard_on_spot,
+    "order": order_rectification,
+    "list": list_hazard,
+    "complete": complete_rectification,
+    "review": review_hazard,
+    "urge": urge_hazard,
+    "escalate": escalate_hazard,
+}
+
+
+@transaction.atomic
+def act_on_hazard(
+    hazard: Hazard, *, verb: str, by: Any, version: int | None = None, **arguments: Any
+) -> Hazard:
+    """One verb of the table on a hazard. `version` is the hazard's version the client last
+    saw (its number of events: every step, the sweep's flag included, writes exactly one); if
+    the hazard has moved on since, the verb is a 409 under the lock, so a stale action or a
+    phone's resend never lands on a later step (a 403 still comes first for a caller without
+    the role)."""
+    if verb not in VERB_SERVICES:
+        raise Http404
+    if version is not None:
+        fresh = _lock(hazard)
+        permissions.require(by, VERBS[verb].perm, fresh)
+        current = HazardEvent.objects.filter(hazard_id=fresh.pk).count()
+        if version != current:
+            raise ConflictError(
+                _("隐患已被他人更新(版本 %(theirs)s,当前 %(current)s),请刷新后重试")
+                % {"theirs": version, "current": current},
+                state=fresh.state,
+                allowed=allowed_actions(fresh, by),
+            )
+    result: Hazard = VERB_SERVICES[verb](hazard, by=by, **arguments)
+    return result
