@@ -37,6 +37,13 @@ Operator commands (all honour DATABASE_URL; SQLite file under var/ by default):
                                         hotline KPIs of the records received in a month
   crosscheck --from YYYY-MM-DD --to YYYY-MM-DD [--source NAME] [--json]
                                         run a numbered back-tracing round (倒查)
+  train-classifier [--evaluate FILE.csv [--text-columns A,B] [--label-column C]]
+                                        train the catalogue-item suggester on closed cases,
+                                        or cross-validate it on a labelled file
+  summary --unit town|village|department --code CODE --period YYYY|YYYY-Qn|YYYY-MM
+          -o FILE.docx|FILE.pdf [--user USERNAME]
+                                        a work summary (工作总结) as Word or PDF
+  summary --write-template FILE.docx    the shipped Word template, to edit and upload
   backup FILE                           database snapshot, media and manifest in one archive
   restore FILE                          a backup into an empty database (checksums, schema checked)
   import-track FILE --user USERNAME [--crs wgs84|gcj02|bd09]
