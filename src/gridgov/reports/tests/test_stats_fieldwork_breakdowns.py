@@ -30,6 +30,11 @@ MARCH = "start=2026-03-01&end=2026-03-31"
 
 @pytest.fixture
 def field_march(town):
+    seed_field_march(town)
+    return town
+
+
+def seed_field_march(town):
     """`_march`'s hazards, visits and visit tasks, plus patrols, diaries, a second worker's visit,
     grades and businesses with an industry."""
     from gridgov.fieldwork.models import Diary, Patrol, Visit
@@ -64,7 +69,6 @@ def field_march(town):
     Visit.objects.create(
         household=home_b, grid=town.b1, user=worker_b1, kind="policy_talk", visited_at=at(3, 12)
     )
-    return town
 
 
 def _march_query(root: Grid | None = None) -> Query:
@@ -267,3 +271,19 @@ def test_hazards_page_filters_by_found_days_and_grade(field_march, client_for):
     response = client.get("/fieldwork/hazards/", {"grade": "major", "start": "bad"})
     assert response.context["count"] == 2  # a malformed day is no filter
     assert 'id="hazard-count"' in response.content.decode()
+
+
+@pytest.mark.skipif(
+    __import__("django.db").db.connection.vendor != "postgresql",
+    reason="DuckDB's postgres scanner",
+)
+@pytest.mark.django_db(transaction=True)
+def test_scanner_road_agrees_with_plain_sql(town_tx):
+    seed_field_march(town_tx)
+    duck = compute_field_statistics(_march_query())
+    plain = compute_field_statistics(_march_query(), engine="sql")
+    assert duck.engine == "duckdb-postgres"
+    for dimension in FIELD_DIMENSIONS:
+        assert duck.by[dimension].groups == plain.by[dimension].groups, dimension
+    assert duck.trend == plain.trend
+    assert sum(f.hazards_found for f in duck.trend.figures) == 5

@@ -90,7 +90,8 @@
     });
     drill(fieldAreas, field.areas.codes);
   }
-  var trendSeries = ["patrols", "diaries", "hazards_found", "hazards_rectified", "visits"];
+  // The same order as the area chart's, so a fact keeps its colour; rectified comes last.
+  var trendSeries = ["patrols", "diaries", "hazards_found", "visits", "hazards_rectified"];
   var trend = field && make("chart-field-trend");
   if (trend) {
     trend.setOption({
@@ -107,10 +108,19 @@
   }
   var states = field && make("chart-hazard-state");
   if (states) {
+    // Names in a legend and counts inside the ring: long state names (in English too) are never
+    // cut at the card's edge, on a phone neither.
     states.setOption({
       animation: false,
       tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
-      series: [{ type: "pie", radius: ["35%", "65%"], data: field.hazard_state, label: { formatter: "{b}\n{c}" } }]
+      legend: { bottom: 0 },
+      series: [{
+        type: "pie",
+        radius: ["32%", "64%"],
+        center: ["50%", "45%"],
+        data: field.hazard_state,
+        label: { position: "inside", formatter: "{c}", color: "#fff", fontWeight: "bold" }
+      }]
     });
   }
   document.documentElement.dataset.statsCharts = String(charts.length);
