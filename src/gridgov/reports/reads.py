@@ -87,6 +87,8 @@ class Page:
     # Field work (patrols, diaries, hazards, visits) beyond the area table: see `field_tables`.
     field: FieldStatistics | None = None
     field_tables: dict[str, FieldTable] = dc_field(default_factory=dict)
+    # Whether the viewer may open the office's hazard page and visit ledger (links to them).
+    office_links: bool = True
 
     @property
     def total(self) -> Figures:
@@ -126,6 +128,7 @@ def statistics_page(
     last: dt.date,
     engine: str | None = None,
     unit: str | None = None,
+    office_links: bool = True,
 ) -> Page:
     """Figures of the period for the subtree of `root` (None: the whole platform, for
     administrators), with the next level down as the area table (drill-down)."""
@@ -147,7 +150,7 @@ def statistics_page(
         rows.sort(key=lambda r: (-r.figures.reported, -r.figures.due, r.label))
         tables[dimension] = rows
     trail = list(root.ancestors(include_self=True)) if root is not None else []
-    page = Page(first, last, root, trail, stats, areas, tables)
+    page = Page(first, last, root, trail, stats, areas, tables, office_links=office_links)
     page.field = compute_field_statistics(
         Query(start, end, root_path=root.path if root else None), unit=unit, engine=engine
     )
@@ -272,6 +275,8 @@ def field_link(
     if name in ("patrols", "patrol_km", "diaries") and dimension == "area":
         kind = "diaries" if name == "diaries" else "patrols"
         return reverse("reports:ledger_xlsx", kwargs={"kind": kind}) + "?" + urlencode(params)
+    if name in ("hazards_found", "visits") and not page.office_links:
+        return ""
     if name == "hazards_found" and dimension in ("area", "hazard_state", "hazard_grade"):
         if dimension == "hazard_state":
             params["queue"] = str(key)

@@ -23,6 +23,8 @@ from gridgov.reports.forms import LedgerForm, PeriodForm
 from gridgov.reports.stats import DIMENSIONS, RATES, TREND_UNITS
 
 READERS = (Role.OFFICE, Role.LEADER, Role.WORKER)
+# Who may open the hazards page and the visit ledger the field-work figures link to.
+OFFICE_PAGES = (Role.ADMIN, Role.OFFICE, Role.LEADER)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -75,6 +77,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
             first=form.cleaned_data["start"],
             last=form.cleaned_data["end"],
             unit=_unit(request),
+            office_links=scope_of(request.user).has_role(*OFFICE_PAGES),
         )
         context.update(
             page=page,

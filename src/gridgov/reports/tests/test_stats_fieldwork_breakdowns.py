@@ -287,3 +287,15 @@ def test_scanner_road_agrees_with_plain_sql(town_tx):
         assert duck.by[dimension].groups == plain.by[dimension].groups, dimension
     assert duck.trend == plain.trend
     assert sum(f.hazards_found for f in duck.trend.figures) == 5
+
+
+def test_a_worker_gets_no_links_to_office_pages_they_cannot_open(field_march, client_for):
+    client = client_for("worker_a1")
+    page = client.get(f"/reports/statistics/?{MARCH}").context["page"]
+    cells = [c for t in page.field_tables.values() for r in t.rows for c in r.cells]
+    cells += [c for t in page.field_tables.values() for c in t.total]  # a unit grid has no rows
+    assert not [c.url for c in cells if c.name in ("hazards_found", "visits") and c.url]
+    patrols = [c for c in cells if c.name == "patrols" and c.url]
+    assert patrols
+    assert client.get(patrols[0].url).status_code == 200
+    assert client.get("/fieldwork/hazards/").status_code == 403
