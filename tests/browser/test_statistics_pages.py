@@ -56,13 +56,13 @@ def test_statistics_pages_render_and_drill_down(open_page: Any, shot: Any, viewp
     watched = open_page("town_office", viewport=viewport)
     page = watched.page
     page.goto(f"/reports/statistics/?{MARCH}")
-    page.wait_for_function("() => document.documentElement.dataset.statsCharts === '3'")
+    page.wait_for_function("() => document.documentElement.dataset.statsCharts === '6'")
     page.locator("#chart-areas canvas").wait_for()
     assert page.locator("[data-figure=reported]").inner_text() == "20"
     assert page.locator("#table-area tbody tr").count() == 2
     shot(page, f"reports-statistics-town-{viewport}")
     page.locator(f"#table-area a[href*='grid={VILLAGE_A}']").click()
-    page.wait_for_function("() => document.documentElement.dataset.statsCharts === '3'")
+    page.wait_for_function("() => document.documentElement.dataset.statsCharts === '6'")
     assert page.locator("#trail a").count() == 1
     assert page.locator("#table-area tbody tr").count() == 2
     shot(page, f"reports-statistics-village-{viewport}")

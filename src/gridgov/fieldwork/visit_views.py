@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -422,7 +422,16 @@ def office_visit_ledger(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     start = _day(request, "start", today.replace(day=1))
     end = max(_day(request, "end", today), start)
-    data = visits.export_visit_ledger(request.user, start, end)
+    code = (request.GET.get("grid") or "").strip()[:32]
+    grid = get_object_or_404(Grid.objects.visible_to(request.user), code=code) if code else None
+    kind = request.GET.get("kind") or ""
+    data = visits.export_visit_ledger(
+        request.user,
+        start,
+        end,
+        grid_path=grid.path if grid else "",
+        kind=kind if kind in VisitKind.values else "",
+    )
     response = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

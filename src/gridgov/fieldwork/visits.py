@@ -484,18 +484,23 @@ def overdue_summary(viewer: Any, at: datetime | None = None) -> list[OverdueRow]
     ]
 
 
-def ledger_visits(viewer: Any, start: date, end: date) -> Any:
-    """Visits the viewer sees in the Asia/Shanghai days [start, end]."""
+def ledger_visits(
+    viewer: Any, start: date, end: date, *, grid_path: str = "", kind: str = ""
+) -> Any:
+    """Visits the viewer sees in the Asia/Shanghai days [start, end], optionally in one grid's
+    subtree and of one kind (the statistics page's links, issue 13)."""
     if end < start:
         raise DomainError(_("结束日期不能早于开始日期"), field="end")
-    return (
-        Visit.objects.visible_to(viewer)
-        .filter(
-            visited_at__gte=_local_midnight(start),
-            visited_at__lt=_local_midnight(end + timedelta(days=1)),
-        )
-        .select_related("household", "grid", "user", "user__staff", "case")
-        .order_by("visited_at", "pk")
+    qs = Visit.objects.visible_to(viewer).filter(
+        visited_at__gte=_local_midnight(start),
+        visited_at__lt=_local_midnight(end + timedelta(days=1)),
+    )
+    if grid_path:
+        qs = qs.filter(grid__path__startswith=grid_path)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.select_related("household", "grid", "user", "user__staff", "case").order_by(
+        "visited_at", "pk"
     )
 
 
@@ -537,12 +542,15 @@ def ledger_rows(visits: Iterable[Visit]) -> Iterable[list[Any]]:
         ]
 
 
-def export_visit_ledger(viewer: Any, start: date, end: date) -> bytes:
+def export_visit_ledger(
+    viewer: Any, start: date, end: date, *, grid_path: str = "", kind: str = ""
+) -> bytes:
     """The visit ledger (走访台账) as an Excel workbook: one row per visit."""
     from gridgov.registry.ledgers import write_xlsx
 
     out = io.BytesIO()
-    write_xlsx(out, ledger_header(), ledger_rows(ledger_visits(viewer, start, end)))
+    visits = ledger_visits(viewer, start, end, grid_path=grid_path, kind=kind)
+    write_xlsx(out, ledger_header(), ledger_rows(visits))
     return out.getvalue()
 
 

@@ -326,7 +326,7 @@ WHERE d.day >= %(first_day)s AND d.day < %(after_day)s {_scope(query)}
 GROUP BY {key}"""  # noqa: S608
 
 
-def _sql_hazards(key: str, query: Query) -> str:
+def _sql_hazards(key: str, query: Query, extra_join: str = "") -> str:
     join = "JOIN" if query.root_path else "LEFT JOIN"
     found = "z.found_at >= %(start)s AND z.found_at < %(end)s"
     closed = "z.closed_at >= %(start)s AND z.closed_at < %(end)s"
@@ -341,7 +341,7 @@ SELECT {key} AS k,
       THEN 1 ELSE 0 END),
   SUM(CASE WHEN {due} AND z.due_at IS NOT NULL AND z.due_at < %(cutoff)s
       AND (z.closed_at IS NULL OR z.closed_at > z.due_at) THEN 1 ELSE 0 END)
-FROM {{hazard}} z {join} {{grid}} g ON g.id = z.grid_id
+FROM {{hazard}} z {join} {{grid}} g ON g.id = z.grid_id {extra_join}
 WHERE (({found}) OR ({closed}) OR ({due})) {_scope(query)}
 GROUP BY {key}"""  # noqa: S608
 
@@ -557,3 +557,248 @@ def compute_statistics(
         areas=roll_up(area.groups, paths, query.root_path),
         by=by,
     )
+
+
+# -- Field work by worker, state, grade, industry, kind and across the period --------------------
+#
+# Issue 13 asks for "the same for hazards, visits, patrols and diaries": the facts above grouped on
+# the field-work keys, and each fact counted per day, week or month at its own time (a hazard is
+# found at its 发现时间, rectified at its 销号时间, due at its deadline), so the trend's buckets add
+# up to the period's total.
+
+FIELD_DIMENSIONS: dict[str, Any] = {
+    "worker": _("网格员"),
+    "hazard_state": _("隐患状态"),
+    "hazard_grade": _("隐患等级"),
+    "industry": _("行业"),
+    "visit_kind": _("走访类别"),
+    "task_kind": _("走访任务类别"),
+    "diary_kind": _("日志类别"),
+}
+# The key each field-work fact is grouped on per dimension; a fact absent is not meaningful there.
+FIELD_BY: dict[str, dict[str, str]] = {
+    "worker": {
+        "patrols": "p.user_id",
+        "diaries": "d.user_id",
+        "hazards": "z.found_by_id",
+        "visits": "v.user_id",
+        "visit_tasks": "vt.worker_id",
+    },
+    "hazard_state": {"hazards": "z.state"},
+    "hazard_grade": {"hazards": "z.grade"},
+    "industry": {"hazards": "COALESCE(o.industry, '')"},
+    "visit_kind": {"visits": "v.kind"},
+    "task_kind": {"visit_tasks": "vt.kind"},
+    "diary_kind": {"diaries": "d.kind"},
+}
+# Columns the engine's tables (engine.TABLES) do not carry: these dimensions are grouped by the
+# database itself (the engine's "sql" road), the others on the road the page chose.
+DATABASE_DIMENSIONS = frozenset({"worker", "hazard_grade", "industry", "visit_kind"})
+# The Figures fields of each field-work fact, as the page's tables show them.
+FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "patrols": ("patrols", "patrol_km"),
+    "diaries": ("diaries",),
+    "hazards": (
+        "hazards_found",
+        "hazards_rectified",
+        "hazards_due",
+        "hazards_on_time",
+        "hazard_on_time_rate",
+        "hazards_overdue",
+    ),
+    "visits": ("visits",),
+    "visit_tasks": (
+        "visit_tasks_due",
+        "visit_tasks_on_time",
+        "visit_on_time_rate",
+        "key_visits_overdue",
+    ),
+}
+TREND_UNITS: dict[str, Any] = {"day": _("按日"), "week": _("按周"), "month": _("按月")}
+# More buckets than this are not drawn: a forced unit falls back to the next coarser one.
+MAX_BUCKETS = 92
+# (fact, its time column, date column?, deadline-style (lo, hi]?, fields counted at that time).
+TREND: tuple[tuple[str, str, bool, bool, tuple[str, ...]], ...] = (
+    ("patrols", "p.started_at", False, False, ("patrols", "patrol_km")),
+    ("diaries", "d.day", True, False, ("diaries",)),
+    ("hazards", "z.found_at", False, False, ("hazards_found",)),
+    ("hazards", "z.closed_at", False, False, ("hazards_rectified",)),
+    (
+        "hazards",
+        "COALESCE(z.due_at, z.closed_at)",
+        False,
+        False,
+        ("hazards_due", "hazards_on_time", "hazards_overdue"),
+    ),
+    ("visits", "v.visited_at", False, False, ("visits",)),
+    # A visit task's deadline is the midnight after its period: due in (lo, hi] as above.
+    (
+        "visit_tasks",
+        "vt.due_at",
+        False,
+        True,
+        ("visit_tasks_due", "visit_tasks_on_time", "key_visits_overdue"),
+    ),
+)
+
+
+@dataclass
+class Trend:
+    """Field-work figures per day, week or month of the period (local days, first and last)."""
+
+    unit: str
+    buckets: list[tuple[dt.date, dt.date]] = field(default_factory=list)
+    figures: list[Figures] = field(default_factory=list)
+
+
+@dataclass
+class FieldStatistics:
+    """The field-work breakdowns of one period and scope (the areas are the page's own)."""
+
+    engine: str
+    by: dict[str, Breakdown]
+    trend: Trend
+
+
+def trend_buckets(
+    first: dt.date, last: dt.date, unit: str | None = None
+) -> tuple[str, list[tuple[dt.date, dt.date]]]:
+    """The period cut into days (up to a month), weeks from Monday (up to half a year) or calendar
+    months; the first and last buckets may be partial. A unit asked for that would give more than
+    MAX_BUCKETS buckets gives way to the next coarser one."""
+    days = (last - first).days + 1
+    if unit not in TREND_UNITS:
+        unit = "day" if days <= 31 else "week" if days <= 7 * 26 else "month"
+    if unit == "day" and days > MAX_BUCKETS:
+        unit = "week"
+    if unit == "week" and days > 7 * MAX_BUCKETS:
+        unit = "month"
+    out: list[tuple[dt.date, dt.date]] = []
+    day = first
+    while day <= last:
+        if unit == "day":
+            after = day + dt.timedelta(days=1)
+        elif unit == "week":
+            after = day + dt.timedelta(days=7 - day.weekday())
+        else:
+            after = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+        out.append((day, min(after - dt.timedelta(days=1), last)))
+        day = after
+    return unit, out
+
+
+def _bucket_key(column: str, n: int, *, dates: bool, deadline: bool) -> str:
+    """A CASE numbering the bucket `column` falls in (NULL outside the period): bounds are the
+    parameters b0 … bN (datetimes) or d0 … dN (dates)."""
+    op = "<=" if deadline else "<"
+    name = "d" if dates else "b"
+    whens = [f"WHEN {column} {op} %({name}0)s THEN NULL"]
+    whens += [f"WHEN {column} {op} %({name}{i + 1})s THEN {i}" for i in range(n)]
+    return f"(CASE {' '.join(whens)} END)"
+
+
+def _fill(
+    groups: dict[Any, Figures],
+    rows: Iterable[tuple[Any, ...]],
+    names: tuple[str, ...],
+    keep: tuple[str, ...] | None = None,
+) -> None:
+    for row in rows:
+        target = groups[row[0]]
+        for name, value in zip(names, row[1:], strict=True):
+            if keep is None or name in keep:
+                setattr(target, name, getattr(target, name) + _number(name, value or 0))
+
+
+def _organisation_join() -> str:
+    from django.db import connection
+
+    from gridgov.registry.models import Organisation
+
+    table = connection.ops.quote_name(Organisation._meta.db_table)
+    return f"LEFT JOIN {table} o ON o.id = z.organisation_id"
+
+
+def field_breakdown(query: Query, dimension: str, *, runner: Runner) -> Breakdown:
+    """The field-work facts meaningful for `dimension` grouped on its key; the total counts
+    every row once (rows without a key too). Facts not meaningful there stay 0."""
+    if dimension not in FIELD_BY:
+        raise ValueError(dimension)
+    params = _params(query)
+    groups: dict[Any, Figures] = defaultdict(Figures)
+    for fact, make_sql, names in FACTS:
+        key = FIELD_BY[dimension].get(fact)
+        if key is None:
+            continue
+        if fact == "hazards" and dimension == "industry":
+            sql = _sql_hazards(key, query, extra_join=_organisation_join())
+        else:
+            sql = make_sql(key, query)
+        _fill(groups, runner.rows(sql, params), names)
+    out = Breakdown(dimension)
+    for figures in groups.values():
+        out.total.add(figures)
+    out.groups = {k: v for k, v in groups.items() if k is not None}
+    return out
+
+
+def field_trend(query: Query, *, runner: Runner, unit: str | None = None) -> Trend:
+    """Field-work figures per bucket of the period, each fact at its own time."""
+    params = _params(query)
+    first: dt.date = params["first_day"]
+    last: dt.date = params["after_day"] - dt.timedelta(days=1)
+    unit, buckets = trend_buckets(first, last, unit)
+    from zoneinfo import ZoneInfo
+
+    local = ZoneInfo("Asia/Shanghai")
+    for i, (day, _last) in enumerate(buckets):
+        params[f"d{i}"] = day
+        params[f"b{i}"] = dt.datetime.combine(day, dt.time(), tzinfo=local)
+    params[f"d{len(buckets)}"] = params["after_day"]
+    params[f"b{len(buckets)}"] = query.end
+    makers = {fact: make_sql for fact, make_sql, _names in FACTS}
+    names_of = {fact: names for fact, _make, names in FACTS}
+    groups: dict[Any, Figures] = defaultdict(Figures)
+    for fact, column, dates, deadline, keep in TREND:
+        key = _bucket_key(column, len(buckets), dates=dates, deadline=deadline)
+        _fill(groups, runner.rows(makers[fact](key, query), params), names_of[fact], keep)
+    figures = [groups.get(i) or Figures() for i in range(len(buckets))]
+    return Trend(unit, buckets, figures)
+
+
+def compute_field_statistics(
+    query: Query,
+    *,
+    dimensions: Iterable[str] = tuple(FIELD_DIMENSIONS),
+    unit: str | None = None,
+    engine: str | None = None,
+) -> FieldStatistics:
+    """The field-work breakdowns and trend of the statistics page (its areas come from
+    `compute_statistics`): the engine's road for what its tables carry, the database's own
+    GROUP BY for DATABASE_DIMENSIONS."""
+    dimensions = tuple(dimensions)
+    used = choose_engine(engine)
+
+    def run(road: str) -> tuple[dict[str, Breakdown], Trend]:
+        by: dict[str, Breakdown] = {}
+        with Runner(road, tables=FIELD_TABLES, period=_params(query)) as runner:
+            for dimension in dimensions:
+                if dimension not in DATABASE_DIMENSIONS or road == "sql":
+                    by[dimension] = field_breakdown(query, dimension, runner=runner)
+            trend = field_trend(query, runner=runner, unit=unit)
+        if road != "sql":
+            with Runner("sql") as plain:
+                for dimension in dimensions:
+                    if dimension in DATABASE_DIMENSIONS:
+                        by[dimension] = field_breakdown(query, dimension, runner=plain)
+        return {d: by[d] for d in dimensions}, trend
+
+    try:
+        by, trend = run(used)
+    except Exception:
+        if engine is not None or used == "sql":
+            raise
+        logger.exception("statistics engine %s failed; plain SQL instead", used)
+        used = "sql"
+        by, trend = run(used)
+    return FieldStatistics(engine=used, by=by, trend=trend)

@@ -20,9 +20,11 @@ from gridgov.grids.models import Grid
 from gridgov.reports import ledgers as ledger_reads
 from gridgov.reports import reads
 from gridgov.reports.forms import LedgerForm, PeriodForm
-from gridgov.reports.stats import DIMENSIONS, RATES
+from gridgov.reports.stats import DIMENSIONS, RATES, TREND_UNITS
 
 READERS = (Role.OFFICE, Role.LEADER, Role.WORKER)
+# Who may open the hazards page and the visit ledger the field-work figures link to.
+OFFICE_PAGES = (Role.ADMIN, Role.OFFICE, Role.LEADER)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -71,10 +73,16 @@ def statistics(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "root": root, "roots": roots, "rates": RATES}
     if form.is_valid():
         page = reads.statistics_page(
-            root=root, first=form.cleaned_data["start"], last=form.cleaned_data["end"]
+            root=root,
+            first=form.cleaned_data["start"],
+            last=form.cleaned_data["end"],
+            unit=_unit(request),
+            office_links=scope_of(request.user).has_role(*OFFICE_PAGES),
         )
         context.update(
             page=page,
+            trend=reads.trend_rows(page),
+            trend_units=[(k, v, _query(form, root, trend=k)) for k, v in TREND_UNITS.items()],
             dimensions=[(d, DIMENSIONS[d], page.tables[d]) for d in page.tables],
             charts=reads.chart_data(page),
             query=_query(form, root),
@@ -87,6 +95,12 @@ def statistics(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _unit(request: HttpRequest) -> str | None:
+    """The trend's day, week or month asked for (anything else: chosen from the period)."""
+    unit = request.GET.get("trend") or ""
+    return unit if unit in TREND_UNITS else None
+
+
 @readers_only
 def statistics_xlsx(request: HttpRequest) -> HttpResponse:
     form, root, _roots = _filters(request)
@@ -94,7 +108,7 @@ def statistics_xlsx(request: HttpRequest) -> HttpResponse:
         return render(request, "reports/statistics.html", {"form": form, "root": root}, status=400)
     first: dt.date = form.cleaned_data["start"]
     last: dt.date = form.cleaned_data["end"]
-    page = reads.statistics_page(root=root, first=first, last=last)
+    page = reads.statistics_page(root=root, first=first, last=last, unit=_unit(request))
     response = HttpResponse(reads.statistics_workbook(page), content_type=XLSX)
     name = f"statistics-{root.code if root else 'all'}-{first:%Y%m%d}-{last:%Y%m%d}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

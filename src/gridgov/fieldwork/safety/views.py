@@ -5,8 +5,10 @@ pages: an inspection and a campaign's answers, posted through the phone's outbox
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -31,6 +33,7 @@ from gridgov.fieldwork.safety.models import (
     Campaign,
     CampaignAnswer,
     Hazard,
+    HazardGrade,
     InspectionFrequency,
 )
 from gridgov.fieldwork.safety.services import AnswerIn, ItemAnswer
@@ -64,6 +67,19 @@ def _xlsx(data: bytes, name: str) -> HttpResponse:
 
 def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
+
+
+def _day_param(request: HttpRequest, name: str) -> dt.date | None:
+    """A YYYY-MM-DD day of the query string; anything else is no filter."""
+    raw = (request.GET.get(name) or "").strip()[:10]
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def _grid_param(request: HttpRequest) -> Grid | None:
@@ -110,6 +126,16 @@ def hazards(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(grid__path__startswith=grid.path)
     if org.isdigit():
         qs = qs.filter(organisation_id=int(org))
+    # Found in the local days [start, end] and of one grade: the statistics page links its
+    # "发现隐患" figures here with its period (issue 13).
+    first, last = _day_param(request, "start"), _day_param(request, "end")
+    if first is not None:
+        qs = qs.filter(found_at__gte=_local_midnight(first))
+    if last is not None:
+        qs = qs.filter(found_at__lt=_local_midnight(last + dt.timedelta(days=1)))
+    grade = request.GET.get("grade") or ""
+    if grade in HazardGrade.values:
+        qs = qs.filter(grade=grade)
     qs = qs.select_related("grid", "organisation", "level_grid")
     if request.GET.get("format") == "xlsx":
         return _xlsx(exports.hazard_workbook(list(qs[:20000])), "hazards")
@@ -120,6 +146,11 @@ def hazards(request: HttpRequest) -> HttpResponse:
         "grid": grid,
         "organisation": org if org.isdigit() else "",
         "hazards": qs[:200],
+        "count": qs.count(),
+        "start": first,
+        "end": last,
+        "grade": grade if grade in HazardGrade.values else "",
+        "grades": HazardGrade.choices,
         "query": request.GET.urlencode(),
     }
     return render(request, "fieldwork/safety/hazards.html", context)
