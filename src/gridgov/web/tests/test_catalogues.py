@@ -4,7 +4,10 @@ renames a placeholder breaks the page at run time."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -52,3 +55,13 @@ def test_translations_keep_their_placeholders(path: Path) -> None:
         if msgid and msgstr and set(PLACEHOLDER.findall(msgid)) != set(PLACEHOLDER.findall(msgstr))
     ]
     assert wrong == []
+
+
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: str(p.relative_to(SRC)))
+def test_catalogue_passes_msgfmt_check(path: Path) -> None:
+    # msgfmt comes with gettext, which the test command installs (compilemessages needs it).
+    msgfmt = shutil.which("msgfmt") or "msgfmt"
+    checked = subprocess.run(  # noqa: S603
+        [msgfmt, "--check", "-o", os.devnull, str(path)], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stderr
