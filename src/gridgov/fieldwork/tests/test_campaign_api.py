@@ -75,7 +75,8 @@ def test_lifecycle_over_the_api_with_403_409_422(client_for, town):
     item = campaign.checklist.items.first().pk
     answer = {"grid": town.a1.code, "answers": [{"item": item, "outcome": "done"}]}
     refused = post(worker, f"{API}/{campaign.pk}/answers", answer)
-    assert refused.status_code == 409 and refused.json()["state"] == "draft"
+    assert refused.status_code == 409
+    assert refused.json()["state"] == "draft"
     assert post(worker, f"{API}/{campaign.pk}/publish", {}).status_code == 403
     published = post(office, f"{API}/{campaign.pk}/publish", {"note": "请各网格按期填报"})
     assert (published.status_code, published.json()["state"]) == (200, "open")
@@ -84,14 +85,16 @@ def test_lifecycle_over_the_api_with_403_409_422(client_for, town):
     assert again.json()["allowed"] == ["close", "cancel"]
     assert post(office, f"{API}/{campaign.pk}/close", {}).status_code == 422
     blank = post(office, f"{API}/{campaign.pk}/close", {"remark": " "})
-    assert blank.status_code == 400 and blank.json()["field"] == "remark"
+    assert blank.status_code == 400
+    assert blank.json()["field"] == "remark"
     closed = post(office, f"{API}/{campaign.pk}/close", {"remark": "提前完成"})
     assert (closed.json()["state"], closed.json()["remark"]) == ("closed", "提前完成")
     late = post(worker, f"{API}/{campaign.pk}/answers", answer)
     assert late.status_code == 409
     assert "不再接受填报" in late.json()["detail"]
     bad_day = post(office, f"{API}/{campaign.pk}/reopen", {"deadline": "2020-01-01"})
-    assert bad_day.status_code == 400 and bad_day.json()["field"] == "deadline"
+    assert bad_day.status_code == 400
+    assert bad_day.json()["field"] == "deadline"
     day = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
     reopened = post(office, f"{API}/{campaign.pk}/reopen", {"deadline": day})
     assert (reopened.json()["state"], reopened.json()["deadline"]) == ("open", day)
@@ -119,7 +122,8 @@ def test_correcting_over_the_api_keeps_the_history(client_for, town):
     fixed = post(worker, url, {"outcome": "case", "note": "田头有秸秆堆", "reason": "漏报"})
     assert fixed.status_code == 200, fixed.content
     body = fixed.json()
-    assert body["outcome"] == "case" and body["case"]
+    assert body["outcome"] == "case"
+    assert body["case"]
     [rev] = body["revisions"]
     assert (rev["by"], rev["old_outcome"], rev["new_outcome"], rev["reason"]) == (
         "worker_a1",
@@ -159,7 +163,8 @@ def test_the_office_page_shows_only_the_allowed_buttons_and_corrects(client_for,
     actions = [verb for verb, _label, _form in page.context["forms"]]
     assert actions == ["close", "cancel"]
     text = page.content.decode()
-    assert 'data-action="close"' in text and 'data-action="reopen"' not in text
+    assert 'data-action="close"' in text
+    assert 'data-action="reopen"' not in text
     assert 'data-action="correct"' in text
     leader_page = client_for("leader").get(f"/fieldwork/campaigns/{campaign.pk}/")
     assert leader_page.context["forms"] == []
@@ -188,7 +193,8 @@ def test_the_office_page_shows_only_the_allowed_buttons_and_corrects(client_for,
     page = office.get(f"/fieldwork/campaigns/{campaign.pk}/")
     assert [v for v, _l, _f in page.context["forms"]] == ["reopen"]
     text = page.content.decode()
-    assert "秸秆堆靠近民房" in text and "data-revision" in text
+    assert "秸秆堆靠近民房" in text
+    assert "data-revision" in text
     assert 'data-action="correct"' not in text
 
 
@@ -199,7 +205,8 @@ def test_the_phone_page_refuses_answers_once_closed(client_for, town):
     assert 'id="campaign-form"' in worker.get(url).content.decode()
     services.close_campaign(campaign, by=town.user("town_office"), remark="结束")
     page = worker.get(url).content.decode()
-    assert 'id="campaign-closed"' in page and 'id="campaign-form"' not in page
+    assert 'id="campaign-closed"' in page
+    assert 'id="campaign-form"' not in page
     item = campaign.checklist.items.first()
     sent = worker.post(url, {f"outcome_{item.pk}": "done"}, HTTP_ACCEPT="application/json")
     assert sent.status_code == 409
@@ -215,6 +222,8 @@ def test_the_progress_export_carries_the_state_and_the_overdue_grids(client_for,
     progress, overview = wb.worksheets
     rows = list(progress.values)
     assert rows[0][-2:] == ("超期网格", "状态")
-    assert rows[1][0] == "镇街" and rows[1][-1] == "已撤销"
+    assert rows[1][0] == "镇街"
+    assert rows[1][-1] == "已撤销"
     facts = dict(overview.values)
-    assert facts["状态"] == "已撤销" and facts["结束说明"] == "天气原因取消"
+    assert facts["状态"] == "已撤销"
+    assert facts["结束说明"] == "天气原因取消"

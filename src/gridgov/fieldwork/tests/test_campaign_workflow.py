@@ -159,8 +159,8 @@ def test_allowed_actions_match_the_services_and_the_pinned_matrix(town, state):
             try:
                 with transaction.atomic():
                     attempt(town, verb, fresh, username)
-                    raise _Rollback
-            except _Rollback:
+                    raise _RollbackError
+            except _RollbackError:
                 ok = True
             except PermissionDenied:
                 ok, code = False, 403
@@ -178,7 +178,7 @@ def _any_state(username: str) -> set[str]:
     return set().union(*(EXPECTED[s].get(username, set()) for s in EXPECTED))
 
 
-class _Rollback(Exception):
+class _RollbackError(Exception):
     pass
 
 
@@ -268,7 +268,8 @@ def test_corrections_keep_their_history_and_report_a_new_problem(town):
     )
     answer.refresh_from_db()
     assert answer.outcome == "hazard"
-    assert answer.hazard is not None and answer.hazard.source == "campaign"
+    assert answer.hazard is not None
+    assert answer.hazard.source == "campaign"
     first_hazard = answer.hazard_id
     services.correct_campaign_answer(
         answer, by=town.user("village_a"), outcome="hazard", note="液化气瓶已挪开,仍需复查"
