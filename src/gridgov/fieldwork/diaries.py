@@ -54,7 +54,7 @@ def diary_entries(viewer: Any, f: DiaryFilter) -> DiaryQuerySet:
         qs = qs.filter(tags__icontains=f.tag)
     if f.kind in DiaryKind.values:
         qs = qs.filter(kind=f.kind)
-    return qs.select_related("user", "grid").prefetch_related(
+    return qs.select_related("user__staff", "grid").prefetch_related(
         Prefetch("households", queryset=Household.objects.select_related("head")),
         "cases",
         "photos",
@@ -99,9 +99,18 @@ def writers(viewer: Any) -> list[tuple[str, str]]:
     """(username, display name) of everyone whose entries the viewer sees (the worker filter)."""
     ids = Diary.objects.visible_to(viewer).order_by().values("user_id").distinct()
     return [
-        (u.username, u.get_full_name() or u.username)
-        for u in get_user_model().objects.filter(pk__in=ids).order_by("username")
+        (username, name or username)
+        for username, name in get_user_model()
+        .objects.filter(pk__in=ids)
+        .order_by("username")
+        .values_list("username", "staff__name")
     ]
+
+
+def writer_name(user: Any) -> str:
+    """A diary's writer as the office knows them: their staff name (李娜), else the account."""
+    staff = getattr(user, "staff", None)
+    return staff.name if staff is not None else user.username
 
 
 def household_label(household: Any) -> str:
@@ -135,7 +144,7 @@ def export_diaries(entries: DiaryQuerySet) -> bytes:
             [
                 d.day.isoformat(),
                 d.get_kind_display(),
-                d.user.get_full_name() or d.user.username,
+                writer_name(d.user),
                 d.grid.name if d.grid else "",
                 d.text,
                 "、".join(split_tags(d.tags)),
@@ -162,5 +171,6 @@ __all__ = [
     "export_diaries",
     "household_label",
     "split_tags",
+    "writer_name",
     "writers",
 ]
