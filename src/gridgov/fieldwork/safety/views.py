@@ -259,8 +259,8 @@ def _campaign_page(
         towns = services.campaign_progress(campaign, user)
     answers = list(
         CampaignAnswer.objects.filter(campaign=campaign, grid__in=Grid.objects.visible_to(user))
-        .select_related("grid__region", "item", "case", "hazard", "answered_by", "campaign")
-        .prefetch_related("revisions__by")
+        .select_related("grid__region", "item", "case", "hazard", "answered_by__staff", "campaign")
+        .prefetch_related("revisions__by__staff")
     )
     forms = []
     for verb in allowed_campaign_actions(campaign, user):
@@ -280,7 +280,7 @@ def _campaign_page(
         "items": campaign.checklist.items.all(),
         "problems": [a for a in answers if a.outcome != "done"],
         "answers": rows,
-        "events": campaign.events.select_related("actor"),
+        "events": campaign.events.select_related("actor__staff"),
         "forms": forms,
     }
     return render(request, "fieldwork/safety/campaign_detail.html", context, status=status)

@@ -153,3 +153,21 @@ def test_the_page_reads_in_a_fixed_number_of_queries(
 def test_the_office_navigation_links_the_page(client_for, entries):
     home = client_for("village_a").get("/fieldwork/visits/").content.decode()
     assert f'href="{PAGE}"' in home
+
+
+def test_the_page_speaks_english(client_for, entries):
+    import re
+
+    from gridgov.grids.models import Grid
+
+    cjk = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+    client = client_for("village_a")
+    client.cookies["django_language"] = "en"
+    text = client.get(PAGE, PERIOD).content.decode()
+    assert "Daily and work diaries" in text
+    text = re.sub(r"<script[^>]*>.*?</script>", "", text, flags=re.S)
+    data = {d.text for d in Diary.objects.all()} | {"安全", "矛盾纠纷", "环境", "张**", "中文"}
+    data |= {"王建国", "李娜", "陈刚", "赵强"} | set(Grid.objects.values_list("name", flat=True))
+    for value in sorted(data, key=len, reverse=True):
+        text = text.replace(value, "")
+    assert not sorted(set(cjk.findall(text)))
