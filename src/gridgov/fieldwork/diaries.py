@@ -85,12 +85,12 @@ class Counts:
 def count_per_person(entries: DiaryQuerySet) -> Counts:
     """Entries per person and kind over the filtered entries, most entries first."""
     rows: dict[str, PersonCount] = {}
-    for username, first, last, kind, n in (
+    for username, name, kind, n in (
         entries.order_by()
-        .values_list("user__username", "user__first_name", "user__last_name", "kind")
+        .values_list("user__username", "user__staff__name", "kind")
         .annotate(n=Count("pk"))
     ):
-        row = rows.setdefault(username, PersonCount(username, f"{last}{first}".strip() or username))
+        row = rows.setdefault(username, PersonCount(username, name or username))
         setattr(row, kind, getattr(row, kind, 0) + n)
     return Counts(sorted(rows.values(), key=lambda r: (-r.total, r.username)))
 

@@ -75,8 +75,8 @@ def test_the_village_office_reads_its_subtree_with_counts_per_person(client_for,
     page = client_for("village_a").get(PAGE, PERIOD)
     assert page.status_code == 200
     assert listed(page) == ["下沉王村,协调环保整改", "巡查河道", "走访D1,反映路灯不亮"]
-    counts = {r.username: (r.people, r.work, r.total) for r in page.context["counts"].rows}
-    assert counts == {"worker_a1": (2, 0, 2), "env_handler": (0, 1, 1)}
+    counts = {(r.username, r.name): (r.people, r.work) for r in page.context["counts"].rows}
+    assert counts == {("worker_a1", "李娜"): (2, 0), ("env_handler", "陈刚"): (0, 1)}
     assert page.context["counts"].total == 3
     whole_town = client_for("town_office").get(PAGE, PERIOD)
     assert whole_town.context["counts"].total == 4
@@ -131,7 +131,7 @@ def test_the_export_is_the_filtered_list_with_counts(client_for, entries):
     assert rows[2][8] == 1
     assert "张三丰" not in str(rows)
     counts = list(wb.worksheets[1].values)
-    assert counts[1][1:] == ("worker_a1", 2, 0, 2)
+    assert counts[1] == ("李娜", "worker_a1", 2, 0, 2)
 
 
 def test_the_page_reads_in_a_fixed_number_of_queries(
