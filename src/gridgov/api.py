@@ -18,6 +18,7 @@ from gridgov.core.api import calendar_router, inbox_router
 from gridgov.core.errors import ConflictError, DomainError, ImportRejectedError, ThrottledError
 from gridgov.core.openapi import DocumentedAPI
 from gridgov.fieldwork.api import router as fieldwork_router
+from gridgov.fieldwork.safety.campaign_api import router as campaign_router
 from gridgov.grids.api import router as grids_router
 from gridgov.hotline.api import router as hotline_router
 from gridgov.oversight.api import router as oversight_router
@@ -126,6 +127,7 @@ api.add_router("/calendar", calendar_router)
 api.add_router("/registry", registry_router)
 api.add_router("/hotline", hotline_router)
 api.add_router("/fieldwork", fieldwork_router)
+api.add_router("/fieldwork/campaigns", campaign_router)
 api.add_router("/oversight", oversight_router)
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridgov.fieldwork import views, visit_views
+from gridgov.fieldwork import diary_views, views, visit_views
 
 urlpatterns = [
     path("m/patrol/", views.phone_patrol, name="phone_patrol"),
@@ -26,4 +26,9 @@ urlpatterns += [
     path("fieldwork/visits/occasion/", visit_views.raise_occasion, name="fieldwork_occasion"),
     path("fieldwork/surveys/", visit_views.office_surveys, name="fieldwork_surveys"),
     path("fieldwork/surveys/<int:pk>/", visit_views.office_survey, name="fieldwork_survey"),
+]
+
+# The office's diary page (fieldwork/diary_views.py).
+urlpatterns += [
+    path("fieldwork/diaries/", diary_views.office_diaries, name="fieldwork_diaries"),
 ]

@@ -10,7 +10,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridgov.fieldwork.safety.models import Hazard, HazardGrade, HazardState
+from gridgov.fieldwork.safety.models import Campaign, Hazard, HazardGrade, HazardState
 from gridgov.fieldwork.safety.services import PlanRow, ProgressRow
 
 
@@ -134,7 +134,9 @@ def _totals(hazards: Sequence[Hazard], key: Callable[[Hazard], str]) -> list[lis
     return [[name, *counts] for name, counts in sorted(rows.items())]
 
 
-def progress_workbook(title: str, towns: Sequence[ProgressRow]) -> bytes:
+def progress_workbook(campaign: Campaign, towns: Sequence[ProgressRow]) -> bytes:
+    """Progress per town, village and unit grid, with the campaign's state on every row and an
+    overview sheet (state, deadline, closing remark)."""
     header = [
         _("层级"),
         _("网格编码"),
@@ -143,8 +145,11 @@ def progress_workbook(title: str, towns: Sequence[ProgressRow]) -> bytes:
         _("已填项"),
         _("完成率"),
         _("发现问题"),
+        _("超期网格"),
+        _("状态"),
     ]
     labels = {"town": _("镇街"), "village": _("村社区"), "unit": _("单元网格")}
+    state = campaign.get_state_display()
 
     def walk(rows: Sequence[ProgressRow]) -> Iterable[list[Any]]:
         for row in rows:
@@ -156,7 +161,18 @@ def progress_workbook(title: str, towns: Sequence[ProgressRow]) -> bytes:
                 row.answered,
                 round(row.share, 4),
                 row.problems,
+                row.overdue,
+                state,
             ]
             yield from walk(row.children)
 
-    return _workbook(title, header, walk(towns))
+    overview = [
+        [_("名称"), campaign.title],
+        [_("状态"), state],
+        [_("截止日期"), campaign.deadline.isoformat()],
+        [_("结束时间"), _local(campaign.closed_at)],
+        [_("结束说明"), campaign.remark],
+    ]
+    return _workbook(
+        campaign.title, header, walk(towns), (_("概况"), [_("项目"), _("内容")], overview)
+    )

@@ -204,6 +204,7 @@ class CampaignForm(forms.Form):
         queryset=None,  # type: ignore[arg-type]
     )
     deadline = forms.DateField(label=_("截止日期"), widget=DateInput())
+    draft = forms.BooleanField(label=_("先保存为草稿,稍后发布"), required=False)
 
     def __init__(self, *args: Any, grids: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -217,3 +218,58 @@ class CampaignForm(forms.Form):
     def deadline_value(self) -> dt.date:
         value: dt.date = self.cleaned_data["deadline"]
         return value
+
+
+# --- campaign verbs (safety/campaign_workflow.py's rows, keyed by the verb's name) ----------------
+
+
+class CampaignVerbForm(forms.Form):
+    """A campaign verb's input; `service_kwargs` maps it onto the service's arguments."""
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
+
+
+def _long_text(label: Any, *, required: bool) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class PublishCampaignForm(CampaignVerbForm):
+    note = _long_text(_("说明"), required=False)
+
+
+class CloseCampaignForm(CampaignVerbForm):
+    remark = _long_text(_("结束说明"), required=True)
+
+
+class CancelCampaignForm(CampaignVerbForm):
+    reason = _long_text(_("撤销原因"), required=True)
+
+
+class ReopenCampaignForm(CampaignVerbForm):
+    deadline = forms.DateField(label=_("新的截止日期"), widget=DateInput())
+    note = _long_text(_("说明"), required=False)
+
+
+CAMPAIGN_FORMS: dict[str, type[CampaignVerbForm]] = {
+    "publish": PublishCampaignForm,
+    "close": CloseCampaignForm,
+    "cancel": CancelCampaignForm,
+    "reopen": ReopenCampaignForm,
+}
+
+
+class CorrectAnswerForm(forms.Form):
+    """A correction of one campaign answer: the new outcome and note, and why."""
+
+    outcome = forms.ChoiceField(label=_("排查结果"), choices=CampaignOutcome.choices)
+    note = forms.CharField(label=_("问题说明"), required=False, max_length=500)
+    reason = forms.CharField(label=_("更正原因"), required=False, max_length=500)
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)

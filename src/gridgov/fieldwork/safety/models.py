@@ -429,9 +429,25 @@ def _prefixes(path: str) -> list[str]:
     return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
 
 
-class Campaign(models.Model):
+class CampaignState(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    OPEN = "open", _("进行中")
+    CLOSED = "closed", _("已结束")
+    CANCELLED = "cancelled", _("已撤销")
+
+
+class CampaignEventKind(models.TextChoices):
+    CREATE = "create", _("创建")
+    PUBLISH = "publish", _("发布")
+    CLOSE = "close", _("结束")
+    CANCEL = "cancel", _("撤销")
+    REOPEN = "reopen", _("重新开放")
+
+
+class Campaign(ConcurrentTransitionMixin, models.Model):
     """A special campaign (专项排查, e.g. 秸秆禁烧, 燃气安全; seed 002's six focus areas) with a
-    checklist, a scope of grids and a deadline; every unit grid in scope answers every item."""
+    checklist, a scope of grids and a deadline; every unit grid in scope answers every item.
+    Drafted, published (open), closed with a remark or cancelled with a reason."""
 
     title = models.CharField(_("名称"), max_length=100)
     checklist = models.ForeignKey(
@@ -443,6 +459,13 @@ class Campaign(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Campaigns that existed before the lifecycle were all being answered: "open".
+    state = FSMField(
+        _("状态"), choices=CampaignState.choices, default=CampaignState.OPEN, protected=True
+    )
+    closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    # The closing remark or the reason for cancelling (the event row keeps each one as well).
+    remark = models.TextField(_("结束说明"), blank=True)
 
     objects = CampaignQuerySet.as_manager()
 
@@ -453,6 +476,59 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_past_deadline(self) -> bool:
+        return self.deadline < timezone.localdate()
+
+    # Transitions change fields only (STYLE); the services save and write the event.
+    @transition(state, source=CampaignState.DRAFT, target=CampaignState.OPEN)
+    def publish(self) -> None:
+        pass
+
+    @transition(state, source=CampaignState.OPEN, target=CampaignState.CLOSED)
+    def close(self, remark: str) -> None:
+        self.remark = remark
+        self.closed_at = timezone.now()
+
+    @transition(
+        state, source=[CampaignState.DRAFT, CampaignState.OPEN], target=CampaignState.CANCELLED
+    )
+    def cancel(self, reason: str) -> None:
+        self.remark = reason
+        self.closed_at = timezone.now()
+
+    # A real office reopens a closed campaign when grids still have to answer: a new deadline.
+    @transition(state, source=CampaignState.CLOSED, target=CampaignState.OPEN)
+    def reopen(self, deadline: object) -> None:
+        self.deadline = deadline  # type: ignore[assignment]
+        self.closed_at = None
+
+
+class CampaignEvent(models.Model):
+    """One step of a campaign's lifecycle (痕迹化管理, seed 000), typed like HazardEvent."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("类型"), max_length=16, choices=CampaignEventKind.choices)
+    from_state = models.CharField(max_length=16, blank=True)
+    to_state = models.CharField(max_length=16, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    deadline = models.DateField(_("截止日期"), null=True, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.kind}"
 
 
 class CampaignOutcome(models.TextChoices):
@@ -490,3 +566,28 @@ class CampaignAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id}/{self.grid_id}/{self.item_id}"
+
+    @property
+    def campaign_state(self) -> str:
+        """The state the correction verb is asked about (core.workflow's `state_field`)."""
+        return str(self.campaign.state)
+
+
+class CampaignAnswerRevision(models.Model):
+    """One correction of a campaign answer (更正): who, when, old and new outcome and note; the
+    answer row holds the current value, these rows its history."""
+
+    answer = models.ForeignKey(CampaignAnswer, on_delete=models.CASCADE, related_name="revisions")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    old_outcome = models.CharField(max_length=16, choices=CampaignOutcome.choices)
+    new_outcome = models.CharField(max_length=16, choices=CampaignOutcome.choices)
+    old_note = models.CharField(max_length=500, blank=True)
+    new_note = models.CharField(max_length=500, blank=True)
+    reason = models.CharField(_("更正原因"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["answer_id", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.answer_id}: {self.old_outcome} -> {self.new_outcome}"

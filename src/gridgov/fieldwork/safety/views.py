@@ -23,15 +23,27 @@ from django.views.decorators.http import require_POST
 from gridgov.core.errors import DomainError
 from gridgov.core.jurisdiction import Role, scope_of
 from gridgov.fieldwork.safety import exports, services
+from gridgov.fieldwork.safety.campaign_workflow import (
+    ANSWER_VERBS,
+    LIFECYCLE,
+    allowed_answer_actions,
+)
+from gridgov.fieldwork.safety.campaign_workflow import VERBS as CAMPAIGN_VERBS
+from gridgov.fieldwork.safety.campaign_workflow import (
+    allowed_actions as allowed_campaign_actions,
+)
 from gridgov.fieldwork.safety.forms import (
     ACTION_FORMS,
+    CAMPAIGN_FORMS,
     CampaignAnswerForm,
     CampaignForm,
+    CorrectAnswerForm,
     InspectionForm,
 )
 from gridgov.fieldwork.safety.models import (
     Campaign,
     CampaignAnswer,
+    CampaignState,
     Hazard,
     HazardGrade,
     InspectionFrequency,
@@ -242,6 +254,7 @@ def campaigns(request: HttpRequest) -> HttpResponse:
                     items=form.item_lines(),
                     grids=form.cleaned_data["grids"],
                     deadline=form.deadline_value(),
+                    publish=not form.cleaned_data.get("draft"),
                 )
             except DomainError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -261,21 +274,110 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign.objects.visible_to(request.user), pk=pk)
     towns = services.campaign_progress(campaign, request.user)
     if request.GET.get("format") == "xlsx":
-        return _xlsx(exports.progress_workbook(campaign.title, towns), f"campaign-{campaign.pk}")
-    problems = (
-        CampaignAnswer.objects.filter(
-            campaign=campaign, grid__in=Grid.objects.visible_to(request.user)
-        )
-        .exclude(outcome="done")
-        .select_related("grid", "item", "case", "hazard")
+        return _xlsx(exports.progress_workbook(campaign, towns), f"campaign-{campaign.pk}")
+    return _campaign_page(request, campaign, towns)
+
+
+def _campaign_page(
+    request: HttpRequest,
+    campaign: Campaign,
+    towns: list[Any] | None = None,
+    failed: tuple[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    if towns is None:
+        towns = services.campaign_progress(campaign, user)
+    answers = list(
+        CampaignAnswer.objects.filter(campaign=campaign, grid__in=Grid.objects.visible_to(user))
+        .select_related("grid__region", "item", "case", "hazard", "answered_by__staff", "campaign")
+        .prefetch_related("revisions__by__staff")
     )
+    forms = []
+    for verb in allowed_campaign_actions(campaign, user):
+        if verb in LIFECYCLE:
+            form = failed[1] if failed and failed[0] == verb else CAMPAIGN_FORMS[verb](prefix=verb)
+            forms.append((verb, CAMPAIGN_VERBS[verb].label, form))
+    rows = [
+        (a, CorrectAnswerForm(prefix=f"a{a.pk}", initial={"outcome": a.outcome, "note": a.note}))
+        if "correct" in allowed_answer_actions(a, user)
+        else (a, None)
+        for a in answers
+    ]
     context = {
         "campaign": campaign,
         "towns": towns,
+        "overdue": services.overdue_units(towns),
         "items": campaign.checklist.items.all(),
-        "problems": problems,
+        "problems": [a for a in answers if a.outcome != "done"],
+        "answers": rows,
+        "events": campaign.events.select_related("actor__staff"),
+        "forms": forms,
     }
-    return render(request, "fieldwork/safety/campaign_detail.html", context)
+    return render(request, "fieldwork/safety/campaign_detail.html", context, status=status)
+
+
+CAMPAIGN_SERVICES: dict[str, Callable[..., Campaign]] = {
+    "publish": services.publish_campaign,
+    "close": services.close_campaign,
+    "cancel": services.cancel_campaign,
+    "reopen": services.reopen_campaign,
+}
+
+
+@login_required
+@require_POST
+def campaign_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
+    """One lifecycle verb on a campaign: its form, then its service (403/409 from the rules)."""
+    if verb not in LIFECYCLE:
+        raise Http404
+    campaign = get_object_or_404(Campaign.objects.visible_to(request.user), pk=pk)
+    form = CAMPAIGN_FORMS[verb](request.POST, prefix=verb)
+    if form.is_valid():
+        try:
+            CAMPAIGN_SERVICES[verb](campaign, by=request.user, **form.service_kwargs())
+        except DomainError as exc:
+            if exc.status_code != 400:
+                messages.error(request, exc.message)
+                return _campaign_page(request, campaign, status=exc.status_code)
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("已%(verb)s") % {"verb": CAMPAIGN_VERBS[verb].label})
+            return redirect("campaign_detail", pk=pk)
+    return _campaign_page(request, campaign, failed=(verb, form), status=400)
+
+
+@login_required
+@require_POST
+def campaign_correct(request: HttpRequest, pk: int, answer_pk: int) -> HttpResponse:
+    """A correction of one answer, from the office's page or the worker's phone page; back to
+    the page it came from."""
+    campaign = get_object_or_404(Campaign.objects.visible_to(request.user), pk=pk)
+    answer = get_object_or_404(
+        CampaignAnswer.objects.filter(
+            campaign=campaign, grid__in=Grid.objects.visible_to(request.user)
+        ),
+        pk=answer_pk,
+    )
+    back = (
+        reverse("phone_campaign", args=[campaign.pk, answer.grid.code])
+        if request.POST.get("back") == "phone"
+        else reverse("campaign_detail", args=[campaign.pk])
+    )
+    form = CorrectAnswerForm(request.POST, prefix=f"a{answer.pk}")
+    if not form.is_valid():
+        messages.error(request, _("更正未保存:请选择排查结果"))
+        return redirect(back)
+    try:
+        services.correct_campaign_answer(answer, by=request.user, **form.service_kwargs())
+    except DomainError as exc:
+        if exc.status_code == 409:
+            messages.error(request, exc.message)
+            return redirect(back)
+        messages.error(request, _("更正未保存:%(error)s") % {"error": exc.message})
+        return redirect(back)
+    messages.success(request, _("已%(verb)s") % {"verb": ANSWER_VERBS["correct"].label})
+    return redirect(back)
 
 
 # --- phone -------------------------------------------------------------------------------------
@@ -379,18 +481,31 @@ def phone_campaign(request: HttpRequest, pk: int, grid_code: str) -> HttpRespons
     grid = get_object_or_404(Grid.objects.visible_to(request.user), code=grid_code)
     answered = {
         a.item_id: a
-        for a in CampaignAnswer.objects.filter(campaign=campaign, grid=grid).select_related(
-            "case", "hazard"
-        )
+        for a in CampaignAnswer.objects.filter(campaign=campaign, grid=grid)
+        .select_related("case", "hazard", "grid__region")
+        .prefetch_related("revisions")
     }
     all_items = list(campaign.checklist.items.all())
-    items = [i for i in all_items if i.pk not in answered]
+    is_open = campaign.state == CampaignState.OPEN
+    items = [i for i in all_items if i.pk not in answered] if is_open else []
     template = "fieldwork/safety/phone_campaign.html"
+    done = []
+    for i in all_items:
+        if i.pk in answered:
+            a = answered[i.pk]
+            a.campaign = campaign
+            correct = None
+            if "correct" in allowed_answer_actions(a, request.user):
+                correct = CorrectAnswerForm(
+                    prefix=f"a{a.pk}", initial={"outcome": a.outcome, "note": a.note}
+                )
+            done.append((i, a, correct))
     context = {
         "tab": "home",
         "campaign": campaign,
         "grid": grid,
-        "done": [(i, answered[i.pk]) for i in all_items if i.pk in answered],
+        "is_open": is_open,
+        "done": done,
     }
     summary = _("专项排查:%(title)s") % {"title": campaign.title}
     if request.method != "POST":
@@ -398,6 +513,12 @@ def phone_campaign(request: HttpRequest, pk: int, grid_code: str) -> HttpRespons
         return render(request, template, {**context, "form": form})
     if (mismatch := _owner_mismatch(request)) is not None:
         return mismatch
+    if not is_open:
+        detail = _("专项排查%(state)s,不再接受填报") % {"state": campaign.get_state_display()}
+        if _wants_json(request):
+            return JsonResponse({"ok": False, "detail": detail}, status=409)
+        messages.error(request, detail)
+        return render(request, template, {**context, "form": None}, status=409)
     form = CampaignAnswerForm(request.POST, items=all_items)
     if not form.is_valid():
         return _refused(request, form, template, context)
@@ -416,6 +537,8 @@ def phone_campaign(request: HttpRequest, pk: int, grid_code: str) -> HttpRespons
             idempotency_key=data.get("idempotency_key") or "",
         )
     except DomainError as exc:
+        if exc.status_code == 409 and _wants_json(request):
+            return JsonResponse({"ok": False, "detail": exc.message}, status=409)
         form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         return _refused(request, form, template, context)
     title = _("%(title)s:已填报 %(n)s 项") % {"title": campaign.title, "n": result.saved}

@@ -195,3 +195,23 @@ ROUTES.update(
         "/api/v1/fieldwork/hazards/<int:hazard_id>": _hazard_url,
     }
 )
+def _campaign_url(anchor) -> str | None:
+    """A special campaign whose scope is the anchor grid, started by an office of that grid."""
+    if anchor.grid is None:
+        return None
+    import datetime as dt
+
+    from django.contrib.auth import get_user_model
+
+    from gridgov.fieldwork.safety.models import Campaign, Checklist
+
+    author = get_user_model().objects.create_user(username=f"matrix-office-{next(_serial)}")
+    checklist = Checklist.objects.create(name="矩阵排查", purpose="campaign")
+    campaign = Campaign.objects.create(
+        title="矩阵排查", checklist=checklist, deadline=dt.date(2026, 5, 30), created_by=author
+    )
+    campaign.grids.set([anchor.grid])
+    return f"/api/v1/fieldwork/campaigns/{campaign.pk}"
+
+
+ROUTES.update({"/api/v1/fieldwork/campaigns/<int:campaign_id>": _campaign_url})
