@@ -195,6 +195,8 @@ ROUTES.update(
         "/api/v1/fieldwork/hazards/<int:hazard_id>": _hazard_url,
     }
 )
+
+
 def _campaign_url(anchor) -> str | None:
     """A special campaign whose scope is the anchor grid, started by an office of that grid."""
     if anchor.grid is None:
