@@ -178,3 +178,19 @@ def test_postgresql_snapshot_through_the_scanner_agrees_with_plain_sql(
     assert _roads_agree().total.satisfied == 3
     assert snapshot.write_snapshot().written == ["2026-01"]
     assert _roads_agree().total.satisfied == 3
+
+
+def test_the_scheduler_runs_the_snapshot_nightly(town, snapdir, make_case, settings):
+    from gridgov.reports.tasks import refresh_stats_snapshot
+
+    assert {
+        "task": "gridgov.reports.tasks.refresh_stats_snapshot",
+        "minutes": 24 * 60,
+    } in settings.GRIDGOV_SCHEDULE
+    make_case("A1", state="closed", due=at(3, 10), closed=at(3, 9), created=at(3, 1))
+    assert refresh_stats_snapshot.call() == {
+        "written": ["2026-03"],
+        "rows": {"case": 1, "task": 0, "ext": 0, "event": 0},
+        "frozen": 1,
+    }
+    assert refresh_stats_snapshot.call()["written"] == []
