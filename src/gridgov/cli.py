@@ -58,6 +58,7 @@ Operator commands (all honour DATABASE_URL; SQLite file under var/ by default):
   export-ledger KIND [GRID_CODE] -o FILE.xlsx [--clear REASON]
                                         export a ledger, masked unless a logged reason is given
   rotate-keys                           re-encrypt personal data under the newest field key
+  stats-snapshot [--month YYYY-MM]      Parquet snapshot of finished months for the statistics
   check                                 Django's system checks
   help [COMMAND]                        this text, or a command's own options
 

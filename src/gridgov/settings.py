@@ -257,7 +257,14 @@ GRIDGOV_SCHEDULE: list[dict[str, object]] = [
     {"task": "gridgov.fieldwork.nightly.generate_visit_plans", "minutes": 24 * 60},
     # Idempotent: flags each hazard past its rectification deadline once (issue 11).
     {"task": "gridgov.fieldwork.safety.tasks.sweep_hazard_deadlines", "minutes": 15},
+    # Idempotent: freezes finished months into the statistics' Parquet snapshot (issue 13).
+    {"task": "gridgov.reports.tasks.refresh_stats_snapshot", "minutes": 24 * 60},
 ]
+
+# The statistics' Parquet snapshot of finished months (reports/snapshot.py).
+GRIDGOV_STATS_SNAPSHOT_DIR = Path(
+    os.environ.get("GRIDGOV_STATS_SNAPSHOT_DIR", VAR_DIR / "stats-snapshot")
+)
 
 # Working periods of a working day, for limits in working hours (STANDARDS.md).
 GRIDGOV_WORK_HOURS = os.environ.get("GRIDGOV_WORK_HOURS", "08:30-12:00,13:30-17:30")

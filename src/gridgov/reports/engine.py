@@ -11,6 +11,10 @@ results, hotline records, patrols and diaries. The same SQL text runs on one of 
   that DuckDB reads. Used on SQLite and inside a transaction (tests, or a caller mid-write).
 - `sql`: the same `GROUP BY` run by the database itself: the fallback when DuckDB is unavailable
   and the reference the bench compares against.
+- `duckdb-snapshot`: the large case tables (cases, tasks, extensions, callbacks) of finished
+  months from the Parquet snapshot written nightly (`reports/snapshot.py`), the open and dirty
+  months and every other table read live by one of the two roads above. Chosen whenever a
+  snapshot of this database exists.
 
 Table names in the SQL are written `{case}`, `{grid}` …; each road fills them in.
 """
@@ -33,7 +37,8 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection
 
-ENGINES = ("duckdb-postgres", "duckdb-export", "sql")
+ENGINES = ("duckdb-postgres", "duckdb-export", "sql", "duckdb-snapshot")
+CASE_FAMILY = ("case", "task", "ext", "event")
 PARAM_RE = re.compile(r"%\((\w+)\)s")
 DUCKDB_VERSION_DIR = "v{version}/linux_amd64"
 
@@ -178,6 +183,16 @@ def choose_engine(requested: str | None = None) -> str:
         return requested
     if importlib.util.find_spec("duckdb") is None:
         return "sql"
+    from gridgov.reports import snapshot
+
+    if snapshot.load_manifest() is not None:
+        return "duckdb-snapshot"
+    return live_road()
+
+
+def live_road() -> str:
+    """How DuckDB reads the live database: through the scanner when it can see the caller's
+    rows, else through an export over Django's connection."""
     if (
         connection.vendor == "postgresql"
         and not connection.in_atomic_block
@@ -245,41 +260,59 @@ class Runner:
         if self.engine == "sql":
             self.names = {t.alias: connection.ops.quote_name(t.db_table) for t in TABLES}
             return
-        import duckdb
+        if self.engine == "duckdb-snapshot":
+            from gridgov.reports import snapshot
 
+            manifest = snapshot.load_manifest()
+            road = live_road()
+            self._duck = open_duckdb(scanner=road == "duckdb-postgres")
+            skip = set(CASE_FAMILY) if manifest is not None else set()
+            if road == "duckdb-postgres":
+                self.names = {t.alias: f"pg.public.{t.db_table}" for t in TABLES}
+                if self.period is not None:
+                    self._pull(self.period, skip=skip)
+            else:
+                self._tmp = tempfile.TemporaryDirectory(prefix="gridgov-stats-")
+                for table in TABLES:
+                    if table.alias in self.wanted and table.alias not in skip:
+                        self._export(table, Path(self._tmp.name))
+                    self.names[table.alias] = f"x_{table.alias}"
+            if manifest is None:  # removed since the choice: the live road alone
+                return
+            if skip & self.wanted:
+                snapshot.attach(self._duck, manifest, self.period, road=road, tmp=self._tmpdir())
+            self.names.update({alias: f"x_{alias}" for alias in CASE_FAMILY})
+            return
         if self.engine == "duckdb-postgres":
-            root = postgres_extension()
-            if root is None:
-                raise RuntimeError("duckdb-extension-postgres is not installed")
-            self._duck = duckdb.connect(
-                config={
-                    "extension_directory": str(root),
-                    "autoinstall_known_extensions": "false",
-                    "autoload_known_extensions": "false",
-                }
-            )
-            self._duck.execute("SET TimeZone = 'UTC'")
-            self._duck.execute("LOAD postgres_scanner")
-            self._duck.execute(f"ATTACH '{_conninfo()}' AS pg (TYPE postgres, READ_ONLY)")
+            self._duck = open_duckdb(scanner=True)
             self.names = {t.alias: f"pg.public.{t.db_table}" for t in TABLES}
             if self.period is not None:
                 self._pull(self.period)
             return
-        self._duck = duckdb.connect()
-        self._duck.execute("SET TimeZone = 'UTC'")
+        self._duck = open_duckdb(scanner=False)
         self._tmp = tempfile.TemporaryDirectory(prefix="gridgov-stats-")
         for table in TABLES:
             if table.alias in self.wanted:
                 self._export(table, Path(self._tmp.name))
             self.names[table.alias] = f"x_{table.alias}"
 
-    def _pull(self, period: Mapping[str, Any]) -> None:
+    def _export(self, table: Table, folder: Path) -> None:
+        export_table(self._duck, table, folder)
+
+    def _tmpdir(self) -> Path:
+        if self._tmp is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="gridgov-stats-")
+        return Path(self._tmp.name)
+
+    def _pull(self, period: Mapping[str, Any], *, skip: Iterable[str] = ()) -> None:
         """Each table once into DuckDB, narrowed to a superset of the rows the statistics of the
         period read (the statistics' own filters still apply). The large tables are read by
         the scanner's parallel page-range scans with the period's range filters pushed down to
         PostgreSQL (a `postgres_query` runs as one COPY, which PostgreSQL never parallelises);
         the small ones, and the cases that the period's tasks and callbacks belong to, through
-        `postgres_query` and their indexes."""
+        `postgres_query` and their indexes. Tables in `skip` are left to the caller (the
+        snapshot road)."""
+        skip = set(skip)
         start, end = _pg_literal(period["start"]), _pg_literal(period["end"])
         first, after = _pg_literal(period["first_day"]), _pg_literal(period["after_day"])
         t = {table.alias: connection.ops.quote_name(table.db_table) for table in TABLES}
@@ -308,7 +341,11 @@ class Runner:
             "vtask": f"due_at > {start} AND due_at <= {end}",
         }
         for table in TABLES:
-            if table.alias in ("case", "task") or table.alias not in self.wanted:
+            if (
+                table.alias in ("case", "task")
+                or table.alias not in self.wanted
+                or table.alias in skip
+            ):
                 continue
             sql = f"SELECT {cols[table.alias]} FROM {t[table.alias]}"  # noqa: S608 (names and our own times)
             if table.alias in narrowed:
@@ -317,7 +354,7 @@ class Runner:
                 f"CREATE TEMP TABLE x_{table.alias} AS SELECT * FROM {_pg_query(sql)}"  # noqa: S608
             )
         self.names = {table.alias: f"x_{table.alias}" for table in TABLES}
-        if not {"case", "task"} & self.wanted:
+        if not {"case", "task"} & self.wanted or {"case", "task"} & skip:
             return  # field work only (the work summaries): no case rows needed
         pg = {table.alias: f"pg.public.{table.db_table}" for table in TABLES}
         span = "{col} >= $start AND {col} < $end"
@@ -354,27 +391,6 @@ class Runner:
             self._tmp.cleanup()
             self._tmp = None
 
-    def _export(self, table: Table, folder: Path) -> None:
-        """Plain export: the needed columns through Django's connection into a CSV file, read
-        back by DuckDB with the declared types (times kept as UTC text, so both backends'
-        shapes parse the same)."""
-        cols = ", ".join(connection.ops.quote_name(name) for name, _ in table.columns)
-        path = folder / f"{table.alias}.csv"
-        with path.open("w", newline="", encoding="utf-8") as out, connection.cursor() as cursor:
-            writer = csv.writer(out)
-            cursor.execute(f"SELECT {cols} FROM {connection.ops.quote_name(table.db_table)}")  # noqa: S608 (names from the model registry)
-            while rows := cursor.fetchmany(5000):
-                writer.writerows(_csv_row(row) for row in rows)
-        casts = ", ".join(
-            f'CAST("{name}" AS {kind}) AS "{name}"' if kind != "VARCHAR" else f'"{name}"'
-            for name, kind in table.columns
-        )
-        names = ", ".join(f"'{name}': 'VARCHAR'" for name, _ in table.columns)
-        self._duck.execute(
-            f"CREATE TABLE x_{table.alias} AS SELECT {casts} FROM read_csv("  # noqa: S608
-            f"'{path}', header=false, auto_detect=false, delim=',', nullstr='\\N', quote='\"', escape='\"', columns={{{names}}})"
-        )
-
     def rows(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         text = sql.format(**self.names)
         if self.engine == "sql":
@@ -386,6 +402,66 @@ class Runner:
         used = set(PARAM_RE.findall(text))
         result = self._duck.execute(duck_text, {k: v for k, v in params.items() if k in used})
         return [tuple(r) for r in result.fetchall()]
+
+
+def open_duckdb(*, scanner: bool) -> Any:
+    """A DuckDB connection in UTC, with PostgreSQL attached read-only as `pg` if asked."""
+    import duckdb
+
+    if not scanner:
+        duck = duckdb.connect()
+        duck.execute("SET TimeZone = 'UTC'")
+        return duck
+    root = postgres_extension()
+    if root is None:
+        raise RuntimeError("duckdb-extension-postgres is not installed")
+    duck = duckdb.connect(
+        config={
+            "extension_directory": str(root),
+            "autoinstall_known_extensions": "false",
+            "autoload_known_extensions": "false",
+        }
+    )
+    duck.execute("SET TimeZone = 'UTC'")
+    duck.execute("LOAD postgres_scanner")
+    duck.execute(f"ATTACH '{_conninfo()}' AS pg (TYPE postgres, READ_ONLY)")
+    return duck
+
+
+def export_table(
+    duck: Any,
+    table: Table,
+    folder: Path,
+    *,
+    where: str = "",
+    params: Mapping[str, Any] | None = None,
+    name: str | None = None,
+) -> None:
+    """Plain export: the needed columns (rows matching `where`, SQL of the database with
+    `%(name)s` parameters, the table aliased `s`) through Django's connection into a CSV file,
+    read back by DuckDB into table `name` (default `x_<alias>`) with the declared types (times
+    kept as UTC text, so both backends' shapes parse the same)."""
+    cols = ", ".join(f"s.{connection.ops.quote_name(name)}" for name, _ in table.columns)
+    name = name or f"x_{table.alias}"
+    path = folder / f"{name}.csv"
+    sql = f"SELECT {cols} FROM {connection.ops.quote_name(table.db_table)} s"  # noqa: S608 (names from the model registry)
+    if where:
+        sql += f" WHERE {where}"
+    values = {k: _db_param(v) for k, v in (params or {}).items()}
+    with path.open("w", newline="", encoding="utf-8") as out, connection.cursor() as cursor:
+        writer = csv.writer(out)
+        cursor.execute(sql, values or None)
+        while rows := cursor.fetchmany(5000):
+            writer.writerows(_csv_row(row) for row in rows)
+    casts = ", ".join(
+        f'CAST("{col}" AS {kind}) AS "{col}"' if kind != "VARCHAR" else f'"{col}"'
+        for col, kind in table.columns
+    )
+    names = ", ".join(f"'{col}': 'VARCHAR'" for col, _ in table.columns)
+    duck.execute(
+        f"CREATE TABLE {name} AS SELECT {casts} FROM read_csv("  # noqa: S608
+        f"'{path}', header=false, auto_detect=false, delim=',', nullstr='\\N', quote='\"', escape='\"', columns={{{names}}})"
+    )
 
 
 def _pg_query(sql: str) -> str:
