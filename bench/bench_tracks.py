@@ -226,11 +226,13 @@ def run_upload(db_url: str, clients: int, seconds: float) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
+    # The worker settings of `./run.sh serve` (core/management/commands/serve.py): 2 sync
+    # workers, timeout 120, an access log line per request (thrown away here).
     server = subprocess.Popen(
         [str(VENV_PY), "-m", "gunicorn", "gridgov.wsgi:application", "--workers", "2",
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--keep-alive", "60",
-         "--no-control-socket"],
-        env=env, cwd=REPO,
+         "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "--timeout", "120",
+         "--log-level", "warning", "--no-control-socket"],
+        env=env, cwd=REPO, stdout=subprocess.DEVNULL,
     )  # fmt: skip
     ctx = mp.get_context("fork")
     try:
