@@ -397,13 +397,23 @@ def run_refresh(users: list[Any], total: int, before_sample: int) -> None:
             f"({before / after:.1f}x); stored figures equal (coverage differs by ≤ {worst:.4f})"
         )
     began = time.perf_counter()
+    cpu_before = os.times()
     done = daily.refresh_all_days(DAY)
     elapsed = time.perf_counter() - began
+    # CPU time of this process and its worker processes (joined when the pool closed): on a
+    # shared machine (Linux groups a session's processes for CPU shares) the wall time follows
+    # the other sessions' load, this does not.
+    cpu_after = os.times()
+    cpu = sum(cpu_after[i] - cpu_before[i] for i in range(4))
     sample_row = PatrolDay.objects.filter(user__in=users[:1], day=DAY).first()
     print()
     print(
         f"Daily summary of {done} workers' days ({total:,} fixes): {elapsed:.1f} s (target < 60 s; "
         f"{daily.default_processes()} worker processes on {os.cpu_count()} CPUs)"
+    )
+    print(
+        f"  CPU time: {cpu:.1f} s in this process and its workers (PostgreSQL's not counted); "
+        f"load average {', '.join(f'{v:.1f}' for v in os.getloadavg())}"
     )
     if sample and done:
         print(f"  the previous way at the sample's pace: about {before / len(sample) * done:.0f} s")
