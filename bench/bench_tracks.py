@@ -226,11 +226,13 @@ def run_upload(db_url: str, clients: int, seconds: float) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
+    # The worker settings of `./run.sh serve` (core/management/commands/serve.py): 2 sync
+    # workers, timeout 120, an access log line per request (thrown away here).
     server = subprocess.Popen(
         [str(VENV_PY), "-m", "gunicorn", "gridgov.wsgi:application", "--workers", "2",
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--keep-alive", "60",
-         "--no-control-socket"],
-        env=env, cwd=REPO,
+         "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "--timeout", "120",
+         "--log-level", "warning", "--no-control-socket"],
+        env=env, cwd=REPO, stdout=subprocess.DEVNULL,
     )  # fmt: skip
     ctx = mp.get_context("fork")
     try:
@@ -242,7 +244,9 @@ def run_upload(db_url: str, clients: int, seconds: float) -> None:
             except OSError:
                 time.sleep(0.2)
         results = ctx.Queue()
-        start_at = time.time() + 8
+        # Warm-up until start_at; on a loaded machine a first request can take several seconds,
+        # and a warm-up request still running at start_at shortens the measured window.
+        start_at = time.time() + 25
         stop_at = start_at + seconds
         procs = [
             ctx.Process(
@@ -291,7 +295,9 @@ def run_upload(db_url: str, clients: int, seconds: float) -> None:
     bare_rate = per_client * clients * BATCH / copy_elapsed
     with psycopg.connect(plain, autocommit=True) as conn:
         chunk_bytes = conn.execute(
-            "SELECT coalesce(sum(octet_length(data)), 0), count(*) FROM fieldwork_trackchunk"
+            # per stored fix (the table also holds the summary part's chunks of 300 fixes)
+            "SELECT coalesce(sum(octet_length(data)), 0), coalesce(sum(count), 0) "
+            "FROM fieldwork_trackchunk"
         ).fetchone()
         table_bytes = conn.execute("SELECT pg_total_relation_size('bench_fix')").fetchone()[0]
         conn.execute("DROP TABLE bench_fix")
@@ -300,14 +306,15 @@ def run_upload(db_url: str, clients: int, seconds: float) -> None:
         f"Upload through the HTTP API, PostgreSQL, gunicorn 2 workers, {clients} clients, {seconds:.0f} s"
     )
     print(
-        f"  API:   {batches} batches of {BATCH} fixes, {errors} errors -> {api_rate:,.0f} fixes/s"
+        f"  API:   {batches} batches of {BATCH} fixes in {elapsed:.1f} s, {errors} errors "
+        f"-> {api_rate:,.0f} fixes/s"
     )
     print(f"  bare:  COPY one row per fix, {clients} processes -> {bare_rate:,.0f} fixes/s")
     print(f"  ratio: {api_rate / bare_rate:.0%}   (targets: ≥ 5,000 fixes/s and ≥ 30 %)")
-    stored, chunks = chunk_bytes
-    if chunks:
+    stored, fixes_stored = chunk_bytes
+    if fixes_stored:
         print(
-            f"  storage: packed chunks {stored / max(1, chunks * BATCH):.1f} bytes/fix "
+            f"  storage: packed chunks {stored / fixes_stored:.1f} bytes/fix "
             f"(payload); one row per fix {table_bytes / max(1, per_client * clients * BATCH):.1f} bytes/fix (table + index)"
         )
 
@@ -395,13 +402,23 @@ def run_refresh(users: list[Any], total: int, before_sample: int) -> None:
             f"({before / after:.1f}x); stored figures equal (coverage differs by ≤ {worst:.4f})"
         )
     began = time.perf_counter()
+    cpu_before = os.times()
     done = daily.refresh_all_days(DAY)
     elapsed = time.perf_counter() - began
+    # CPU time of this process and its worker processes (joined when the pool closed): on a
+    # shared machine (Linux groups a session's processes for CPU shares) the wall time follows
+    # the other sessions' load, this does not.
+    cpu_after = os.times()
+    cpu = sum(cpu_after[i] - cpu_before[i] for i in range(4))
     sample_row = PatrolDay.objects.filter(user__in=users[:1], day=DAY).first()
     print()
     print(
         f"Daily summary of {done} workers' days ({total:,} fixes): {elapsed:.1f} s (target < 60 s; "
         f"{daily.default_processes()} worker processes on {os.cpu_count()} CPUs)"
+    )
+    print(
+        f"  CPU time: {cpu:.1f} s in this process and its workers (PostgreSQL's not counted); "
+        f"load average {', '.join(f'{v:.1f}' for v in os.getloadavg())}"
     )
     if sample and done:
         print(f"  the previous way at the sample's pace: about {before / len(sample) * done:.0f} s")

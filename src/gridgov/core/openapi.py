@@ -12,6 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from ninja import NinjaAPI
+from ninja.openapi.schema import REF_TEMPLATE
+from ninja.schema import NinjaGenerateJsonSchema
+from pydantic import BaseModel
 
 ERROR = "Error"
 VALIDATION_ERROR = "ValidationError"
@@ -113,11 +116,37 @@ def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+# Operations that read their JSON body themselves (issue 11: 5,000 fixes read as columns) but
+# check it against a pydantic model document that model as their body, as ninja would.
+BODY_MODELS: dict[str, type[BaseModel]] = {}
+
+
+def documented_body(model: type[BaseModel]) -> dict[str, Any]:
+    """`openapi_extra` for an operation reading `request.body` itself against `model`: the
+    document shows the same request body as a `payload: model` parameter would."""
+    BODY_MODELS[model.__name__] = model
+    return {
+        "requestBody": {**_ref(model.__name__), "required": True},
+    }
+
+
+def document_bodies(schema: dict[str, Any]) -> dict[str, Any]:
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for name, model in BODY_MODELS.items():
+        body = model.model_json_schema(
+            ref_template=REF_TEMPLATE, schema_generator=NinjaGenerateJsonSchema, mode="validation"
+        )
+        components.update(body.pop("$defs", {}))
+        components[name] = body
+    return schema
+
+
 class DocumentedAPI(NinjaAPI):
     """NinjaAPI whose OpenAPI document carries the platform's error answers (document_errors)."""
 
     def get_openapi_schema(self, **kwargs: Any) -> Any:
-        return document_json_forms(document_errors(super().get_openapi_schema(**kwargs)))
+        schema = document_bodies(super().get_openapi_schema(**kwargs))
+        return document_json_forms(document_errors(schema))
 
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
@@ -189,6 +218,8 @@ class JsonFormMiddleware:
             data = json.loads(request.body or b"null")
         except (ValueError, RecursionError):
             return
+        # An operation reading a large body itself takes this parse instead of parsing again.
+        request.parsed_json_body = data
         if not isinstance(data, dict):
             return
         form = QueryDict(mutable=True)
@@ -200,3 +231,13 @@ class JsonFormMiddleware:
                 form.appendlist(str(key), json.dumps(one) if isinstance(one, bool) else str(one))
         form._mutable = False
         request.POST = form
+
+
+def parsed_json_body(request: Any) -> Any:
+    """The request's JSON body as JsonFormMiddleware parsed it (parsed here when it did not);
+    ValueError when it is not JSON."""
+    import json
+
+    if hasattr(request, "parsed_json_body"):
+        return request.parsed_json_body
+    return json.loads(request.body)

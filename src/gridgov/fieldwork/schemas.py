@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from ninja import Field, Schema
 from pydantic import BaseModel
@@ -29,6 +29,10 @@ class PatrolEndIn(Schema):
 
 # Plain pydantic models for the upload: ninja's Schema runs a Python root validator per object,
 # which for 5,000 fixes was most of the request's time.
+Crs = Literal["wgs84", "gcj02", "bd09"]
+CRS_NAMES: tuple[str, ...] = get_args(Crs)
+
+
 class FixIn(BaseModel):
     t: datetime = Field(description="ISO 8601; without an offset it is Asia/Shanghai")
     lon: float = Field(ge=-180, le=180)
@@ -42,7 +46,7 @@ class FixBatchIn(BaseModel):
         max_length=64,
         description="the client's name for this batch; a retry re-sends it",
     )
-    crs: Literal["wgs84", "gcj02", "bd09"] = "wgs84"
+    crs: Crs = "wgs84"
     fixes: list[FixIn] = Field(min_length=1, max_length=MAX_BATCH)
 
 
