@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridgov.fieldwork import views, visit_views
+from gridgov.fieldwork import attendance_views, views, visit_views
 
 urlpatterns = [
     path("m/patrol/", views.phone_patrol, name="phone_patrol"),
@@ -26,4 +26,26 @@ urlpatterns += [
     path("fieldwork/visits/occasion/", visit_views.raise_occasion, name="fieldwork_occasion"),
     path("fieldwork/surveys/", visit_views.office_surveys, name="fieldwork_surveys"),
     path("fieldwork/surveys/<int:pk>/", visit_views.office_survey, name="fieldwork_survey"),
+]
+
+# Attendance ledger, leave and duty roster: the office's pages (fieldwork/attendance_views.py).
+urlpatterns += [
+    path("fieldwork/attendance/", attendance_views.attendance_ledger, name="fieldwork_attendance"),
+    path(
+        "fieldwork/attendance/<str:username>/",
+        attendance_views.attendance_person,
+        name="fieldwork_attendance_person",
+    ),
+    path("fieldwork/leave/", attendance_views.leave_page, name="fieldwork_leave"),
+    path(
+        "fieldwork/leave/<int:pk>/cancel/",
+        attendance_views.leave_cancel,
+        name="fieldwork_leave_cancel",
+    ),
+    path("fieldwork/duty/", attendance_views.duty_page, name="fieldwork_duty"),
+    path(
+        "fieldwork/duty/<int:pk>/remove/",
+        attendance_views.duty_remove,
+        name="fieldwork_duty_remove",
+    ),
 ]
