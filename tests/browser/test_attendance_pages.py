@@ -99,6 +99,6 @@ def test_attendance_leave_and_duty_pages(open_page: Any, shot: Any) -> None:
 
     page.goto(f"/fieldwork/duty/?month={today:%Y-%m}")
     today_row = page.locator("#duty-table tr.today")
-    assert "village_a" in today_row.locator(".on-duty").inner_text()
-    assert "village_a" in page.locator("#on-duty-now").inner_text()
+    assert "王建国" in today_row.locator(".on-duty").inner_text()
+    assert "王建国" in page.locator("#on-duty-now").inner_text()
     shot(page, "duty-roster")

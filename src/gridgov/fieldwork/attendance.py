@@ -422,7 +422,7 @@ def duty_month(viewer: Any, year: int, month: int) -> dict[date, list[DutyShift]
     shifts = (
         DutyShift.objects.filter(grid__in=Grid.objects.visible_to(viewer))
         .filter(starts_at__lt=end, ends_at__gt=start)
-        .select_related("user", "grid")
+        .select_related("user__staff", "grid")
         .order_by("starts_at", "pk")
     )
     days: dict[date, list[DutyShift]] = {

@@ -423,6 +423,6 @@ def on_duty(viewer: Any, at: datetime | None = None) -> list[DutyShift]:
     return list(
         DutyShift.objects.filter(starts_at__lte=at, ends_at__gt=at)
         .filter(Q(grid__in=Grid.objects.visible_to(viewer)) | Q(grid__path__in=above))
-        .select_related("user", "grid")
+        .select_related("user__staff", "grid")
         .distinct()
     )

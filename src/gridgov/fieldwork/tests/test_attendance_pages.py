@@ -23,6 +23,10 @@ pytestmark = pytest.mark.django_db
 # March 2026 has no public holiday: its working days are the 22 weekdays (2–6, 9–13, 16–20,
 # 23–27, 30–31). The tests look at it from April, so the whole month counts.
 AFTER_MARCH = datetime(2026, 4, 10, 2, 0, tzinfo=UTC)
+# The ledger page's queries do not grow with people or check-ins: the navigation's badges
+# (about 17, see web/tests/test_query_counts.py) and one each for the grids, the posts, the
+# leave and the check-ins, once the calendar is cached by a first request.
+QUERIES = 22
 
 
 @pytest.fixture
@@ -127,8 +131,13 @@ def test_the_ledger_gives_the_assessments_attendance_figures(town, march, in_apr
     assert counts[march.pk].workdays_present == 3
 
 
-def test_ledger_page_and_scope(client_for, town, march, in_april) -> None:
-    page = client_for("town_office").get("/fieldwork/attendance/?month=2026-03")
+def test_ledger_page_and_scope(
+    client_for, town, march, in_april, django_assert_max_num_queries
+) -> None:
+    office = client_for("town_office")
+    office.get("/fieldwork/attendance/?month=2026-02")
+    with django_assert_max_num_queries(QUERIES):
+        page = office.get("/fieldwork/attendance/?month=2026-03")
     assert page.status_code == 200
     assert {r.person.username for r in page.context["rows"]} >= {"worker_a1", "worker_b1"}
     village = client_for("village_a").get("/fieldwork/attendance/?month=2026-03")
