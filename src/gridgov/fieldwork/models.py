@@ -436,6 +436,11 @@ class Leave(models.Model):
     def __str__(self) -> str:
         return f"{self.user_id} {self.starts_on}–{self.ends_on}"
 
+    @property
+    def days(self) -> int:
+        """Calendar days the leave spans, both ends included."""
+        return (self.ends_on - self.starts_on).days + 1
+
 
 class DutyShift(models.Model):
     """A duty shift of the office (值班, seed 000): who is on duty, for which grid subtree."""

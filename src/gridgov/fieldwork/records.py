@@ -344,6 +344,17 @@ def record_leave(
         raise DomainError(_("结束日期不能早于开始日期"), field="ends_on")
     if (ends_on - starts_on).days > 366:
         raise DomainError(_("请假最长一年"), field="ends_on")
+    clash = (
+        Leave.objects.filter(user=user, starts_on__lte=ends_on, ends_on__gte=starts_on)
+        .order_by("starts_on")
+        .first()
+    )
+    if clash is not None:
+        raise DomainError(
+            _("与已有请假(%(start)s 至 %(end)s)重叠")
+            % {"start": clash.starts_on.isoformat(), "end": clash.ends_on.isoformat()},
+            field="starts_on",
+        )
     return Leave.objects.create(
         user=user,
         kind=kind,
@@ -367,15 +378,37 @@ def add_duty_shift(
     """Put someone on the duty roster (值班, seed 000) of a grid in the office's scope."""
     from django.contrib.auth import get_user_model
 
+    from gridgov.fieldwork.attendance import duty_candidates
+
     _require_office(by)
     grid = get_referenced(Grid.objects.visible_to(by), field="grid", code=grid_code)
     user = get_user_model().objects.filter(username=username).first()
-    if user is None:
-        raise ReferenceNotFoundError(_("用户不存在: %(name)s") % {"name": username}, field="user")
+    # The office rosters its own people: staff posted in its grids or colleagues whose
+    # jurisdiction lies in them; anyone else reads as missing.
+    if user is None or username not in dict(duty_candidates(by)):
+        raise ReferenceNotFoundError(
+            _("%(field)s:%(value)s 不存在或不在您的辖区") % {"field": "user", "value": username},
+            field="user",
+        )
     if ends_at <= starts_at:
         raise DomainError(_("结束时间须晚于开始时间"), field="ends_at")
     if ends_at - starts_at > timedelta(days=7):
         raise DomainError(_("一个班次最长 7 天"), field="ends_at")
+    running = DutyShift.objects.filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
+    # One person cannot stand two shifts at once, and a grid has one person on duty at a time
+    # (the command centre names one).
+    clash = running.filter(Q(user=user) | Q(grid=grid)).select_related("user", "grid").first()
+    if clash is not None:
+        raise DomainError(
+            _("与已有值班(%(who)s,%(grid)s,%(start)s–%(end)s)时间重叠")
+            % {
+                "who": clash.user.get_username(),
+                "grid": clash.grid.name,
+                "start": timezone.localtime(clash.starts_at).strftime("%m-%d %H:%M"),
+                "end": timezone.localtime(clash.ends_at).strftime("%m-%d %H:%M"),
+            },
+            field="starts_at",
+        )
     return DutyShift.objects.create(
         user=user, grid=grid, starts_at=starts_at, ends_at=ends_at, note=note.strip()[:100]
     )
@@ -390,6 +423,6 @@ def on_duty(viewer: Any, at: datetime | None = None) -> list[DutyShift]:
     return list(
         DutyShift.objects.filter(starts_at__lte=at, ends_at__gt=at)
         .filter(Q(grid__in=Grid.objects.visible_to(viewer)) | Q(grid__path__in=above))
-        .select_related("user", "grid")
+        .select_related("user__staff", "grid")
         .distinct()
     )

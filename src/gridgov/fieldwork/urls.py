@@ -1,6 +1,7 @@
 from django.urls import path
 
 from gridgov.fieldwork import diary_views, views, visit_views
+from gridgov.fieldwork import attendance_views, views, visit_views
 
 urlpatterns = [
     path("m/patrol/", views.phone_patrol, name="phone_patrol"),
@@ -31,4 +32,24 @@ urlpatterns += [
 # The office's diary page (fieldwork/diary_views.py).
 urlpatterns += [
     path("fieldwork/diaries/", diary_views.office_diaries, name="fieldwork_diaries"),
+# Attendance ledger, leave and duty roster: the office's pages (fieldwork/attendance_views.py).
+urlpatterns += [
+    path("fieldwork/attendance/", attendance_views.attendance_ledger, name="fieldwork_attendance"),
+    path(
+        "fieldwork/attendance/<str:username>/",
+        attendance_views.attendance_person,
+        name="fieldwork_attendance_person",
+    ),
+    path("fieldwork/leave/", attendance_views.leave_page, name="fieldwork_leave"),
+    path(
+        "fieldwork/leave/<int:pk>/cancel/",
+        attendance_views.leave_cancel,
+        name="fieldwork_leave_cancel",
+    ),
+    path("fieldwork/duty/", attendance_views.duty_page, name="fieldwork_duty"),
+    path(
+        "fieldwork/duty/<int:pk>/remove/",
+        attendance_views.duty_remove,
+        name="fieldwork_duty_remove",
+    ),
 ]

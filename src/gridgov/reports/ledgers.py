@@ -112,6 +112,17 @@ def elsewhere(
                 url("fieldwork_visit_ledger", **period),
             ),
             OtherLedger(
+                "attendance-ledger",
+                gettext_lazy("考勤台账"),
+                gettext_lazy("当月每人应出勤、出勤、迟到早退、请假、缺勤与网格外打卡"),
+                url(
+                    "fieldwork_attendance",
+                    month=(first or timezone.localdate()).strftime("%Y-%m"),
+                    grid=grid,
+                    format="xlsx",
+                ),
+            ),
+            OtherLedger(
                 "hazard-ledger",
                 gettext_lazy("隐患台账"),
                 gettext_lazy("隐患编号、网格、单位、等级、状态、整改期限、销号"),

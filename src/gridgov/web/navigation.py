@@ -139,6 +139,9 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
         add("fieldwork_monitoring", _("巡查监测"), reverse("fieldwork_monitoring"))
         add("fieldwork_visits", _("走访情况"), reverse("fieldwork_visits"))
         add("fieldwork_diaries", _("民情日志"), reverse("fieldwork_diaries"))
+        add("fieldwork_attendance", _("考勤台账"), reverse("fieldwork_attendance"))
+        add("fieldwork_leave", _("请假"), reverse("fieldwork_leave"))
+        add("fieldwork_duty", _("值班表"), reverse("fieldwork_duty"))
         add("registry", _("基础信息"), reverse("registry_home"))
     if Role.ADMIN in roles or Role.OFFICE in roles:
         add("people", _("人员与岗位"), reverse("people_list"))

@@ -203,6 +203,10 @@ PAGES = [
     ("town_office", "/reports/statistics/", "On-time handling rate"),
     ("town_office", "/reports/ledgers/", "Case ledger"),
     ("town_office", "/reports/ledgers/cases/", "Where closed"),
+    ("town_office", "/fieldwork/attendance/", "Attendance ledger"),
+    ("town_office", "/fieldwork/attendance/worker_a1/", "Personal attendance"),
+    ("town_office", "/fieldwork/leave/", "Record leave"),
+    ("town_office", "/fieldwork/duty/", "Duty roster"),
 ]
 
 
