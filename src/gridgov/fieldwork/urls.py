@@ -1,7 +1,6 @@
 from django.urls import path
 
-from gridgov.fieldwork import diary_views, views, visit_views
-from gridgov.fieldwork import attendance_views, views, visit_views
+from gridgov.fieldwork import attendance_views, diary_views, views, visit_views
 
 urlpatterns = [
     path("m/patrol/", views.phone_patrol, name="phone_patrol"),
@@ -32,6 +31,8 @@ urlpatterns += [
 # The office's diary page (fieldwork/diary_views.py).
 urlpatterns += [
     path("fieldwork/diaries/", diary_views.office_diaries, name="fieldwork_diaries"),
+]
+
 # Attendance ledger, leave and duty roster: the office's pages (fieldwork/attendance_views.py).
 urlpatterns += [
     path("fieldwork/attendance/", attendance_views.attendance_ledger, name="fieldwork_attendance"),
