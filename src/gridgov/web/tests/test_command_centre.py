@@ -3,11 +3,12 @@ may see, with the filters applied; a grid's card shows its people and cases."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 from gridgov.cases import services
-from gridgov.core.testing.town import UNIT_A1, UNIT_A2, UNIT_B1, VILLAGE_A, Town
+from gridgov.core.testing.town import TOWN_CODE, UNIT_A1, UNIT_A2, UNIT_B1, VILLAGE_A, Town
 
 
 def figures(client: Any, **params: str) -> dict[str, Any]:
@@ -95,3 +96,26 @@ def test_grid_card_shows_people_on_duty_and_the_cases(
     village = client_for("town_office").get(f"/command/grid/{VILLAGE_A}/").content.decode()
     assert "王建国" in village
     assert f'data-grid-card="{VILLAGE_A}"' in village
+
+
+def test_the_person_on_duty_shows_on_the_command_centre(client_for: Any, town: Town) -> None:
+    from django.utils import timezone
+
+    from gridgov.fieldwork import records
+
+    page = client_for("town_office").get("/command/").content.decode()
+    assert 'id="cc-duty"' in page
+    assert "无人值班" in page
+    now = timezone.now()
+    records.add_duty_shift(
+        by=town.user("town_office"),
+        username="town_office",
+        grid_code=TOWN_CODE,
+        starts_at=now - dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(hours=7),
+        note="应急值守",
+    )
+    page = client_for("leader").get("/command/").content.decode()
+    assert 'data-user="town_office"' in page
+    assert "应急值守" in page
+    assert "无人值班" not in page

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from gridgov.cases.forms import CommandFilterForm
 from gridgov.cases.models import CaseState
 from gridgov.core.jurisdiction import Role, get_scoped_or_404
+from gridgov.fieldwork.records import on_duty as on_duty_now
 from gridgov.fieldwork.visits import grid_day_figures
 from gridgov.grids.models import Grid
 from gridgov.oversight.reads import grid_warnings, warning_colours
@@ -52,6 +53,8 @@ def command_centre(request: HttpRequest) -> HttpResponse:
             "form": form,
             "tiles": queries.command_tiles(request.user, form.filters()),
             "command_config": command_config(),
+            # Seed 000: the office keeps a duty roster (值班); whoever is on duty now is named here.
+            "on_duty": on_duty_now(request.user),
         },
     )
 
