@@ -402,12 +402,49 @@ class _Chunk:
             self.steps.append(lambda: _delete(model, ids))
 
     def updating(self, model: type[models.Model], pks: Iterable[Any], attnames: list[str]) -> None:
-        """Rows this chunk is about to update: their current `attnames` are put back on undo."""
+        """Rows this chunk is about to update: their current `attnames` are put back on undo.
+        The stored column values are kept as they are (ciphertext stays ciphertext: nothing
+        is decrypted for the undo, and it costs one SELECT per chunk)."""
         ids = list(pks)
         if not ids:
             return
-        old = list(model._default_manager.filter(pk__in=ids).values("id", *attnames))
-        self.steps.append(lambda: fast_update(model, old, attnames))
+        old = _raw_rows(model, ids, attnames)
+        self.steps.append(lambda: _put_back(model, old, attnames))
+
+
+def _columns(model: type[models.Model], attnames: list[str]) -> list[str]:
+    by_name = {f.attname: f for f in model._meta.concrete_fields}
+    return [str(by_name[a].column) for a in attnames]
+
+
+def _raw_rows(model: type[models.Model], ids: list[Any], attnames: list[str]) -> list[list[Any]]:
+    """[[column values…, pk], …] as stored."""
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in _columns(model, attnames))
+    table = quote(model._meta.db_table)
+    pk = quote(str(model._meta.pk.column))  # type: ignore[union-attr]
+    rows: list[list[Any]] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 5000):
+            part = ids[start : start + 5000]
+            marks = ", ".join(["%s"] * len(part))
+            cursor.execute(
+                f"SELECT {columns}, {pk} FROM {table} WHERE {pk} IN ({marks})",  # noqa: S608
+                part,
+            )
+            rows.extend(list(r) for r in cursor.fetchall())
+    return rows
+
+
+def _put_back(model: type[models.Model], rows: list[list[Any]], attnames: list[str]) -> None:
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    sets = ", ".join(f"{quote(c)} = %s" for c in _columns(model, attnames))
+    table = quote(model._meta.db_table)
+    pk = quote(str(model._meta.pk.column))  # type: ignore[union-attr]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {sets} WHERE {pk} = %s", rows)  # noqa: S608
 
 
 def _delete(model: type[models.Model], ids: list[Any]) -> None:

@@ -67,7 +67,7 @@ class WriteBetweenChunks(base.Progress):
         self.seen.append((done, connection.in_atomic_block, outside.get("persons", -1)))
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.usefixtures("small_chunks")
 def test_a_large_import_commits_chunk_by_chunk_and_others_write_meanwhile(
     town_tx: Any, tmp_path: Any
@@ -104,7 +104,7 @@ def failing_on_call(monkeypatch: pytest.MonkeyPatch, module: Any, name: str, cal
     monkeypatch.setattr(module, name, flaky)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.usefixtures("small_chunks")
 def test_a_failure_in_a_later_chunk_undoes_what_the_import_wrote(
     town_tx: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
@@ -143,7 +143,7 @@ def test_a_failure_in_a_later_chunk_undoes_what_the_import_wrote(
     assert Person.objects.filter(name="改过的名字").count() == 30
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.usefixtures("small_chunks")
 def test_a_households_import_failing_part_way_leaves_households_and_tags_as_they_were(
     town_tx: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
