@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -60,12 +61,14 @@ def test_phone_report_page_in_english(open_page: Any, site: str, shot: Any) -> N
     shot(page, "phone-report-375-en")
 
 
-# Navigation links drawn outside the window: scrolled out of a sideways-scrolling bar or cut at
-# its edge. Every queue has to stay in sight, whatever the width and the language.
-NAV_OUT_OF_SIGHT = """() => Array.from(document.querySelectorAll('.mainnav a'))
+# Navigation entries drawn outside the window: scrolled out of a sideways-scrolling bar or cut
+# at its edge. The menus' titles (and one-entry links) have to stay in sight, whatever the width
+# and the language, and so does every link of a menu once it is opened.
+NAV_OUT_OF_SIGHT = """(selector) => Array.from(document.querySelectorAll(selector))
   .filter(a => { const r = a.getBoundingClientRect();
     return r.width === 0 || r.left < 0 || r.right > document.documentElement.clientWidth; })
   .map(a => a.innerText.replace(/\\s+/g, ' '))"""
+NAV_TOP = ".mainnav-groups > li > a, .mainnav-groups > li > details > summary"
 
 
 @pytest.mark.usefixtures("three_patrol_reports")
@@ -80,7 +83,24 @@ def test_every_navigation_link_is_in_sight(
         page.set_viewport_size({"width": width, "height": 768})
         page.goto("/")
         assert page.locator(".mainnav a").count() >= 12  # admin: every queue, boards, admin
-        assert page.evaluate(NAV_OUT_OF_SIGHT) == [], f"{language} at {width}px"
+        toggle = page.locator(".mainnav-toggle")
+        if width < 641:
+            toggle.click()
+            expect(toggle).to_have_attribute("aria-expanded", "true")
+        else:
+            assert toggle.is_hidden()
+        assert page.evaluate(NAV_OUT_OF_SIGHT, NAV_TOP) == [], f"{language} at {width}px"
+        summaries = page.locator(".mainnav summary")
+        assert summaries.count() >= 5
+        for i in range(summaries.count()):
+            group = summaries.nth(i).get_attribute("data-nav-group")
+            menu = summaries.nth(i).locator("xpath=..")
+            menu.evaluate("d => { d.open = true; }")
+            expect(summaries.nth(i)).to_have_attribute("aria-expanded", "true")
+            links = f"[data-group='{group}'] .nav-menu a"
+            assert page.locator(links).count() >= 1
+            assert page.evaluate(NAV_OUT_OF_SIGHT, links) == [], f"{group} at {width}px"
+            menu.evaluate("d => { d.open = false; }")
         assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto("/")

@@ -1,7 +1,11 @@
 """What each role finds in the navigation bar, with the count of every work queue beside it.
 
 A user's roles come from their Jurisdiction rows (core.jurisdiction); a user with several roles
-gets the union, in the order below. Counts are computed once per request."""
+gets the union, in the order below. Counts are computed once per request.
+
+The entries are grouped into menus (`NAV_GROUPS`): an entry's group is the one `KEY_GROUPS`
+names for its key (or the `group` given to `add`), else `DEFAULT_GROUP`, so a page added
+elsewhere with `add(key, label, url)` still shows up, under 更多, until it is mapped."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gridgov.core.jurisdiction import Role, scope_of
 
@@ -47,6 +52,69 @@ ALERT_QUEUES = frozenset({"overdue", "returned", "late_steps"})
 ROLE_ORDER = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.HANDLER, Role.WORKER)
 
 
+# The menus of the top bar, in order: (key, label). An office has about 25 entries; flat they
+# wrapped into three rows, grouped they fit one.
+NAV_GROUPS: tuple[tuple[str, str], ...] = (
+    ("workbench", gettext_lazy("工作台")),
+    ("cases", gettext_lazy("事件办理")),
+    ("fieldwork", gettext_lazy("基层工作")),
+    ("safety", gettext_lazy("安全生产")),
+    ("registry", gettext_lazy("基础信息")),
+    ("oversight", gettext_lazy("监督考核")),
+    ("reports", gettext_lazy("统计报表")),
+    ("more", gettext_lazy("更多")),
+    ("admin", gettext_lazy("管理后台")),
+)
+DEFAULT_GROUP = "more"
+# Entry key -> menu. Keys starting "queue:" are the case queues (事件办理). Extend this mapping
+# when adding an entry; keys of pages other branches are adding are listed ahead of them.
+KEY_GROUPS: dict[str, str] = {
+    "home": "workbench",
+    "command": "workbench",
+    "phone": "workbench",
+    "report": "cases",
+    "phone_tasks": "cases",
+    "phone_verify": "cases",
+    "fieldwork_monitoring": "fieldwork",
+    "fieldwork_visits": "fieldwork",
+    "phone_map": "fieldwork",
+    "phone_patrol": "fieldwork",
+    "phone_visits": "fieldwork",
+    "campaigns": "fieldwork",
+    "diary": "fieldwork",
+    "diaries": "fieldwork",
+    "office_diary": "fieldwork",
+    "attendance": "fieldwork",
+    "leave": "fieldwork",
+    "leaves": "fieldwork",
+    "duty": "fieldwork",
+    "duties": "fieldwork",
+    "hazards": "safety",
+    "phone_inspect": "safety",
+    "inspections": "safety",
+    "registry": "registry",
+    "registry_phone": "registry",
+    "people": "registry",
+    "boards": "registry",
+    "registry_ledgers": "registry",
+    "warnings": "oversight",
+    "rankings": "oversight",
+    "coordination": "oversight",
+    "hotline": "oversight",
+    "two_way": "oversight",
+    "statistics": "reports",
+    "ledgers": "reports",
+    "summaries": "reports",
+    "admin": "admin",
+}
+
+
+def group_of(key: str) -> str:
+    if key.startswith("queue:"):
+        return "cases"
+    return KEY_GROUPS.get(key, DEFAULT_GROUP)
+
+
 @dataclass(frozen=True)
 class NavItem:
     key: str
@@ -55,6 +123,29 @@ class NavItem:
     count: int | None = None
     alert: bool = False
     current: bool = False
+    group: str = ""
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    """One menu of the top bar: its entries, the sum of their counts, red when any is."""
+
+    key: str
+    label: str
+    items: tuple[NavItem, ...]
+
+    @property
+    def count(self) -> int | None:
+        counts = [i.count for i in self.items if i.count is not None]
+        return sum(counts) if counts else None
+
+    @property
+    def alert(self) -> bool:
+        return any(i.alert for i in self.items)
+
+    @property
+    def current(self) -> bool:
+        return any(i.current for i in self.items)
 
 
 def roles_of(user: Any) -> list[str]:
@@ -101,11 +192,12 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
     path = request.path
     items: list[NavItem] = []
 
-    def add(key: str, label: str, url: str, **kw: Any) -> None:
+    def add(key: str, label: str, url: str, *, group: str = "", **kw: Any) -> None:
         if any(i.key == key for i in items):
             return
         current = path == url or (url != "/" and path.startswith(url) and key != "home")
-        items.append(NavItem(key=key, label=label, url=url, current=current, **kw))
+        group = group or group_of(key)
+        items.append(NavItem(key=key, label=label, url=url, current=current, group=group, **kw))
 
     if Role.ADMIN in roles:
         add("home", _("管理首页"), reverse("home"))
@@ -166,3 +258,16 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
     if getattr(user, "is_staff", False):
         add("admin", _("管理后台"), reverse("admin:index"))
     return items
+
+
+def nav_groups(request: HttpRequest) -> list[NavGroup]:
+    """The entries of `nav_items` by menu, in `NAV_GROUPS` order, empty menus left out."""
+    items = nav_items(request)
+    known = {key for key, _label in NAV_GROUPS}
+    groups = []
+    for key, label in NAV_GROUPS:
+        # An entry given a group no menu declares goes to the default menu too.
+        members = tuple(i for i in items if (i.group if i.group in known else DEFAULT_GROUP) == key)
+        if members:
+            groups.append(NavGroup(key=key, label=str(label), items=members))
+    return groups

@@ -329,6 +329,129 @@ def point_grid(row: Row, grids: Mapping[str, Grid], lon: float | None, lat: floa
     return grid
 
 
+# Rows written per transaction. On SQLite a transaction holds the database's one write lock:
+# a 100,000-person ledger in one transaction kept every other write of the platform waiting
+# (then failing with "database is locked" after the busy timeout) for the whole import. A chunk
+# takes well under a second, so a concurrent write waits at most that long.
+CHUNK_ROWS = 2000
+
+
+class ChunkedWrite:
+    """Writes a checked import in short transactions, one per chunk of rows, and keeps the
+    import all or nothing across them: each committed chunk leaves how to undo it (delete the
+    rows it created, put back the old values of the rows it updated), and a failure in a later
+    chunk undoes the earlier ones, newest first, before the error goes on.
+
+    Between chunks other users see the rows written so far; an import cut by the process dying
+    stays part-written (the upload is then marked failed and can be run again: it updates)."""
+
+    def __init__(self, progress: Progress, total: int) -> None:
+        self.progress = progress
+        self.total = total
+        self.done = 0
+        self.undo: list[Callable[[], None]] = []
+
+    def __enter__(self) -> ChunkedWrite:
+        self.progress.stage("writing", 0, self.total)
+        return self
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
+        if exc is None:
+            return
+        with transaction.atomic():
+            for step in reversed(self.undo):
+                step()
+        self.undo.clear()
+
+    @staticmethod
+    def chunks(items: list[Any], size: int | None = None) -> Iterator[list[Any]]:
+        size = size or CHUNK_ROWS
+        for start in range(0, len(items), size):
+            yield items[start : start + size]
+
+    def chunk(self, rows: int = 0) -> _Chunk:
+        """`with write.chunk(n) as undo:` one transaction; `undo` collects its undo steps,
+        kept only once the transaction has committed (a rolled-back chunk has nothing to undo,
+        and its ids may already be someone else's)."""
+        return _Chunk(self, rows)
+
+
+class _Chunk:
+    def __init__(self, write: ChunkedWrite, rows: int) -> None:
+        self.write = write
+        self.rows = rows
+        self.steps: list[Callable[[], None]] = []
+        self.atomic = transaction.atomic()
+
+    def __enter__(self) -> _Chunk:
+        self.atomic.__enter__()
+        return self
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
+        self.atomic.__exit__(kind, exc, tb)
+        if exc is None:
+            self.write.undo.extend(self.steps)
+            if self.rows:
+                self.write.done += self.rows
+                self.write.progress.stage("writing", self.write.done, self.write.total)
+
+    def created(self, model: type[models.Model], pks: Iterable[Any]) -> None:
+        """Rows this chunk inserted: deleted on undo."""
+        ids = list(pks)
+        if ids:
+            self.steps.append(lambda: _delete(model, ids))
+
+    def updating(self, model: type[models.Model], pks: Iterable[Any], attnames: list[str]) -> None:
+        """Rows this chunk is about to update: their current `attnames` are put back on undo.
+        The stored column values are kept as they are (ciphertext stays ciphertext: nothing
+        is decrypted for the undo, and it costs one SELECT per chunk)."""
+        ids = list(pks)
+        if not ids:
+            return
+        old = _raw_rows(model, ids, attnames)
+        self.steps.append(lambda: _put_back(model, old, attnames))
+
+
+def _columns(model: type[models.Model], attnames: list[str]) -> list[str]:
+    by_name = {f.attname: f for f in model._meta.concrete_fields}
+    return [str(by_name[a].column) for a in attnames]
+
+
+def _raw_rows(model: type[models.Model], ids: list[Any], attnames: list[str]) -> list[list[Any]]:
+    """[[column values…, pk], …] as stored."""
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in _columns(model, attnames))
+    table = quote(model._meta.db_table)
+    pk = quote(str(model._meta.pk.column))  # type: ignore[union-attr]
+    rows: list[list[Any]] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 5000):
+            part = ids[start : start + 5000]
+            marks = ", ".join(["%s"] * len(part))
+            cursor.execute(
+                f"SELECT {columns}, {pk} FROM {table} WHERE {pk} IN ({marks})",  # noqa: S608
+                part,
+            )
+            rows.extend(list(r) for r in cursor.fetchall())
+    return rows
+
+
+def _put_back(model: type[models.Model], rows: list[list[Any]], attnames: list[str]) -> None:
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    sets = ", ".join(f"{quote(c)} = %s" for c in _columns(model, attnames))
+    table = quote(model._meta.db_table)
+    pk = quote(str(model._meta.pk.column))  # type: ignore[union-attr]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {sets} WHERE {pk} = %s", rows)  # noqa: S608
+
+
+def _delete(model: type[models.Model], ids: list[Any]) -> None:
+    for start in range(0, len(ids), 5000):
+        model._default_manager.filter(pk__in=ids[start : start + 5000]).delete()
+
+
 def save_all(
     result: LedgerResult,
     objects: list[Any],
@@ -338,18 +461,25 @@ def save_all(
     progress: Progress,
 ) -> LedgerResult:
     """The common end of a bulk import: reject the file with every bad row, or count and write
-    new rows and updated rows (natural key found: `pk` set) in one transaction."""
+    new rows and updated rows (natural key found: `pk` set), chunk by chunk (`ChunkedWrite`)."""
     if result.errors:
         raise LedgerRejectedError(result)
     result.updated = sum(1 for o in objects if o.pk is not None)
     result.created = len(objects) - result.updated
     if dry_run or not objects:
         return result
-    progress.stage("writing")
     model = type(objects[0])
-    with transaction.atomic():
-        model.objects.bulk_create([o for o in objects if o.pk is None], batch_size=2000)
-        update_objects(model, [o for o in objects if o.pk is not None], fields)
+    attnames = [model._meta.get_field(name).attname for name in fields]  # type: ignore[union-attr]
+    stamps = [f.attname for f in model._meta.concrete_fields if getattr(f, "auto_now", False)]
+    with ChunkedWrite(progress, len(objects)) as write:
+        for part in write.chunks(objects):
+            creates = [o for o in part if o.pk is None]
+            updates = [o for o in part if o.pk is not None]
+            with write.chunk(len(part)) as undo:
+                undo.updating(model, [o.pk for o in updates], [*attnames, *stamps])
+                model.objects.bulk_create(creates, batch_size=CHUNK_ROWS)
+                undo.created(model, [o.pk for o in creates])
+                update_objects(model, updates, fields)
     return result
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +28,7 @@ from gridgov.grids.models import Grid
 from gridgov.people.models import Staff
 from gridgov.registry.ledgers.base import (
     NO_PROGRESS,
+    ChunkedWrite,
     Codes,
     LedgerKind,
     LedgerRejectedError,
@@ -207,48 +207,75 @@ def import_persons(
     result.created = len(parsed) - result.updated
     if dry_run:
         return result
-    progress.stage("writing")
-    with transaction.atomic():
-        fast_insert(
-            Household, [{"grid_id": h.grid_id, "number": h.number} for h in new_households.values()]
-        )
+    written = [*PERSON_FIELDS_FROM_LEDGER, "updated_at"]
+    # Households first (persons point at them), then persons, then heads: each in chunks of
+    # short transactions, undone together if a later chunk fails (base.ChunkedWrite).
+    with ChunkedWrite(progress, len(parsed)) as write:
+        for part in write.chunks(list(new_households.values())):
+            with write.chunk() as undo:
+                fast_insert(Household, [{"grid_id": h.grid_id, "number": h.number} for h in part])
+                made = Household.objects.filter(number__in=[h.number for h in part])
+                undo.created(Household, made.values_list("pk", flat=True))
         if new_households:
             households = dict(Household.objects.values_list("number", "pk"))
-        creates: list[dict[str, Any]] = []
-        updates: list[dict[str, Any]] = []
-        for values in parsed:
-            fields = {
-                "grid_id": values["grid"].pk,
-                "household_id": households.get(values["household"]),
-                "name": values["name"],
-                "id_number": values["id_number"],
-                "id_number_index": values["index"],
-                "gender": values["gender"],
-                "birth_date": values["birth_date"],
-                "phone": values["phone"],
-                # Already E.164: its blind index needs no second parse.
-                "phone_index": index_of(values["phone"]) if values["phone"] else None,
-                "population_type": values["population_type"],
-                "ethnicity": values["ethnicity"],
-                "relation_to_head": values["relation_to_head"],
-                "political_status": values["political_status"],
-                "marital_status": values["marital_status"],
-                "education": values["education"],
-                "registered_place": values["registered_place"],
-                "residence_address": values["residence_address"],
-                "occupation": values["occupation"],
-                "workplace": values["workplace"],
-            }
-            pk = existing.get(values["index"])
-            if pk is None:
-                creates.append(fields)
-            else:
-                updates.append({"id": pk, **fields})
-        fast_insert(Person, creates)
-        # updated_at is auto_now: fast_update stamps it.
-        fast_update(Person, updates, [*PERSON_FIELDS_FROM_LEDGER, "updated_at"])
-        _set_heads({v["household"] for v in parsed if v["relation_to_head"] == HEAD})
+        for part in write.chunks(parsed):
+            _write_persons(part, write, households=households, existing=existing, fields=written)
+        numbers = sorted({v["household"] for v in parsed if v["relation_to_head"] == HEAD} - {""})
+        for part in write.chunks(numbers):
+            with write.chunk() as undo:
+                heads = Household.objects.filter(number__in=part).values_list("pk", flat=True)
+                undo.updating(Household, heads, ["head_id"])
+                _set_heads(set(part))
     return result
+
+
+def _write_persons(
+    part: list[dict[str, Any]],
+    write: ChunkedWrite,
+    *,
+    households: dict[str, int],
+    existing: dict[str, int],
+    fields: list[str],
+) -> None:
+    """One chunk of checked person rows: new ones inserted, known ones (by ID number) updated."""
+    index_of = blind_indexer()
+    creates: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for values in part:
+        row = {
+            "grid_id": values["grid"].pk,
+            "household_id": households.get(values["household"]),
+            "name": values["name"],
+            "id_number": values["id_number"],
+            "id_number_index": values["index"],
+            "gender": values["gender"],
+            "birth_date": values["birth_date"],
+            "phone": values["phone"],
+            # Already E.164: its blind index needs no second parse.
+            "phone_index": index_of(values["phone"]) if values["phone"] else None,
+            "population_type": values["population_type"],
+            "ethnicity": values["ethnicity"],
+            "relation_to_head": values["relation_to_head"],
+            "political_status": values["political_status"],
+            "marital_status": values["marital_status"],
+            "education": values["education"],
+            "registered_place": values["registered_place"],
+            "residence_address": values["residence_address"],
+            "occupation": values["occupation"],
+            "workplace": values["workplace"],
+        }
+        pk = existing.get(values["index"])
+        if pk is None:
+            creates.append(row)
+        else:
+            updates.append({"id": pk, **row})
+    with write.chunk(len(part)) as undo:
+        undo.updating(Person, [u["id"] for u in updates], fields)
+        fast_insert(Person, creates)
+        made = Person.objects.filter(id_number_index__in=[c["id_number_index"] for c in creates])
+        undo.created(Person, made.values_list("pk", flat=True))
+        # updated_at is auto_now: fast_update stamps it.
+        fast_update(Person, updates, fields)
 
 
 HEAD = "02"  # GB/T 4761: 户主
@@ -383,40 +410,59 @@ def import_households(
     result.created = len(parsed) - result.updated
     if dry_run:
         return result
-    progress.stage("writing")
     today = timezone.localdate()
-    with transaction.atomic():
-        creates: list[Household] = []
-        updates: list[Household] = []
-        for v in parsed:
-            household = existing.get(v["number"]) or Household(number=v["number"])
-            household.grid = v["grid"]
-            household.address = v["address"]
-            household.kind = v["kind"]
-            household.head_id = v["head_id"] or household.head_id
-            household.contact_worker_id = v["worker_id"]
-            (updates if household.pk else creates).append(household)
-        Household.objects.bulk_create(creates, batch_size=2000)
-        update_objects(Household, updates, ["grid", "address", "kind", "head", "contact_worker"])
-        by_number = {h.number: h for h in [*creates, *updates]}
-        open_tags = {}
-        for tag in HouseholdTag.objects.filter(
-            household__in=[h.pk for h in updates], until__isnull=True
-        ):
-            open_tags[(tag.household_id, tag.kind)] = tag
-        wanted = {(by_number[v["number"]].pk, k) for v in parsed for k in v["kinds"]}
-        closing = [t for key, t in open_tags.items() if key not in wanted]
-        for tag in closing:
-            tag.until = today
-        HouseholdTag.objects.bulk_update(closing, ["until"])
-        HouseholdTag.objects.bulk_create(
-            [
-                HouseholdTag(household_id=hid, kind=kind, since=today)
-                for hid, kind in wanted
-                if (hid, kind) not in open_tags
-            ]
-        )
+    with ChunkedWrite(progress, len(parsed)) as write:
+        for part in write.chunks(parsed):
+            with write.chunk(len(part)) as undo:
+                _write_households(part, existing, undo, today)
     return result
+
+
+def _write_households(
+    part: list[dict[str, Any]], existing: dict[str, Household], undo: Any, today: Any
+) -> None:
+    """One chunk of checked household rows, with their key-household tags (a tag no longer
+    listed is closed today, a new one opened)."""
+    creates: list[Household] = []
+    updates: list[Household] = []
+    for v in part:
+        household = existing.get(v["number"]) or Household(number=v["number"])
+        household.grid = v["grid"]
+        household.address = v["address"]
+        household.kind = v["kind"]
+        household.head_id = v["head_id"] or household.head_id
+        household.contact_worker_id = v["worker_id"]
+        (updates if household.pk else creates).append(household)
+    fields = ["grid", "address", "kind", "head", "contact_worker"]
+    undo.updating(
+        Household,
+        [h.pk for h in updates],
+        ["grid_id", "address", "kind", "head_id", "contact_worker_id"],
+    )
+    Household.objects.bulk_create(creates, batch_size=2000)
+    undo.created(Household, [h.pk for h in creates])
+    update_objects(Household, updates, fields)
+    by_number = {h.number: h for h in [*creates, *updates]}
+    open_tags = {}
+    for tag in HouseholdTag.objects.filter(
+        household__in=[h.pk for h in updates], until__isnull=True
+    ):
+        open_tags[(tag.household_id, tag.kind)] = tag
+    wanted = {(by_number[v["number"]].pk, k) for v in part for k in v["kinds"]}
+    closing = [t for key, t in open_tags.items() if key not in wanted]
+    undo.updating(HouseholdTag, [t.pk for t in closing], ["until"])
+    for tag in closing:
+        tag.until = today
+    HouseholdTag.objects.bulk_update(closing, ["until"])
+    opened = HouseholdTag.objects.bulk_create(
+        [
+            HouseholdTag(household_id=hid, kind=kind, since=today)
+            for hid, kind in wanted
+            if (hid, kind) not in open_tags
+        ]
+    )
+    # The created households' tags go with them on undo (deleted first: undo runs newest first).
+    undo.created(HouseholdTag, [t.pk for t in opened])
 
 
 def export_persons(*, by: AnyUser, grid: Grid | None, clear: bool) -> list[list[Any]]:

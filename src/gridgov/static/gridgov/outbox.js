@@ -352,10 +352,29 @@
     });
   }
 
-  function setValue(name, value) {
-    form.querySelectorAll("[name=" + name + "]").forEach(function (el) {
-      if (el.type === "radio" || el.type === "checkbox") el.checked = el.value === value;
-      else if (el.type !== "file") el.value = value;
+  /* Every saved value of each name back into its controls, as `snapshot` took them: a checkbox
+     group or a multiple select gets all its chosen options (a name has several values then),
+     a radio group its one, repeated text inputs their values in order. A checkbox or option
+     the snapshot did not hold is cleared, even one the page ticks by default. */
+  function setValues(rec) {
+    var values = {};
+    rec.fields.forEach(function (kv) {
+      if (kv[0] === "idempotency_key" || kv[0] === "csrfmiddlewaretoken") return;
+      (values[kv[0]] = values[kv[0]] || []).push(String(kv[1]));
+    });
+    var used = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.disabled || !(el.name in values) && !/^(checkbox|radio|select-multiple)$/.test(el.type)) return;
+      var mine = values[el.name] || [];
+      if (el.type === "radio" || el.type === "checkbox") {
+        el.checked = mine.indexOf(el.value) >= 0;
+      } else if (el.type === "select-multiple") {
+        Array.prototype.forEach.call(el.options, function (o) { o.selected = mine.indexOf(o.value) >= 0; });
+      } else if (el.type !== "file" && el.name !== "idempotency_key" && el.name !== "csrfmiddlewaretoken") {
+        var n = used[el.name] || 0;
+        if (n < mine.length) el.value = mine[n];
+        used[el.name] = n + 1;
+      }
     });
   }
 
@@ -363,9 +382,7 @@
      set them (else a note to choose them again), and the errors beside the fields. */
   function restore(rec, errors) {
     form.reset();
-    rec.fields.forEach(function (kv) {
-      if (kv[0] !== "idempotency_key" && kv[0] !== "csrfmiddlewaretoken") setValue(kv[0], kv[1]);
-    });
+    setValues(rec);
     keyInput.value = newKey();
     var photo = form.querySelector("input[type=file]");
     var photosBack = false;

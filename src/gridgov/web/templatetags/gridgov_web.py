@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from gridgov.web.navigation import nav_items
+from gridgov.web.navigation import nav_groups
 
 register = template.Library()
 
@@ -21,8 +21,8 @@ register = template.Library()
 def main_nav(context: template.Context) -> dict[str, Any]:
     request = context.get("request")
     if request is None or not request.user.is_authenticated:
-        return {"items": []}
-    return {"items": nav_items(request)}
+        return {"groups": []}
+    return {"groups": nav_groups(request)}
 
 
 @register.inclusion_tag("web/includes/inbox_badge.html", takes_context=True)
