@@ -80,18 +80,16 @@ KEY_GROUPS: dict[str, str] = {
     "phone_map": "fieldwork",
     "phone_patrol": "fieldwork",
     "phone_visits": "fieldwork",
-    "campaigns": "fieldwork",
-    "diary": "fieldwork",
-    "diaries": "fieldwork",
-    "office_diary": "fieldwork",
-    "attendance": "fieldwork",
-    "leave": "fieldwork",
-    "leaves": "fieldwork",
-    "duty": "fieldwork",
-    "duties": "fieldwork",
+    "fieldwork_compliance": "fieldwork",
+    "fieldwork_diaries": "fieldwork",
+    "fieldwork_surveys": "fieldwork",
+    "fieldwork_attendance": "fieldwork",
+    "fieldwork_leave": "fieldwork",
+    "fieldwork_duty": "fieldwork",
+    "campaigns": "safety",
     "hazards": "safety",
+    "safety_plan": "safety",
     "phone_inspect": "safety",
-    "inspections": "safety",
     "registry": "registry",
     "registry_phone": "registry",
     "people": "registry",
@@ -230,7 +228,9 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
     if Role.ADMIN in roles or Role.OFFICE in roles or Role.LEADER in roles:
         add("fieldwork_monitoring", _("巡查监测"), reverse("fieldwork_monitoring"))
         add("fieldwork_visits", _("走访情况"), reverse("fieldwork_visits"))
+        add("fieldwork_compliance", _("巡查达标"), reverse("fieldwork_compliance"))
         add("fieldwork_diaries", _("民情日志"), reverse("fieldwork_diaries"))
+        add("fieldwork_surveys", _("民情调查"), reverse("fieldwork_surveys"))
         add("fieldwork_attendance", _("考勤台账"), reverse("fieldwork_attendance"))
         add("fieldwork_leave", _("请假"), reverse("fieldwork_leave"))
         add("fieldwork_duty", _("值班表"), reverse("fieldwork_duty"))
@@ -249,6 +249,7 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
         add("phone_inspect", _("安全检查与专项排查"), reverse("phone_inspect"))
     if Role.ADMIN in roles or Role.OFFICE in roles or Role.LEADER in roles:
         add("hazards", _("安全隐患"), reverse("hazards"))
+        add("safety_plan", _("检查计划"), reverse("safety_plan"))
         add("campaigns", _("专项排查"), reverse("campaigns"))
         add("summaries", _("工作总结"), reverse("reports:summary"))
         add("statistics", _("统计分析"), reverse("reports:statistics"))

@@ -68,7 +68,7 @@ def test_an_entry_added_without_a_group_lands_in_the_default_menu(
     assert [g.key for g in groups[-2:]] == [DEFAULT_GROUP, "admin"]
     assert [i.key for i in groups[-2].items] == ["newpage"]
     assert group_of("queue:anything") == "cases"
-    assert group_of("attendance") == KEY_GROUPS["attendance"] == "fieldwork"
+    assert group_of("fieldwork_attendance") == KEY_GROUPS["fieldwork_attendance"] == "fieldwork"
 
 
 def test_the_page_keeps_every_key_and_url(client_for: Any, town: Any) -> None:
