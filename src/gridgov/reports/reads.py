@@ -238,9 +238,6 @@ def _value(value: Any) -> Any:
 def _field_labels(dimension: str, keys: Iterable[Any]) -> dict[Any, str]:
     from django.contrib.auth import get_user_model
 
-    from gridgov.fieldwork.models import DiaryKind, VisitKind, VisitPlanKind
-    from gridgov.fieldwork.safety.models import HazardGrade, HazardState
-
     keys = [k for k in keys if k is not None]
     if dimension == "worker":
         from gridgov.people.models import Staff
@@ -251,14 +248,22 @@ def _field_labels(dimension: str, keys: Iterable[Any]) -> dict[Any, str]:
         return {u.pk: named.get(u.pk) or u.get_full_name() or u.get_username() for u in users}
     if dimension == "industry":
         return {k: k or _("未登记行业") for k in keys}
-    choices: Any = {
+    choices = _choices_of(dimension)
+    return {k: str(choices(k).label) if k in choices.values else str(k) for k in keys}
+
+
+def _choices_of(dimension: str) -> Any:
+    """The field-work choices a breakdown dimension is keyed by (its labels and its order)."""
+    from gridgov.fieldwork.models import DiaryKind, VisitKind, VisitPlanKind
+    from gridgov.fieldwork.safety.models import HazardGrade, HazardState
+
+    return {
         "hazard_state": HazardState,
         "hazard_grade": HazardGrade,
         "visit_kind": VisitKind,
         "task_kind": VisitPlanKind,
         "diary_kind": DiaryKind,
     }[dimension]
-    return {k: str(choices(k).label) if k in choices.values else str(k) for k in keys}
 
 
 def field_link(
@@ -351,17 +356,7 @@ def _counts(figures: Figures, names: list[str]) -> list[float]:
 
 
 def _choice_order(dimension: str, key: Any) -> tuple[int, str]:
-    from gridgov.fieldwork.models import DiaryKind, VisitKind, VisitPlanKind
-    from gridgov.fieldwork.safety.models import HazardGrade, HazardState
-
-    choices: Any = {
-        "hazard_state": HazardState,
-        "hazard_grade": HazardGrade,
-        "visit_kind": VisitKind,
-        "task_kind": VisitPlanKind,
-        "diary_kind": DiaryKind,
-    }[dimension]
-    values = list(choices.values)
+    values = list(_choices_of(dimension).values)
     return (values.index(key) if key in values else len(values), str(key))
 
 
