@@ -45,7 +45,8 @@ class Command(GridCommand):
                     "cv_accuracy": model.cv_accuracy,
                     "baseline_accuracy": model.baseline_accuracy,
                     "cv_note": model.cv_note,
-                }
+                },
+                ensure_ascii=False,
             )
         )
 

@@ -5,7 +5,8 @@
 (function () {
   "use strict";
   var box = document.querySelector("[data-case-suggestion]");
-  if (!box) return;
+  // Only where one of the user's actions sets the item (classify, accept).
+  if (!box || !document.querySelector(".action-forms select[name=item]")) return;
   fetch(box.getAttribute("data-suggest-url"), {
     credentials: "same-origin",
     headers: { Accept: "text/html" },
