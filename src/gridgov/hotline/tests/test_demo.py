@@ -72,7 +72,9 @@ def test_calls_repeating_a_patrol_report_are_found_and_the_rest_get_tasks(seeded
     for result in echoes:
         assert result.matched, result.record.external_number
         assert result.case.channel == Channel.PATROL
-        assert 240 <= result.minutes_before <= 46 * 60
+        # The latest grid case of the item answers, which may be a later report than the one
+        # the call repeats.
+        assert 0 < result.minutes_before <= 46 * 60
     matched = sum(1 for r in results if r.matched)
     assert 0 < matched < len(results)
     unmatched_in_grids = sum(1 for r in results if not r.matched and r.grid_id)

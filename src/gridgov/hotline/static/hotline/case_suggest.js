@@ -4,9 +4,11 @@
 // chosen without the button; without an answer no hint is shown.
 (function () {
   "use strict";
+  // The action forms are prefixed by their verb: accept-item, classify-item.
+  var ITEM_FIELDS = ".action-forms select[name$='-item'], .action-forms select[name=item]";
   var box = document.querySelector("[data-case-suggestion]");
   // Only where one of the user's actions sets the item (classify, accept).
-  if (!box || !document.querySelector(".action-forms select[name=item]")) return;
+  if (!box || !document.querySelector(ITEM_FIELDS)) return;
   fetch(box.getAttribute("data-suggest-url"), {
     credentials: "same-origin",
     headers: { Accept: "text/html" },
@@ -20,7 +22,7 @@
     if (!button) return;
     var value = button.getAttribute("data-fill-item");
     var filled = null;
-    var selects = document.querySelectorAll(".action-forms select[name=item]");
+    var selects = document.querySelectorAll(ITEM_FIELDS);
     for (var i = 0; i < selects.length; i++) {
       var select = selects[i];
       if (!select.querySelector('option[value="' + value + '"]')) continue;
