@@ -29,7 +29,16 @@ from shapely.geometry import Point, shape
 from gridgov.cases.models import INVALID_STATES, Case, Channel, MatterItem
 from gridgov.core.errors import DomainError
 from gridgov.grids.models import Grid
-from gridgov.hotline.models import BacktraceTask, HotlineSource, TierProposal
+from gridgov.hotline.models import (
+    BacktraceTask,
+    CrosscheckResult,
+    CrosscheckRound,
+    HotlineImport,
+    HotlineRecord,
+    HotlineSource,
+    TextModel,
+    TierProposal,
+)
 from gridgov.hotline.services import import_hotline, run_crosscheck
 from gridgov.hotline.services.crosscheck import answer_backtrace, review_backtrace
 from gridgov.hotline.services.suggest import train_classifier
@@ -134,6 +143,23 @@ def seed_demo_hotline(*, summary: Any, by: Any, today: dt.date | None = None) ->
         proposals=len(proposals),
         echo_numbers=echo_numbers,
     )
+
+
+def clear_hotline() -> None:
+    """Delete the hotline app's data (demo --reset): records hang on the grids being deleted,
+    and rounds left behind would hold the weeks the rebuilt demo runs again. The matching rule
+    is configuration and stays."""
+    for model in (
+        BacktraceTask,
+        CrosscheckResult,
+        CrosscheckRound,
+        TierProposal,
+        HotlineRecord,
+        HotlineImport,
+        HotlineSource,
+        TextModel,
+    ):
+        model._base_manager.all().delete()
 
 
 def _label(item: MatterItem) -> str:

@@ -128,3 +128,21 @@ def test_last_quarter_is_proposed_with_one_grid_confirmed_and_a_second_call_adds
     summary = SimpleNamespace(root_code=TOWN_CODE)
     assert demo.seed_demo_hotline(summary=summary, by=town.user("admin")) is None
     assert HotlineRecord.objects.count() == records
+
+
+@pytest.mark.slow
+def test_demo_reset_clears_the_hotline_data_so_a_rebuild_numbers_from_one(seeded, town):
+    demo.clear_hotline()
+    assert not CrosscheckRound.objects.exists()
+    assert not HotlineSource.objects.exists()
+    again = demo.seed_demo_hotline(
+        summary=SimpleNamespace(root_code=TOWN_CODE), by=town.user("admin")
+    )
+    assert (again.records, again.echoes, again.tasks) == (
+        seeded.records,
+        seeded.echoes,
+        seeded.tasks,
+    )
+    assert list(
+        CrosscheckRound.objects.order_by("number").values_list("number", flat=True)
+    ) == list(range(1, 17))
