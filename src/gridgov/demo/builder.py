@@ -144,6 +144,7 @@ def build_demo(scale: str = "town", *, reset: bool = False, with_cases: bool = T
             seed_cases_hook(summary)
             seed_fieldwork_hook(summary)
             seed_oversight_hook(summary)
+            seed_hotline_hook(summary)
             seed_reports_hook(summary)
     return replace(summary, seconds=time.monotonic() - started)
 
@@ -153,8 +154,10 @@ def clear_demo_data() -> None:
     liaisons and grants, every user and session, and everything that hangs on them (cases on a
     grid, …). Configuration that belongs to no place or person stays: the matter catalogue, the
     work calendar, the role groups (rows that data migrations put there)."""
+    from gridgov.hotline.demo import clear_hotline
     from gridgov.registry.demo import clear_registry
 
+    clear_hotline()
     clear_registry()
     for model in (Jurisdiction, Liaison, Post, PostDuty, Staff, Department, Grid, GridLevel):
         _delete_with_dependents(model._base_manager.all())
@@ -207,6 +210,14 @@ def seed_oversight_hook(summary: DemoSummary) -> None:
     from gridgov.oversight.demo import seed_demo_oversight
 
     seed_demo_oversight(summary=summary, by=get_user_model().objects.get(username="admin"))
+
+
+def seed_hotline_hook(summary: DemoSummary) -> None:
+    """The 12345 hotline's calls, the weekly back-tracing rounds over them, their tasks, a tier
+    proposal and the trained classifier (issue 13)."""
+    from gridgov.hotline.demo import seed_demo_hotline
+
+    seed_demo_hotline(summary=summary, by=get_user_model().objects.get(username="admin"))
 
 
 def seed_reports_hook(summary: DemoSummary) -> None:

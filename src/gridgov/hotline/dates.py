@@ -1,8 +1,9 @@
 """Dates as real exports write them, recognised per column (issue 13): ISO 8601, `YYYY/MM/DD
 HH:MM[:SS]`, `MM/DD/YYYY hh:mm[:ss] AM`, Excel's `M/D/YY H:MM`, Excel serial day numbers, with
 or without seconds. A column's format is chosen once from its values, so a day-first reading can
-never mix with a month-first one inside a file; a time without a zone is read in the mapping's
-time zone and stored in UTC.
+never mix with a month-first one inside a file; within the chosen family the seconds are optional,
+so `2026/11/03 08:30` and `2026/11/03 08:30:10` read in one column (exports drop ":00"). A time
+without a zone is read in the mapping's time zone and stored in UTC.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections.abc import Iterable
+from functools import cache
 
 # Excel counts days from 1899-12-30 (its 1900 leap-year bug included); a serial of 1 is
 # 1899-12-31, and 2958465 is 9999-12-31.
@@ -56,10 +58,23 @@ def parse_with(text: str, pattern: str) -> dt.datetime | None:
             return None
         # Round to the second: Excel stores fractions of a day in binary floating point.
         return EXCEL_EPOCH + dt.timedelta(seconds=round(serial * 86400))
-    try:
-        return dt.datetime.strptime(text, pattern)  # noqa: DTZ007 - zoned by the caller
-    except ValueError:
-        return None
+    for variant in variants(pattern):
+        try:
+            return dt.datetime.strptime(text, variant)  # noqa: DTZ007 - zoned by the caller
+        except ValueError:
+            continue
+    return None
+
+
+@cache
+def variants(pattern: str) -> tuple[str, ...]:
+    """The pattern and its sibling with or without seconds (the same family): a column read as
+    `%Y/%m/%d %H:%M` also reads `%Y/%m/%d %H:%M:%S`, and the 12-hour US form likewise."""
+    if "%M:%S" in pattern:
+        return (pattern, pattern.replace("%M:%S", "%M"))
+    if "%M" in pattern:
+        return (pattern, pattern.replace("%M", "%M:%S"))
+    return (pattern,)
 
 
 def detect(values: Iterable[str]) -> str | None:
@@ -87,4 +102,6 @@ def describe(pattern: str) -> str:
         return "ISO 8601"
     if pattern == "excel":
         return "Excel serial"
+    if "%M" in pattern:
+        return pattern.replace("%M:%S", "%M").replace("%M", "%M[:%S]")
     return pattern

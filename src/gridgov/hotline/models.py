@@ -104,6 +104,13 @@ class HotlineRecord(models.Model):
         verbose_name=_("建议事项"),
     )
     suggestion_confidence = models.FloatField(_("建议置信度"), null=True, blank=True)
+    # Who gave an unclassified record its item on the operator's page, when, and whether it was
+    # the classifier's suggestion (issue 13: a suggestion is never applied silently).
+    classified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    classified_at = models.DateTimeField(_("人工分类时间"), null=True, blank=True)
+    took_suggestion = models.BooleanField(_("采用建议"), null=True, blank=True)
     # The record entered the platform's own intake (an open record taken in as a case).
     case = models.ForeignKey(
         Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -328,6 +335,8 @@ class TextModel(models.Model):
     weights = models.BinaryField()  # .npz: idf, coef, intercept
     cv_accuracy = models.FloatField(_("交叉验证准确率"), null=True, blank=True)
     baseline_accuracy = models.FloatField(_("多数类基线"), null=True, blank=True)
+    # What the cross-validation covered, or why it could not run (too few cases per item).
+    cv_note = models.CharField(_("交叉验证说明"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

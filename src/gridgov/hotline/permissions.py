@@ -57,3 +57,13 @@ rules.add_perm("hotline.train_classifier", is_admin | is_operator)
 rules.add_perm("hotline.suggest_item", is_admin | is_staff_member)
 
 rules.add_perm("hotline.confirm_tiers", is_admin | is_operator)
+
+
+@rules.predicate
+def is_record_operator(user: Any, record: Any) -> bool:
+    """An operator of the record's grid or a level above it (a record without a grid is the
+    platform administrator's)."""
+    return record.grid_id is not None and _covers(user, record.grid, Role.OFFICE)
+
+
+rules.add_perm("hotline.classify_record", is_admin | is_record_operator)

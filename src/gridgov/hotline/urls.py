@@ -20,3 +20,11 @@ urlpatterns += [
     path("tasks/<int:pk>/", task_views.task_page, name="task"),
     path("tasks/<int:pk>/act/", task_views.task_act, name="task_act"),
 ]
+
+# Unclassified records and the case page's suggestion (r13).
+from gridgov.hotline import unclassified_views  # noqa: E402
+
+urlpatterns += [
+    path("unclassified/", unclassified_views.unclassified_page, name="unclassified"),
+    path("suggest/case/<int:pk>/", unclassified_views.case_suggestion, name="case_suggest"),
+]

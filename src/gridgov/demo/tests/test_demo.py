@@ -337,7 +337,12 @@ def test_the_demo_cases_are_seeded_by_a_direct_call_unless_left_out(db, monkeypa
 
     monkeypatch.setattr("gridgov.demo.cases.seed_demo_cases", seed)
     # The other apps' demo data is theirs to test; here it would only cost time.
-    for hook in ("seed_registry_hook", "seed_fieldwork_hook", "seed_oversight_hook"):
+    for hook in (
+        "seed_registry_hook",
+        "seed_fieldwork_hook",
+        "seed_oversight_hook",
+        "seed_hotline_hook",
+    ):
         monkeypatch.setattr(f"gridgov.demo.builder.{hook}", lambda *args, **kwargs: None)
     build_demo("town", reset=True, with_cases=False)
     assert calls == []

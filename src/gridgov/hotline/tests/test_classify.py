@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import numpy as np
 import pytest
+from django.core.management import call_command
 
 from gridgov.cases.models import Case, CaseState, Channel, MatterItem
 from gridgov.cases.services import intake
@@ -92,6 +94,47 @@ def test_trained_on_closed_cases_it_suggests_with_a_confidence(town):
     assert found is not None
     assert found.item.code == "0404"
     assert 1 / 3 < found.confidence <= 1
+
+
+def test_one_rare_item_no_longer_blanks_the_cross_validated_accuracy(town):
+    closed_cases(town)
+    # A single closed case of a fourth item: before, one item under two cases gave null.
+    case = intake.report_case(
+        by=town.user("worker_a1"),
+        channel=Channel.PATROL,
+        description="路灯不亮",
+        item=MatterItem.objects.get(code="0501"),
+        lon=INSIDE[UNIT_A1][0],
+        lat=INSIDE[UNIT_A1][1],
+    ).case
+    Case.objects.filter(pk=case.pk).update(state=CaseState.CLOSED)
+    out = io.StringIO()
+    call_command("train_classifier", stdout=out)
+    printed = json.loads(out.getvalue())
+    assert printed["samples"] == 37
+    assert printed["items"] == 4
+    assert 0.5 < printed["cv_accuracy"] <= 1
+    assert printed["baseline_accuracy"] < 0.4 < printed["cv_accuracy"]
+    assert "36 件、3 个事项" in printed["cv_note"]
+    assert "1 个事项未计入" in printed["cv_note"]
+
+
+def test_too_few_cases_per_item_says_why_there_is_no_accuracy(town):
+    closed_cases(town, copies=1)  # 3 items × 3 cases: 9 in the evaluation, 20 needed
+    others = list(MatterItem.objects.exclude(code__in=TEXTS).order_by("code")[:6])
+    for n in range(12):
+        case = intake.report_case(
+            by=town.user("worker_a1"),
+            channel=Channel.PATROL,
+            description=f"第{n}件零散事项",
+            item=others[n % 6],
+            lon=INSIDE[UNIT_A1][0],
+            lat=INSIDE[UNIT_A1][1],
+        ).case
+        Case.objects.filter(pk=case.pk).update(state=CaseState.CLOSED)
+    model = train_classifier(by=None)
+    assert model.cv_accuracy is None
+    assert "未做交叉验证" in model.cv_note
 
 
 def test_an_imported_unclassified_record_gets_a_suggestion_but_no_item(town):

@@ -45,6 +45,7 @@ def chinese_left(text: str) -> list[str]:
         "/hotline/rounds/1/",
         "/hotline/tiers/?quarter=2026Q1",
         "/hotline/kpis/?source=s12345&year=2026",
+        "/hotline/unclassified/",
     ],
 )
 def test_hotline_pages_in_english(town, url):

@@ -127,6 +127,51 @@ def test_a_column_keeps_one_format_so_month_first_never_mixes_with_others():
     assert dates.parse_with("31/12/2018 01:00:00 PM", "%m/%d/%Y %I:%M:%S %p") is None
 
 
+@pytest.mark.parametrize(
+    ("column", "expected"),
+    [
+        (
+            ["2026/11/03 08:30", "2026/11/03 08:30:10"],
+            [
+                dt.datetime(2026, 11, 3, 8, 30, tzinfo=UTC),
+                dt.datetime(2026, 11, 3, 8, 30, 10, tzinfo=UTC),
+            ],
+        ),
+        (
+            ["11/03/2026 08:30:10 PM", "11/03/2026 08:30 AM"],
+            [
+                dt.datetime(2026, 11, 3, 20, 30, 10, tzinfo=UTC),
+                dt.datetime(2026, 11, 3, 8, 30, tzinfo=UTC),
+            ],
+        ),
+        (
+            ["2026年11月3日 08:30", "2026年11月3日 08:30:59"],
+            [
+                dt.datetime(2026, 11, 3, 8, 30, tzinfo=UTC),
+                dt.datetime(2026, 11, 3, 8, 30, 59, tzinfo=UTC),
+            ],
+        ),
+    ],
+)
+def test_one_column_reads_times_with_and_without_seconds(column, expected):
+    pattern = dates.detect(column)
+    assert [dates.aware(dates.parse_with(v, pattern), "UTC") for v in column] == expected
+    # The family stays fixed: a day-first or 24-hour reading does not creep in.
+    assert dates.parse_with("31/12/2026 08:30 AM", pattern) is None
+
+
+def test_an_import_takes_rows_with_and_without_seconds_in_one_column(town):
+    second = good_row("R2")
+    second[1] = "2026/03/02 10:20:45"
+    second[8] = "2026/03/04 10:00:05"
+    result = run(csv_bytes([good_row("R1"), second]))
+    assert (result.created, len(result.problems)) == (2, 0)
+    received = HotlineRecord.objects.get(external_number="R2").received_at
+    assert received == dt.datetime(2026, 3, 2, 2, 20, 45, tzinfo=UTC)
+    closed = HotlineRecord.objects.get(external_number="R2").closed_at
+    assert closed == dt.datetime(2026, 3, 4, 2, 0, 5, tzinfo=UTC)
+
+
 # --- the mapping -----------------------------------------------------------------------------
 
 

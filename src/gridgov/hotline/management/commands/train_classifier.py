@@ -44,7 +44,9 @@ class Command(GridCommand):
                     "items": len(model.labels),
                     "cv_accuracy": model.cv_accuracy,
                     "baseline_accuracy": model.baseline_accuracy,
-                }
+                    "cv_note": model.cv_note,
+                },
+                ensure_ascii=False,
             )
         )
 
