@@ -72,9 +72,9 @@ def plan_workbook(rows: Sequence[PlanRow], *, key_only: bool) -> bytes:
     )
 
 
-def hazard_workbook(hazards: Sequence[Hazard]) -> bytes:
-    """The ledger, one row a hazard, and its totals per grid and per business."""
-    header = [
+def hazard_header() -> list[str]:
+    """The hazard ledger's columns (the Excel sheet and the printed ledger, issue 13)."""
+    return [
         _("编号"),
         _("网格"),
         _("生产经营单位"),
@@ -90,29 +90,35 @@ def hazard_workbook(hazards: Sequence[Hazard]) -> bytes:
         _("责任层级"),
         _("销号时间"),
     ]
+
+
+def hazard_line(h: Hazard) -> list[Any]:
+    """One hazard's ledger row, the same in the Excel sheet and the printed ledger."""
+    return [
+        h.number,
+        h.grid.name,
+        h.organisation.name if h.organisation else "",
+        h.get_source_display(),
+        h.get_grade_display(),
+        h.description,
+        h.get_state_display(),
+        _local(h.found_at),
+        _local(h.due_at),
+        _("是") if h.is_overdue else "",
+        h.measures,
+        h.rectification,
+        h.level_grid.name,
+        _local(h.closed_at),
+    ]
+
+
+def hazard_workbook(hazards: Sequence[Hazard]) -> bytes:
+    """The ledger, one row a hazard, and its totals per grid and per business."""
     totals_head = [_("隐患总数"), _("未销号"), _("已超期"), _("重大隐患"), _("已销号")]
     return _workbook(
         _("隐患台账"),
-        header,
-        (
-            [
-                h.number,
-                h.grid.name,
-                h.organisation.name if h.organisation else "",
-                h.get_source_display(),
-                h.get_grade_display(),
-                h.description,
-                h.get_state_display(),
-                _local(h.found_at),
-                _local(h.due_at),
-                _("是") if h.is_overdue else "",
-                h.measures,
-                h.rectification,
-                h.level_grid.name,
-                _local(h.closed_at),
-            ]
-            for h in hazards
-        ),
+        hazard_header(),
+        (hazard_line(h) for h in hazards),
         (_("按网格"), [_("网格"), *totals_head], _totals(hazards, lambda h: h.grid.name)),
         (
             _("按单位"),
