@@ -223,9 +223,17 @@ def ledger_print(request: HttpRequest, kind: str) -> HttpResponse:
         "last": last,
         "head": sheet.head,
         "rows": list(sheet.rows),
-        "note": sheet.note,
+        "period": _print_period(link, first, last),
         "printed_at": timezone.localtime(),
         "query": _query(form, root),
         "masked": kind in ("persons", "households"),
     }
     return render(request, "reports/ledger_print.html", context)
+
+
+def _print_period(link: ledger_reads.LedgerLink, first: dt.date, last: dt.date) -> str:
+    """The period a printed ledger covers: the month for attendance (its ledger is monthly),
+    none for the ledgers that hold what is on record now."""
+    if link.kind == "attendance":
+        return f"{first:%Y-%m}"
+    return f"{first:%Y-%m-%d} — {last:%Y-%m-%d}" if link.uses_period else ""
