@@ -49,6 +49,8 @@ def test_the_inspection_ledger_prints(open_page: Any, shot: Any, tmp_path: Any) 
     seed(Town())
     page = open_page("town_office").page
     page.goto(f"/reports/ledgers/?{MARCH}&grid={VILLAGE_A}")
+    assert page.locator("#ledger-list a.print-link").count() >= 10
+    shot(page, "reports-ledgers-print-links")
     page.locator('tr[data-kind="inspections"] a.print-link').click()
     page.locator("#ledger-table").wait_for()
     assert page.locator("#ledger-table tbody tr").count() == ROWS
