@@ -88,6 +88,22 @@ KINDS: dict[str, LedgerLink] = {
             print_only=True,
         ),
         LedgerLink(
+            "key-supervision",
+            gettext_lazy("重点监管名单"),
+            gettext_lazy("重点监管的生产经营单位及检查计划"),
+            uses_period=False,
+            office=True,
+            print_only=True,
+        ),
+        LedgerLink(
+            "inspection-plan",
+            gettext_lazy("安全检查计划"),
+            gettext_lazy("各单位按风险等级的检查周期与到期情况"),
+            uses_period=False,
+            office=True,
+            print_only=True,
+        ),
+        LedgerLink(
             "persons",
             gettext_lazy("实有人口台账"),
             gettext_lazy("当前在册人员,身份证号与电话已脱敏"),
@@ -196,6 +212,7 @@ def elsewhere(
                 gettext_lazy("重点监管的生产经营单位及检查计划"),
                 url("safety_plan", grid=grid, key="1", format="xlsx"),
                 uses_period=False,
+                prints="key-supervision",
             ),
             OtherLedger(
                 "inspection-plan",
@@ -203,6 +220,7 @@ def elsewhere(
                 gettext_lazy("各单位按风险等级的检查周期与到期情况"),
                 url("safety_plan", grid=grid, format="xlsx"),
                 uses_period=False,
+                prints="inspection-plan",
             ),
         ]
         for campaign in Campaign.objects.visible_to(user).order_by("-pk")[:LISTED]:
@@ -575,6 +593,13 @@ def sheet(kind: str, user: Any, *, root: Grid | None, first: dt.date, last: dt.d
         hazards = hazard_query(user, root)[:HAZARDS_MAX]
         note = _note(root, None, None)
         return Sheet(title, hazard_header(), (hazard_line(h) for h in hazards), note)
+    if kind in ("key-supervision", "inspection-plan"):
+        from gridgov.fieldwork.safety.exports import plan_header, plan_line
+        from gridgov.fieldwork.safety.services import inspection_plan
+
+        key_only = kind == "key-supervision"
+        plan = inspection_plan(user, key_only=key_only, grid=root)
+        return Sheet(title, plan_header(), (plan_line(r) for r in plan), _note(root, None, None))
     raise KeyError(kind)
 
 

@@ -37,9 +37,9 @@ def _local(value: Any) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def plan_workbook(rows: Sequence[PlanRow], *, key_only: bool) -> bytes:
-    title = _("重点监管名单") if key_only else _("安全检查计划")
-    header = [
+def plan_header() -> list[str]:
+    """The inspection plan's columns (the Excel sheet and the printed ledger, issue 13)."""
+    return [
         _("单位名称"),
         _("统一社会信用代码"),
         _("行业"),
@@ -51,25 +51,27 @@ def plan_workbook(rows: Sequence[PlanRow], *, key_only: bool) -> bytes:
         _("下次应检"),
         _("未销号隐患"),
     ]
-    return _workbook(
-        title,
-        header,
-        (
-            [
-                r.organisation.name,
-                r.organisation.credit_code or "",
-                r.organisation.industry,
-                r.organisation.grid.name,
-                r.organisation.get_risk_grade_display(),
-                _("是") if r.organisation.key_supervision else _("否"),
-                r.interval_days or "",
-                _local(r.last_at),
-                r.next_due.isoformat() if r.next_due else "",
-                r.open_hazards,
-            ]
-            for r in rows
-        ),
-    )
+
+
+def plan_line(r: PlanRow) -> list[Any]:
+    """One business's plan row, the same in the Excel sheet and the printed ledger."""
+    return [
+        r.organisation.name,
+        r.organisation.credit_code or "",
+        r.organisation.industry,
+        r.organisation.grid.name,
+        r.organisation.get_risk_grade_display(),
+        _("是") if r.organisation.key_supervision else _("否"),
+        r.interval_days or "",
+        _local(r.last_at),
+        r.next_due.isoformat() if r.next_due else "",
+        r.open_hazards,
+    ]
+
+
+def plan_workbook(rows: Sequence[PlanRow], *, key_only: bool) -> bytes:
+    title = _("重点监管名单") if key_only else _("安全检查计划")
+    return _workbook(title, plan_header(), (plan_line(r) for r in rows))
 
 
 def hazard_header() -> list[str]:

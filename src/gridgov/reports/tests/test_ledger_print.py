@@ -58,7 +58,9 @@ def fieldwork(town):
             visited_at=at(3, 7, 15),
             learnt="家中安好",
         )
-        org = Organisation.objects.create(grid=unit, kind="business", name=f"饭店{unit.name}")
+        org = Organisation.objects.create(
+            grid=unit, kind="business", name=f"饭店{unit.name}", key_supervision=True
+        )
         inspection = Inspection.objects.create(
             organisation=org, grid=unit, checklist=checklist, inspector=worker, at=at(3, 8, 10)
         )
@@ -134,6 +136,8 @@ def _exports(grid: str) -> dict[str, tuple[str, int]]:
         "households": (f"/reports/ledgers/households.xlsx?{MARCH}&grid={grid}", 0),
         "visits": (f"{reverse('fieldwork_visit_ledger')}?{MARCH}&grid={grid}", 0),
         "hazards": (f"{reverse('hazards')}?grid={grid}&format=xlsx", 0),
+        "inspection-plan": (f"{reverse('safety_plan')}?grid={grid}&format=xlsx", 0),
+        "key-supervision": (f"{reverse('safety_plan')}?key=1&grid={grid}&format=xlsx", 0),
         "attendance": (
             f"{reverse('fieldwork_attendance')}?month=2026-03&grid={grid}&format=xlsx",
             1,
@@ -152,6 +156,8 @@ EXPECTED = {
     "households": 1,
     "visits": 1,
     "hazards": 1,
+    "inspection-plan": 1,
+    "key-supervision": 1,
     # 王建国 (village A's leader), worker_a1 and the embedded officer hold posts in village A.
     "attendance": 3,
 }
@@ -196,7 +202,15 @@ def test_the_whole_town_holds_both_villages_and_the_period_bounds_hold(town, fie
 
 def test_print_is_scoped_to_the_users_jurisdiction(town, fieldwork, client_for):
     village = client_for("village_a")
-    for kind in ("patrols", "inspections", "checkins", "leaves", "visits", "hazards"):
+    for kind in (
+        "patrols",
+        "inspections",
+        "checkins",
+        "leaves",
+        "visits",
+        "hazards",
+        "inspection-plan",
+    ):
         _h, rows = _printed(village.get(f"/reports/ledgers/{kind}/print/?{MARCH}"))
         assert len(rows) == 1, kind
         text = repr(rows)
@@ -246,6 +260,8 @@ def test_ledgers_page_offers_print_beside_excel(town, client_for):
         "visits",
         "attendance",
         "hazards",
+        "inspection-plan",
+        "key-supervision",
     ):
         assert f"/reports/ledgers/{kind}/print/?" in unescape(html), kind
     worker = client_for("worker_a1").get(f"/reports/ledgers/?{MARCH}").content.decode()
