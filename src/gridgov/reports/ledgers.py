@@ -579,13 +579,13 @@ def sheet(kind: str, user: Any, *, root: Grid | None, first: dt.date, last: dt.d
     if kind == "attendance":
         from gridgov.fieldwork import attendance
 
-        rows = attendance.month_ledger(user, first.year, first.month, root)
+        people = attendance.month_ledger(user, first.year, first.month, root)
         note = _("%(y)s-%(m)02d;范围:%(s)s") % {
             "y": first.year,
             "m": first.month,
             "s": root.name if root else _("全部"),
         }
-        lines = (attendance.ledger_line(r) for r in rows)
+        lines = (attendance.ledger_line(r) for r in people)
         return Sheet(title, attendance.ledger_header(), lines, note)
     if kind == "hazards":
         from gridgov.fieldwork.safety.exports import hazard_header, hazard_line
