@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +32,10 @@ class LedgerLink:
     label: Any
     note: Any
     uses_period: bool = True
+    # Field-work office ledgers: administrators, grid offices and leaders, as their own pages.
+    office: bool = False
+    # Served as Excel by another app (its own link on the ledgers page); printed here.
+    print_only: bool = False
 
 
 KINDS: dict[str, LedgerLink] = {
@@ -42,6 +46,62 @@ KINDS: dict[str, LedgerLink] = {
         ),
         LedgerLink(
             "diaries", gettext_lazy("民情日志台账"), gettext_lazy("日期、网格员、网格、类别、内容")
+        ),
+        LedgerLink(
+            "inspections",
+            gettext_lazy("检查台账"),
+            gettext_lazy("期内安全检查:时间、单位、网格、检查人、结果、发现隐患"),
+            office=True,
+        ),
+        LedgerLink(
+            "checkins",
+            gettext_lazy("打卡记录"),
+            gettext_lazy("期内签到签退:时间、人员、类别、所在网格、精度"),
+            office=True,
+        ),
+        LedgerLink(
+            "leaves",
+            gettext_lazy("请假记录"),
+            gettext_lazy("与期间相交的请假:人员、类别、起止、天数、事由、登记人"),
+            office=True,
+        ),
+        LedgerLink(
+            "visits",
+            gettext_lazy("走访台账"),
+            gettext_lazy("期内走访:时间、网格员、户、类别、了解情况与问题"),
+            office=True,
+            print_only=True,
+        ),
+        LedgerLink(
+            "attendance",
+            gettext_lazy("考勤台账"),
+            gettext_lazy("起始日所在月每人应出勤、出勤、迟到早退、请假、缺勤与网格外打卡"),
+            office=True,
+            print_only=True,
+        ),
+        LedgerLink(
+            "hazards",
+            gettext_lazy("隐患台账"),
+            gettext_lazy("隐患编号、网格、单位、等级、状态、整改期限、销号"),
+            uses_period=False,
+            office=True,
+            print_only=True,
+        ),
+        LedgerLink(
+            "key-supervision",
+            gettext_lazy("重点监管名单"),
+            gettext_lazy("重点监管的生产经营单位及检查计划"),
+            uses_period=False,
+            office=True,
+            print_only=True,
+        ),
+        LedgerLink(
+            "inspection-plan",
+            gettext_lazy("安全检查计划"),
+            gettext_lazy("各单位按风险等级的检查周期与到期情况"),
+            uses_period=False,
+            office=True,
+            print_only=True,
         ),
         LedgerLink(
             "persons",
@@ -59,8 +119,20 @@ KINDS: dict[str, LedgerLink] = {
 }
 
 
+def may_open(user: Any, kind: str) -> bool:
+    """Whether this user may export or print this ledger kind (the owning page's role check)."""
+    from gridgov.core.jurisdiction import Role, scope_of
+
+    link = KINDS.get(kind)
+    if link is None:
+        return False
+    return not link.office or scope_of(user).has_role(Role.ADMIN, Role.OFFICE, Role.LEADER)
+
+
 def available(user: Any) -> list[LedgerLink]:
-    return list(KINDS.values())
+    """The ledgers exported here that this user may open (the print-only ones are linked beside
+    their own app's Excel link)."""
+    return [k for k in KINDS.values() if not k.print_only and may_open(user, k.kind)]
 
 
 @dataclass(frozen=True)
@@ -74,6 +146,8 @@ class OtherLedger:
     url: str
     uses_period: bool = True
     page: bool = False
+    # The ledger kind whose printable view (reports:ledger_print) sits beside this Excel link.
+    prints: str = ""
 
 
 # How many campaigns and surveys the ledgers page lists (most recent first).
@@ -110,6 +184,7 @@ def elsewhere(
                 gettext_lazy("走访台账"),
                 gettext_lazy("期内走访:时间、网格员、户、类别、了解情况与问题"),
                 url("fieldwork_visit_ledger", **period),
+                prints="visits",
             ),
             OtherLedger(
                 "attendance-ledger",
@@ -121,6 +196,7 @@ def elsewhere(
                     grid=grid,
                     format="xlsx",
                 ),
+                prints="attendance",
             ),
             OtherLedger(
                 "hazard-ledger",
@@ -128,6 +204,7 @@ def elsewhere(
                 gettext_lazy("隐患编号、网格、单位、等级、状态、整改期限、销号"),
                 url("hazards", grid=grid, format="xlsx"),
                 uses_period=False,
+                prints="hazards",
             ),
             OtherLedger(
                 "key-supervision",
@@ -135,6 +212,7 @@ def elsewhere(
                 gettext_lazy("重点监管的生产经营单位及检查计划"),
                 url("safety_plan", grid=grid, key="1", format="xlsx"),
                 uses_period=False,
+                prints="key-supervision",
             ),
             OtherLedger(
                 "inspection-plan",
@@ -142,6 +220,7 @@ def elsewhere(
                 gettext_lazy("各单位按风险等级的检查周期与到期情况"),
                 url("safety_plan", grid=grid, format="xlsx"),
                 uses_period=False,
+                prints="inspection-plan",
             ),
         ]
         for campaign in Campaign.objects.visible_to(user).order_by("-pk")[:LISTED]:
@@ -298,6 +377,28 @@ def case_workbook(user: Any, *, root: Grid | None, **filters: Any) -> bytes:
     return _workbook(_("案件台账"), list(CASE_HEAD), rows, note)
 
 
+@dataclass
+class Sheet:
+    """One ledger kind's rows for the page's filters: the single source both the workbook and
+    the printed ledger read, so what is printed is what Excel holds (issue 13)."""
+
+    title: str
+    head: list[str]
+    rows: Iterable[list[Any]]
+    # Written above the header in the workbook (period and scope), none for the registry's.
+    note: str = ""
+
+
+def _name(user: Any) -> str:
+    return str(user.get_full_name() or user.get_username())
+
+
+def _staff_name(user: Any) -> str:
+    """The roster name of a grid staff account (as the visit ledger names them), else its own."""
+    staff = getattr(user, "staff", None)
+    return str(staff.name) if staff is not None else _name(user)
+
+
 def _patrol_rows(user: Any, root: Grid | None, start: dt.datetime, end: dt.datetime) -> Any:
     qs = Patrol.objects.visible_to(user).filter(started_at__gte=start, started_at__lt=end)
     if root is not None:
@@ -306,7 +407,7 @@ def _patrol_rows(user: Any, root: Grid | None, start: dt.datetime, end: dt.datet
     for n, p in enumerate(qs.iterator(chunk_size=2000), start=1):
         yield [
             n,
-            p.user.get_full_name() or p.user.get_username(),
+            _name(p.user),
             p.grid.name if p.grid else "",
             _local(p.started_at),
             _local(p.ended_at),
@@ -324,7 +425,7 @@ def _diary_rows(user: Any, root: Grid | None, first: dt.date, last: dt.date) -> 
         yield [
             n,
             d.day.isoformat(),
-            d.user.get_full_name() or d.user.get_username(),
+            _name(d.user),
             d.grid.name if d.grid else "",
             d.get_kind_display(),
             d.text,
@@ -332,29 +433,185 @@ def _diary_rows(user: Any, root: Grid | None, first: dt.date, last: dt.date) -> 
         ]
 
 
+def _inspection_rows(user: Any, root: Grid | None, start: dt.datetime, end: dt.datetime) -> Any:
+    from django.db.models import Count, Prefetch
+
+    from gridgov.fieldwork.safety.models import Hazard, Inspection
+
+    qs = Inspection.objects.visible_to(user).filter(at__gte=start, at__lt=end)
+    if root is not None:
+        qs = qs.filter(grid__path__startswith=root.path)
+    qs = (
+        qs.select_related("organisation", "grid", "inspector__staff", "checklist")
+        .annotate(
+            items=Count("answers", distinct=True),
+            failed=Count("answers", filter=Q(answers__ok=False), distinct=True),
+        )
+        .prefetch_related(Prefetch("hazards", queryset=Hazard.objects.order_by("number")))
+        .order_by("at", "pk")
+    )
+    for n, i in enumerate(qs.iterator(chunk_size=2000), start=1):
+        found = [h.number for h in i.hazards.all()]
+        result = _("合格") if i.items else ""
+        if i.failed:
+            result = _("%(n)s 项不合格") % {"n": i.failed}
+        yield [
+            n,
+            _local(i.at),
+            i.organisation.name,
+            i.grid.name,
+            _staff_name(i.inspector),
+            i.checklist.name,
+            result,
+            len(found),
+            "、".join(found),
+            i.note,
+        ]
+
+
+def _people(user: Any, root: Grid | None, first: dt.date, last: dt.date) -> dict[int, Any]:
+    """Grid staff with a post in the user's subtree (under `root`) during the period: whose
+    check-ins and leave the user sees, as the attendance ledger counts them."""
+    from gridgov.fieldwork.attendance import people_in
+
+    return {p.user_id: p for p in people_in(user, root, first, last)}
+
+
+def _checkin_rows(user: Any, root: Grid | None, first: dt.date, last: dt.date) -> Any:
+    from gridgov.fieldwork.models import CheckIn
+
+    people = _people(user, root, first, last)
+    start, end = period_bounds(first, last)
+    qs = (
+        CheckIn.objects.filter(user_id__in=list(people), at__gte=start, at__lt=end)
+        .select_related("grid")
+        .order_by("at", "pk")
+    )
+    for n, c in enumerate(qs.iterator(chunk_size=2000), start=1):
+        person = people[c.user_id]
+        yield [
+            n,
+            _local(c.at),
+            person.name,
+            person.username,
+            c.get_kind_display(),
+            c.grid.name if c.grid else "",
+            round(c.accuracy) if c.accuracy is not None else "",
+        ]
+
+
+def _leave_rows(user: Any, root: Grid | None, first: dt.date, last: dt.date) -> Any:
+    from gridgov.fieldwork.models import Leave
+
+    people = _people(user, root, first, last)
+    qs = (
+        Leave.objects.filter(user_id__in=list(people), starts_on__lte=last, ends_on__gte=first)
+        .select_related("recorded_by__staff")
+        .order_by("starts_on", "pk")
+    )
+    for n, leave in enumerate(qs.iterator(chunk_size=2000), start=1):
+        person = people[leave.user_id]
+        yield [
+            n,
+            person.name,
+            person.username,
+            leave.get_kind_display(),
+            leave.starts_on.isoformat(),
+            leave.ends_on.isoformat(),
+            leave.days,
+            leave.reason,
+            _staff_name(leave.recorded_by),
+        ]
+
+
+def hazard_query(user: Any, root: Grid | None) -> Any:
+    """The hazards page's ledger with only its grid filter (as the ledgers page links it)."""
+    from gridgov.fieldwork.safety.models import Hazard
+
+    qs = Hazard.objects.visible_to(user)
+    if root is not None:
+        qs = qs.filter(grid__path__startswith=root.path)
+    return qs.select_related("grid", "organisation", "level_grid")
+
+
+# The hazards page's workbook holds at most this many rows; the print follows it.
+HAZARDS_MAX = 20000
+
+
+def sheet(kind: str, user: Any, *, root: Grid | None, first: dt.date, last: dt.date) -> Sheet:
+    """The rows of one ledger kind for the page's period and grid, inside the user's scope."""
+    link = KINDS[kind]
+    title = str(link.label)
+    note = _note(root, first, last)
+    start, end = period_bounds(first, last)
+    if kind in ("persons", "households"):
+        # The registry's own exporter, masked: the clear export needs a logged reason and stays
+        # on the registry's page, in Excel only.
+        from gridgov.registry.ledgers import LEDGERS
+
+        spec = LEDGERS[kind]
+        rows = spec.exporter(by=user, grid=root, clear=False)
+        return Sheet(title, [str(c) for c in spec.columns], rows, "")
+    if kind == "patrols":
+        head = [_("序号"), _("巡查人"), _("网格"), _("开始"), _("结束")]
+        head += [_("里程(公里)"), _("时长(分钟)")]
+        return Sheet(title, head, _patrol_rows(user, root, start, end), note)
+    if kind == "diaries":
+        head = [_("序号"), _("日期"), _("网格员"), _("网格"), _("类别"), _("内容"), _("标签")]
+        return Sheet(title, head, _diary_rows(user, root, first, last), note)
+    if kind == "inspections":
+        head = [_("序号"), _("检查时间"), _("生产经营单位"), _("网格"), _("检查人")]
+        head += [_("检查表"), _("检查结果"), _("发现隐患"), _("隐患编号"), _("检查情况")]
+        return Sheet(title, head, _inspection_rows(user, root, start, end), note)
+    if kind == "checkins":
+        head = [_("序号"), _("时间"), _("人员"), _("账号"), _("类别"), _("所在网格")]
+        head += [_("精度(米)")]
+        return Sheet(title, head, _checkin_rows(user, root, first, last), note)
+    if kind == "leaves":
+        head = [_("序号"), _("人员"), _("账号"), _("类别"), _("开始日期"), _("结束日期")]
+        head += [_("天数"), _("事由"), _("登记人")]
+        return Sheet(title, head, _leave_rows(user, root, first, last), note)
+    if kind == "visits":
+        from gridgov.fieldwork import visits
+
+        qs = visits.ledger_visits(user, first, last, grid_path=root.path if root else "")
+        return Sheet(title, visits.ledger_header(), visits.ledger_rows(qs), note)
+    if kind == "attendance":
+        from gridgov.fieldwork import attendance
+
+        people = attendance.month_ledger(user, first.year, first.month, root)
+        note = _("%(y)s-%(m)02d;范围:%(s)s") % {
+            "y": first.year,
+            "m": first.month,
+            "s": root.name if root else _("全部"),
+        }
+        lines = (attendance.ledger_line(r) for r in people)
+        return Sheet(title, attendance.ledger_header(), lines, note)
+    if kind == "hazards":
+        from gridgov.fieldwork.safety.exports import hazard_header, hazard_line
+
+        hazards = hazard_query(user, root)[:HAZARDS_MAX]
+        note = _note(root, None, None)
+        return Sheet(title, hazard_header(), (hazard_line(h) for h in hazards), note)
+    if kind in ("key-supervision", "inspection-plan"):
+        from gridgov.fieldwork.safety.exports import plan_header, plan_line
+        from gridgov.fieldwork.safety.services import inspection_plan
+
+        key_only = kind == "key-supervision"
+        plan = inspection_plan(user, key_only=key_only, grid=root)
+        return Sheet(title, plan_header(), (plan_line(r) for r in plan), _note(root, None, None))
+    raise KeyError(kind)
+
+
 def kind_workbook(
     kind: str, user: Any, *, root: Grid | None, first: dt.date, last: dt.date
 ) -> bytes:
     """The workbook of one ledger kind for the page's period and grid."""
-    link = KINDS[kind]
     if kind in ("persons", "households"):
         from gridgov.registry.ledgers import export_ledger
 
         out = io.BytesIO()
         export_ledger(kind, out, by=user, grid=root)
         return out.getvalue()
-    start, end = period_bounds(first, last)
-    note = _note(root, first, last)
-    if kind == "patrols":
-        head = [
-            _("序号"),
-            _("巡查人"),
-            _("网格"),
-            _("开始"),
-            _("结束"),
-            _("里程(公里)"),
-            _("时长(分钟)"),
-        ]
-        return _workbook(str(link.label), head, _patrol_rows(user, root, start, end), note)
-    head = [_("序号"), _("日期"), _("网格员"), _("网格"), _("类别"), _("内容"), _("标签")]
-    return _workbook(str(link.label), head, _diary_rows(user, root, first, last), note)
+    rows = sheet(kind, user, root=root, first=first, last=last)
+    return _workbook(rows.title, rows.head, iter(rows.rows), rows.note)

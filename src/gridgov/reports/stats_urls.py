@@ -11,4 +11,5 @@ urlpatterns: list[URLPattern] = [
     path("ledgers/cases/", views.case_ledger, name="case_ledger"),
     path("ledgers/cases.xlsx", views.case_ledger_xlsx, name="case_ledger_xlsx"),
     path("ledgers/<str:kind>.xlsx", views.ledger_xlsx, name="ledger_xlsx"),
+    path("ledgers/<str:kind>/print/", views.ledger_print, name="ledger_print"),
 ]

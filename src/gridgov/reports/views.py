@@ -184,6 +184,8 @@ def ledger_xlsx(request: HttpRequest, kind: str) -> HttpResponse:
     """A field-work or registry ledger with the page's period and grid."""
     if kind not in ledger_reads.KINDS:
         raise Http404
+    if not ledger_reads.may_open(request.user, kind):
+        raise PermissionDenied
     form, root, _roots = _filters(request)
     if not form.is_valid():
         return render(request, "reports/ledgers.html", {"form": form, "root": root}, status=400)
@@ -199,3 +201,39 @@ def ledger_xlsx(request: HttpRequest, kind: str) -> HttpResponse:
         f'attachment; filename="{kind}-{root.code if root else "all"}.xlsx"'
     )
     return response
+
+
+@readers_only
+def ledger_print(request: HttpRequest, kind: str) -> HttpResponse:
+    """Any ledger kind as a printable A4 landscape sheet: the rows its Excel export holds."""
+    if kind not in ledger_reads.KINDS:
+        raise Http404
+    if not ledger_reads.may_open(request.user, kind):
+        raise PermissionDenied
+    form, root, _roots = _filters(request)
+    if not form.is_valid():
+        return render(request, "reports/ledgers.html", {"form": form, "root": root}, status=400)
+    link = ledger_reads.KINDS[kind]
+    first, last = form.cleaned_data["start"], form.cleaned_data["end"]
+    sheet = ledger_reads.sheet(kind, request.user, root=root, first=first, last=last)
+    context = {
+        "link": link,
+        "root": root,
+        "first": first,
+        "last": last,
+        "head": sheet.head,
+        "rows": list(sheet.rows),
+        "period": _print_period(link, first, last),
+        "printed_at": timezone.localtime(),
+        "query": _query(form, root),
+        "masked": kind in ("persons", "households"),
+    }
+    return render(request, "reports/ledger_print.html", context)
+
+
+def _print_period(link: ledger_reads.LedgerLink, first: dt.date, last: dt.date) -> str:
+    """The period a printed ledger covers: the month for attendance (its ledger is monthly),
+    none for the ledgers that hold what is on record now."""
+    if link.kind == "attendance":
+        return f"{first:%Y-%m}"
+    return f"{first:%Y-%m-%d} — {last:%Y-%m-%d}" if link.uses_period else ""

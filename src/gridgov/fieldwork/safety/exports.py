@@ -37,9 +37,9 @@ def _local(value: Any) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def plan_workbook(rows: Sequence[PlanRow], *, key_only: bool) -> bytes:
-    title = _("重点监管名单") if key_only else _("安全检查计划")
-    header = [
+def plan_header() -> list[str]:
+    """The inspection plan's columns (the Excel sheet and the printed ledger, issue 13)."""
+    return [
         _("单位名称"),
         _("统一社会信用代码"),
         _("行业"),
@@ -51,30 +51,32 @@ def plan_workbook(rows: Sequence[PlanRow], *, key_only: bool) -> bytes:
         _("下次应检"),
         _("未销号隐患"),
     ]
-    return _workbook(
-        title,
-        header,
-        (
-            [
-                r.organisation.name,
-                r.organisation.credit_code or "",
-                r.organisation.industry,
-                r.organisation.grid.name,
-                r.organisation.get_risk_grade_display(),
-                _("是") if r.organisation.key_supervision else _("否"),
-                r.interval_days or "",
-                _local(r.last_at),
-                r.next_due.isoformat() if r.next_due else "",
-                r.open_hazards,
-            ]
-            for r in rows
-        ),
-    )
 
 
-def hazard_workbook(hazards: Sequence[Hazard]) -> bytes:
-    """The ledger, one row a hazard, and its totals per grid and per business."""
-    header = [
+def plan_line(r: PlanRow) -> list[Any]:
+    """One business's plan row, the same in the Excel sheet and the printed ledger."""
+    return [
+        r.organisation.name,
+        r.organisation.credit_code or "",
+        r.organisation.industry,
+        r.organisation.grid.name,
+        r.organisation.get_risk_grade_display(),
+        _("是") if r.organisation.key_supervision else _("否"),
+        r.interval_days or "",
+        _local(r.last_at),
+        r.next_due.isoformat() if r.next_due else "",
+        r.open_hazards,
+    ]
+
+
+def plan_workbook(rows: Sequence[PlanRow], *, key_only: bool) -> bytes:
+    title = _("重点监管名单") if key_only else _("安全检查计划")
+    return _workbook(title, plan_header(), (plan_line(r) for r in rows))
+
+
+def hazard_header() -> list[str]:
+    """The hazard ledger's columns (the Excel sheet and the printed ledger, issue 13)."""
+    return [
         _("编号"),
         _("网格"),
         _("生产经营单位"),
@@ -90,29 +92,35 @@ def hazard_workbook(hazards: Sequence[Hazard]) -> bytes:
         _("责任层级"),
         _("销号时间"),
     ]
+
+
+def hazard_line(h: Hazard) -> list[Any]:
+    """One hazard's ledger row, the same in the Excel sheet and the printed ledger."""
+    return [
+        h.number,
+        h.grid.name,
+        h.organisation.name if h.organisation else "",
+        h.get_source_display(),
+        h.get_grade_display(),
+        h.description,
+        h.get_state_display(),
+        _local(h.found_at),
+        _local(h.due_at),
+        _("是") if h.is_overdue else "",
+        h.measures,
+        h.rectification,
+        h.level_grid.name,
+        _local(h.closed_at),
+    ]
+
+
+def hazard_workbook(hazards: Sequence[Hazard]) -> bytes:
+    """The ledger, one row a hazard, and its totals per grid and per business."""
     totals_head = [_("隐患总数"), _("未销号"), _("已超期"), _("重大隐患"), _("已销号")]
     return _workbook(
         _("隐患台账"),
-        header,
-        (
-            [
-                h.number,
-                h.grid.name,
-                h.organisation.name if h.organisation else "",
-                h.get_source_display(),
-                h.get_grade_display(),
-                h.description,
-                h.get_state_display(),
-                _local(h.found_at),
-                _local(h.due_at),
-                _("是") if h.is_overdue else "",
-                h.measures,
-                h.rectification,
-                h.level_grid.name,
-                _local(h.closed_at),
-            ]
-            for h in hazards
-        ),
+        hazard_header(),
+        (hazard_line(h) for h in hazards),
         (_("按网格"), [_("网格"), *totals_head], _totals(hazards, lambda h: h.grid.name)),
         (
             _("按单位"),
