@@ -374,15 +374,15 @@ def save_rule(
     params = validate_rule_params(kind, params)
     if not (name or "").strip():
         raise DomainError(_("请填写规则名称"), field="name")
-    current = WarningRule.objects.select_for_update().filter(code=code, is_current=True).first()
-    version = 1
-    if current is not None:
-        version = current.version + 1
-        current.is_current = False
-        current.save(update_fields=["is_current"])
+    versions = WarningRule.objects.select_for_update().filter(code=code)
+    # The next number after every version kept, not only after the current one: a current
+    # version may have been deleted (a demo reset deletes the rules its accounts wrote), and
+    # numbering from an older one would collide with it.
+    latest = max(versions.values_list("version", flat=True), default=0)
+    versions.filter(is_current=True).update(is_current=False)
     return WarningRule.objects.create(
         code=code,
-        version=version,
+        version=latest + 1,
         name=name.strip(),
         kind=kind,
         params=params,

@@ -164,6 +164,22 @@ def test_rule_edit_is_a_new_version(town, make_case, only):
         )
 
 
+def test_a_new_version_numbers_after_a_deleted_current_one(town, only):
+    # A demo reset deletes the rules its accounts wrote; the older versions stay, none current,
+    # and the next edit must number itself after them (not 1 again, which is kept).
+    only("same_class_7d")
+    office = town.user("town_office")
+    params = {"days": 7, "levels": {"blue": 3, "yellow": 5, "orange": 8, "red": 12}}
+    second = save_rule(code="same_class_7d", name="同类", kind="cluster", params=params, by=office)
+    third = save_rule(code="same_class_7d", name="同类", kind="cluster", params=params, by=office)
+    third.delete()
+    assert not WarningRule.objects.filter(code="same_class_7d", is_current=True).exists()
+    fourth = save_rule(code="same_class_7d", name="同类", kind="cluster", params=params, by=office)
+    assert (second.version, fourth.version) == (2, 3)
+    current = WarningRule.objects.filter(code="same_class_7d", is_current=True)
+    assert list(current.values_list("version", flat=True)) == [3]
+
+
 def test_scheduled_task_runs_the_evaluation(town, only):
     only()
     assert evaluate_warning_rules.call() == {"raised": 0, "changed": 0, "lifted": 0}
