@@ -138,11 +138,14 @@ def seed_demo_visits(*, summary: Any, by: Any, today: date | None = None) -> Dem
                 day = start + timedelta(days=rng.randrange((end - start).days + 1))
                 hour = rng.uniform(9, 11.5) if rng.random() < 0.6 else rng.uniform(14.5, 17)
                 at = min(_at(day, hour), timezone.now() - timedelta(minutes=5))
-                that_day = [
-                    p for p in patrols[user.pk] if p.started_at.astimezone(LOCAL_TZ).date() == day
+                # Most visits are made on a patrol within the plan's window.
+                on_patrol = [
+                    p
+                    for p in patrols[user.pk]
+                    if start <= p.started_at.astimezone(LOCAL_TZ).date() <= end
                 ]
-                if that_day and rng.random() < 0.8:
-                    walk = rng.choice(that_day)
+                if on_patrol and rng.random() < 0.85:
+                    walk = rng.choice(on_patrol)
                     length = (walk.ended_at or walk.started_at) - walk.started_at
                     at = walk.started_at + length * rng.uniform(0.1, 0.9)
                 talk = what == "t"

@@ -86,10 +86,7 @@ def test_a_month_of_patrols_walks_inside_the_unit_grids(town) -> None:
     assert Leave.objects.count() == 4
     for username in ("worker_a1", "worker_b1"):
         user = town.user(username)
-        days = {
-            p.started_at.astimezone(LOCAL_TZ).date()
-            for p in Patrol.objects.filter(user=user)
-        }
+        days = {p.started_at.astimezone(LOCAL_TZ).date() for p in Patrol.objects.filter(user=user)}
         # Most working days out (the demo's diligent workers miss few), never while on leave.
         due = [d for d in workdays if (username, d) not in leave]
         assert len([d for d in due if d in days]) >= 0.8 * len(due), username
