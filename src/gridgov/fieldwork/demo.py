@@ -42,7 +42,13 @@ from gridgov.fieldwork.models import (
     PatrolSource,
     TrackChunk,
 )
-from gridgov.fieldwork.services import LOCAL_TZ, FixBatch, _chunk_for, link_reports
+from gridgov.fieldwork.services import (
+    LOCAL_TZ,
+    FixBatch,
+    _chunk_for,
+    link_reports,
+    summarise_patrol,
+)
 from gridgov.grids.models import Grid
 from gridgov.people.models import Jurisdiction, Post, PostKind
 
@@ -542,7 +548,7 @@ def _work_diaries(root: Grid, days: list[date], rng: random.Random) -> int:
 
 def _duty_roster(root: Grid, office: Any, today: date, rng: random.Random) -> int:
     """The town's duty roster (值班, seed 000) for the month and the coming week, weekends too:
-    a day shift and a night shift, rotating over the town's office staff."""
+    a day shift and a night shift, rotating over the town grid office's staff."""
     staff = list(
         Jurisdiction.objects.filter(active=True, role__in=[Role.OFFICE, Role.LEADER], grid=root)
         .order_by("role", "user__username")
@@ -565,3 +571,51 @@ def _duty_roster(root: Grid, office: Any, today: date, rng: random.Random) -> in
             )
             shifts += 1
     return shifts
+
+
+@transaction.atomic
+def seed_demo_today(*, summary: Any) -> int:
+    """Today's patrols for the cases the other demos (visits turned into cases, campaign
+    answers) reported on the patrol channel while the demo was built: each such worker is on a
+    patrol that began some time before and ends with the last report, so those cases too fall
+    inside a patrol and are linked. Returns the number of cases linked."""
+    from gridgov.cases.models import Case, Channel
+
+    root = Grid.objects.get(code=summary.root_code)
+    workers = {w.user.pk: w for w in _workers(root)}
+    start_of_day = _at(timezone.localdate(), 0)
+    times: dict[int, list[datetime]] = defaultdict(list)
+    for user_id, created in Case.objects.filter(
+        reporter_id__in=list(workers),
+        channel=Channel.PATROL,
+        created_at__gte=start_of_day,
+        patrol_link__isnull=True,
+    ).values_list("reporter_id", "created_at"):
+        times[user_id].append(created)
+    rng = random.Random(f"gridgov-demo-fieldwork-today:{root.code}")  # noqa: S311 - demo data
+    nprng = np.random.default_rng(rng.getrandbits(64))
+    linked = 0
+    for user_id in sorted(times):
+        worker = workers[user_id]
+        end = max(times[user_id]).timestamp() + 1
+        start = max(
+            min(times[user_id]).timestamp() - rng.uniform(30, 60) * 60, start_of_day.timestamp()
+        )
+        rows = _track(worker, start, (end - start) / 60, nprng)
+        patrol = Patrol.objects.create(
+            user=worker.user,
+            grid=worker.grid,
+            source=PatrolSource.PHONE,
+            started_at=datetime.fromtimestamp(rows[0, 0], tz=UTC),
+            ended_at=datetime.fromtimestamp(max(rows[-1, 0], end), tz=UTC),
+        )
+        TrackChunk.objects.bulk_create(
+            [
+                _chunk_for(patrol, f"demo:{patrol.uid}:{i}", FixBatch(*rows[i : i + BATCH].T))
+                for i in range(0, len(rows), BATCH)
+            ]
+        )
+        # The service the API's end of a patrol runs: summary, report links, patrol days.
+        summarise_patrol(patrol=patrol)
+        linked += patrol.report_links.count()
+    return linked

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from django.utils import timezone
 
 from gridgov.cases import clock
 from gridgov.cases.catalogue import ensure_default_catalogue
@@ -161,3 +162,30 @@ def test_the_demo_diaries_link_cases_and_households_and_have_photos(town) -> Non
     assert result.work_diaries == work.count()
     # Diaries only on days in the month, none in the future.
     assert not Diary.objects.filter(day__gte=TODAY).exists()
+
+
+def test_cases_reported_on_patrol_during_the_build_get_todays_patrol(town) -> None:
+    from gridgov.fieldwork.demo import seed_demo_today
+
+    ensure_default_catalogue()
+    cases = [
+        intake.report_case(
+            by=town.user("worker_a1"),
+            channel=Channel.PATROL,
+            description="楼道堆放液化气瓶3只",
+            lon=113.305,
+            lat=34.81,
+        ).case
+        for _ in range(2)
+    ]
+    assert seed_demo_today(summary=SimpleNamespace(root_code=TOWN_CODE)) == 2
+    patrol = Patrol.objects.get()
+    assert patrol.user == town.user("worker_a1")
+    assert patrol.started_at <= min(c.created_at for c in cases)
+    assert patrol.ended_at >= max(c.created_at for c in cases)
+    assert patrol.fix_count >= 10
+    assert set(PatrolReport.objects.values_list("case_id", flat=True)) == {c.pk for c in cases}
+    assert PatrolDay.objects.filter(user=patrol.user, day=timezone.localdate()).exists()
+    # Nothing left to link: a second call adds no patrol.
+    assert seed_demo_today(summary=SimpleNamespace(root_code=TOWN_CODE)) == 0
+    assert Patrol.objects.count() == 1
