@@ -1,5 +1,5 @@
-"""Demo visits by plan and a survey with answers (issue 11), for the demo workers who also get
-patrols (fieldwork.demo): the plans of last month's and this month's periods are generated
+"""Demo visits by plan and a survey with answers (issue 11), for the first dozen demo workers
+(fieldwork.demo.MAX_WORKERS; every worker patrols): the plans of last month's and this month's periods are generated
 from the registry, most key households are visited each month and some ordinary ones this
 quarter (a few workers lag, so the office page shows overdue visits), three occasions are
 raised, two problems found on visits became cases, and one survey is answered by one grid's
