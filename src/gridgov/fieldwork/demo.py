@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import math
 import random
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -408,6 +409,7 @@ def seed_demo_fieldwork(
                 minutes = (end - start) / 60
                 rows = _track(worker, start, minutes, nprng, through=through, stray=wanders)
                 patrol = Patrol(
+                    uid=uuid.UUID(int=rng.getrandbits(128), version=4),  # same build, same ids
                     user=user,
                     grid=grid,
                     source=PatrolSource.PHONE,
