@@ -268,9 +268,10 @@ def _workers(root: Grid) -> list[_Worker]:
         seen.add(post.staff.user_id)
         polygon = shape(post.grid.boundary)
         shapely.prepare(polygon)
-        out.append(
-            _Worker(post.staff.user, post.grid, polygon, (20, 25, 30)[n % 3], homes[post.staff_id])
-        )
+        # Full detail (a fix every 20-30 s) for the featured dozen; the rest send one every
+        # 30 s, which keeps the patrol-day figures (GEOS buffering per fix) cheap to compute.
+        every = (20, 25, 30)[n % 3] if len(out) < MAX_WORKERS else 30
+        out.append(_Worker(post.staff.user, post.grid, polygon, every, homes[post.staff_id]))
     return out
 
 
@@ -404,7 +405,8 @@ def seed_demo_fieldwork(
                     hour = rng.choice((8.6, 8.8, 9.0, 9.4, 14.4, 14.8, 15.2))
                     start = _at(day, hour).timestamp()
                     wanders = stray and rng.random() < 0.35
-                    walks.append([start, start + rng.uniform(60, 180) * 60, None, wanders])
+                    longest = 180 if index < MAX_WORKERS else 150
+                    walks.append([start, start + rng.uniform(60, longest) * 60, None, wanders])
             for start, end, through, wanders in walks:
                 minutes = (end - start) / 60
                 rows = _track(worker, start, minutes, nprng, through=through, stray=wanders)
