@@ -202,6 +202,10 @@ def seed_fieldwork_hook(summary: DemoSummary) -> None:
     from gridgov.fieldwork.safety.demo import seed_demo_safety
 
     seed_demo_safety(summary=summary, by=get_user_model().objects.get(username="admin"))
+    from gridgov.fieldwork.demo import seed_demo_today
+
+    # Cases the visit and campaign demos reported on the patrol channel just now.
+    seed_demo_today(summary=summary)
 
 
 def seed_oversight_hook(summary: DemoSummary) -> None:

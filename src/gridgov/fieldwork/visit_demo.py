@@ -1,14 +1,16 @@
-"""Demo visits by plan and a survey with answers (issue 11), for the demo workers who also get
-patrols (fieldwork.demo): the plans of last month's and this month's periods are generated
+"""Demo visits by plan and a survey with answers (issue 11), for the first dozen demo workers
+(fieldwork.demo.MAX_WORKERS; every worker patrols): the plans of last month's and this month's periods are generated
 from the registry, most key households are visited each month and some ordinary ones this
 quarter (a few workers lag, so the office page shows overdue visits), three occasions are
 raised, two problems found on visits became cases, and one survey is answered by one grid's
-households. Deterministic for a given day; a second call does nothing."""
+households. Most visits fall on a patrol of that day and are linked to it, by the rule
+`visits.record_visit` links with. Deterministic for a given day; a second call does nothing."""
 
 from __future__ import annotations
 
 import random
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -22,6 +24,7 @@ from gridgov.fieldwork import surveys, visits
 from gridgov.fieldwork.demo import MAX_WORKERS
 from gridgov.fieldwork.models import (
     Occasion,
+    Patrol,
     SurveyResponse,
     Visit,
     VisitKind,
@@ -91,6 +94,12 @@ def seed_demo_visits(*, summary: Any, by: Any, today: date | None = None) -> Dem
     for grid_path in sorted({post.grid.path for post in posts if post.grid is not None}):
         for day in (first_day, today):
             visits.generate_visit_plan(on=day, root_path=grid_path)
+    # The demo workers' patrols (fieldwork.demo): most visits are made while one runs.
+    patrols: dict[int, list[Patrol]] = defaultdict(list)
+    for patrol in Patrol.objects.filter(
+        user__in=[p.staff.user for p in posts], ended_at__isnull=False
+    ).order_by("started_at", "pk"):
+        patrols[patrol.user_id].append(patrol)
     made: list[Visit] = []
     for index, post in enumerate(posts):
         user, grid = post.staff.user, post.grid
@@ -129,6 +138,16 @@ def seed_demo_visits(*, summary: Any, by: Any, today: date | None = None) -> Dem
                 day = start + timedelta(days=rng.randrange((end - start).days + 1))
                 hour = rng.uniform(9, 11.5) if rng.random() < 0.6 else rng.uniform(14.5, 17)
                 at = min(_at(day, hour), timezone.now() - timedelta(minutes=5))
+                # Most visits are made on a patrol within the plan's window.
+                on_patrol = [
+                    p
+                    for p in patrols[user.pk]
+                    if start <= p.started_at.astimezone(LOCAL_TZ).date() <= end
+                ]
+                if on_patrol and rng.random() < 0.85:
+                    walk = rng.choice(on_patrol)
+                    length = (walk.ended_at or walk.started_at) - walk.started_at
+                    at = walk.started_at + length * rng.uniform(0.1, 0.9)
                 talk = what == "t"
                 problem = rng.random() < 0.04
                 made.append(
@@ -147,6 +166,7 @@ def seed_demo_visits(*, summary: Any, by: Any, today: date | None = None) -> Dem
                         assistance=rng.choice(ASSISTANCE)
                         if home.pk in key_ids and rng.random() < 0.3
                         else "",
+                        patrol=_patrol_at(patrols[user.pk], at),
                     )
                 )
     Visit.objects.bulk_create(made, batch_size=1000)
@@ -166,6 +186,15 @@ def seed_demo_visits(*, summary: Any, by: Any, today: date | None = None) -> Dem
         cases=cases,
         survey_responses=responses,
     )
+
+
+def _patrol_at(patrols: list[Patrol], at: datetime) -> Patrol | None:
+    """The patrol running at `at`, by the rule `visits.record_visit` links a visit with (the
+    latest started one that had not ended)."""
+    running = [
+        p for p in patrols if p.started_at <= at and (p.ended_at is None or p.ended_at >= at)
+    ]
+    return running[-1] if running else None
 
 
 def _complete(root: Grid) -> None:

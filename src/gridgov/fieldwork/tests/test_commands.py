@@ -65,6 +65,11 @@ def test_import_cuts_patrols_per_day_and_gap_and_summary_has_the_known_answers(t
     KeyPoint.objects.create(name="远处的桥", grid=town.a1, lon=LON + 0.004, lat=north(300))
     out, _ = run("import_track", csv_walk(tmp_path, morning_walk()), "--user", "worker_a1")
     assert "3 次巡查已导入" in out
+    # Start times print on the Asia/Shanghai clock the days are cut by, with the offset.
+    assert "2026-05-12T09:00:00+08:00" in out
+    assert "2026-05-13T08:00:00+08:00" in out
+    assert "T01:00:00+00:00" not in out
+    assert "2026-05-13T00:00:00+00:00" not in out
     patrols = list(Patrol.objects.order_by("started_at"))
     assert [p.fix_count for p in patrols] == [71, 3, 2]
     assert {p.grid.code for p in patrols} == {UNIT_A1}

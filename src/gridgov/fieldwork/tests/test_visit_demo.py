@@ -46,3 +46,31 @@ def test_demo_visits_follow_the_plan_and_a_survey_is_answered(town) -> None:
     assert table.responses == result.survey_responses == 25
     assert sum(n for _label, n, _share in table.questions[1].counts) == 25
     assert seed_demo_visits(summary=summary, by=town.user("admin")) is None
+
+
+def test_demo_visits_made_on_patrol_are_linked_to_it(town) -> None:
+    from gridgov.fieldwork.demo import seed_demo_fieldwork
+    from gridgov.fieldwork.models import Patrol
+
+    staff = town.user("worker_a1").staff
+    for i in range(30):
+        home = Household.objects.create(
+            grid=town.grid(UNIT_A1), number=f"{UNIT_A1}-{i}", contact_worker=staff
+        )
+        HouseholdTag.objects.create(household=home, kind="left_behind", since=date(2025, 1, 1))
+    summary = SimpleNamespace(root_code=TOWN_CODE)
+    seed_demo_fieldwork(summary=summary, by=town.user("admin"))
+    assert Patrol.objects.filter(user=town.user("worker_a1")).count() > 15
+    assert seed_demo_visits(summary=summary, by=town.user("admin")) is not None
+    worker_visits = Visit.objects.filter(user=town.user("worker_a1"))
+    linked = worker_visits.filter(patrol__isnull=False).select_related("patrol")
+    # Most visits fall on a patrol of that day (the demo places them there); each linked one
+    # lies inside its patrol and belongs to its worker, by record_visit's rule.
+    assert linked.count() >= 0.5 * worker_visits.count() > 0
+    for visit in linked:
+        assert visit.patrol.user_id == visit.user_id
+        assert visit.patrol.started_at <= visit.visited_at <= visit.patrol.ended_at
+    for visit in worker_visits.filter(patrol__isnull=True):
+        assert not Patrol.objects.filter(
+            user=visit.user, started_at__lte=visit.visited_at, ended_at__gte=visit.visited_at
+        ).exists()

@@ -12,7 +12,7 @@ from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
 from gridgov.core.errors import DomainError, ImportRejectedError
-from gridgov.fieldwork.services import import_track
+from gridgov.fieldwork.services import LOCAL_TZ, import_track
 from gridgov.grids.management.commands._common import GridCommand, read_bytes, reject, usage_error
 
 
@@ -42,9 +42,11 @@ class Command(GridCommand):
             % {"fixes": result.fixes, "new": new, "old": result.already}
         )
         for patrol in result.patrols:
+            # Patrol days are Asia/Shanghai days: the start is printed on that clock, with its
+            # offset, so a patrol at 07:30 local does not read as the previous day's 23:30.
+            started = patrol.started_at.astimezone(LOCAL_TZ).isoformat(timespec="seconds")
             self.stdout.write(
-                f"  {patrol.uid}  {patrol.started_at.isoformat()}  "
-                f"{patrol.fix_count} fixes  {patrol.mileage_m:.0f} m"
+                f"  {patrol.uid}  {started}  {patrol.fix_count} fixes  {patrol.mileage_m:.0f} m"
             )
 
 
