@@ -155,9 +155,11 @@ def clear_demo_data() -> None:
     grid, …). Configuration that belongs to no place or person stays: the matter catalogue, the
     work calendar, the role groups (rows that data migrations put there)."""
     from gridgov.hotline.demo import clear_hotline
+    from gridgov.open311.demo import clear_demo_attributes
     from gridgov.registry.demo import clear_registry
 
     clear_hotline()
+    clear_demo_attributes()
     clear_registry()
     for model in (Jurisdiction, Liaison, Post, PostDuty, Staff, Department, Grid, GridLevel):
         _delete_with_dependents(model._base_manager.all())

@@ -73,6 +73,16 @@ def build_demo_attributes() -> list[MatterAttribute]:
     return made
 
 
+def clear_demo_attributes() -> None:
+    """Remove the demo's extra questions before a demo reset: the catalogue stays, but the demo
+    cases are replayed before the questions are added, and a required question (气味程度) left
+    from the previous build would refuse them."""
+    for item_code, rows in DEMO_ATTRIBUTES.items():
+        MatterAttribute.objects.filter(
+            item__code=item_code, code__in=[row[0] for row in rows]
+        ).delete()
+
+
 def build_demo_key() -> str:
     """The demo app's key (created once); returns its published value."""
     ApiKey.objects.update_or_create(

@@ -390,3 +390,16 @@ def test_two_processes_build_the_same_fingerprint(tmp_path):
         prints.append(result.stdout.strip().splitlines()[-1])
     assert prints[0] == prints[1]
     assert len(prints[0]) == 64
+
+
+def test_reset_removes_the_demo_questions_so_its_cases_replay(db):
+    # The demo adds required questions (气味程度) after replaying its cases; left over from a
+    # previous build they would refuse the replayed cases of the next one.
+    from gridgov.cases.models import MatterAttribute
+    from gridgov.demo.builder import clear_demo_data
+    from gridgov.open311.demo import build_demo_attributes
+
+    made = build_demo_attributes()
+    assert any(a.required for a in made)
+    clear_demo_data()
+    assert not MatterAttribute.objects.filter(pk__in=[a.pk for a in made]).exists()
