@@ -107,6 +107,7 @@ def test_stop9_pages_fit_and_answer_at_both_widths(
                 if width == 375:
                     wide = page.evaluate("document.documentElement.scrollWidth")
                     assert wide <= 375, f"{url} is {wide}px wide at 375px ({language})"
-                name = url.strip("/").replace("/", "-")
+                # Detail pages are named "one", not by id, so each run overwrites its shots.
+                name = path.format(campaign="one", hazard="one").strip("/").replace("/", "-")
                 shot(page, f"stop9-{name}-{width}-{language}")
             w.context.close()
