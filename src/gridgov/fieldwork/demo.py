@@ -261,7 +261,8 @@ def _workers(root: Grid) -> list[_Worker]:
         .values_list("contact_worker_id", "number")
     ):
         homes[staff_id].append(number)
-    out, seen = [], set()
+    out: list[Any] = []
+    seen: set[int | None] = set()
     for n, post in enumerate(posts):
         if post.staff.user_id in seen or post.grid is None:
             continue
@@ -323,18 +324,18 @@ def seed_demo_fieldwork(
     )
     on_leave: dict[int, set[date]] = defaultdict(set)
     leaves = 0
-    for n, (kind, length, reason) in enumerate(leave_specs):
+    for n, (leave_kind, length, reason) in enumerate(leave_specs):
         worker = workers[(7 + n * 29) % len(workers)]
-        start = today - timedelta(days=4 + n * 6)
+        first = today - timedelta(days=4 + n * 6)
         records.record_leave(
             by=office,
             username=worker.user.get_username(),
-            kind=kind,
-            starts_on=start,
-            ends_on=start + timedelta(days=length - 1),
+            kind=leave_kind,
+            starts_on=first,
+            ends_on=first + timedelta(days=length - 1),
             reason=reason,
         )
-        on_leave[worker.user.pk] |= {start + timedelta(days=i) for i in range(length)}
+        on_leave[worker.user.pk] |= {first + timedelta(days=i) for i in range(length)}
         leaves += 1
 
     patrols = fixes = check_ins_n = 0

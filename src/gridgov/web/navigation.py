@@ -54,7 +54,7 @@ ROLE_ORDER = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.HANDLER, Role.WORKER)
 
 # The menus of the top bar, in order: (key, label). An office has about 25 entries; flat they
 # wrapped into three rows, grouped they fit one.
-NAV_GROUPS: tuple[tuple[str, str], ...] = (
+NAV_GROUPS: tuple[tuple[str, Any], ...] = (
     ("workbench", gettext_lazy("工作台")),
     ("cases", gettext_lazy("事件办理")),
     ("fieldwork", gettext_lazy("基层工作")),

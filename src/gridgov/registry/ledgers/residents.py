@@ -412,9 +412,9 @@ def import_households(
         return result
     today = timezone.localdate()
     with ChunkedWrite(progress, len(parsed)) as write:
-        for part in write.chunks(parsed):
-            with write.chunk(len(part)) as undo:
-                _write_households(part, existing, undo, today)
+        for rows in write.chunks(parsed):
+            with write.chunk(len(rows)) as undo:
+                _write_households(rows, existing, undo, today)
     return result
 
 
