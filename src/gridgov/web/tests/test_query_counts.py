@@ -79,7 +79,7 @@ PAGES = [
     ("town_office", "/command/tiles/", 17),
     ("town_office", f"/command/grid/{UNIT_A2}/", 12),
     ("town_office", "/inbox/unread/", 4),
-    ("town_office", "/command/", 17),
+    ("town_office", "/command/", 18),  # + who is on duty now (one query)
     ("worker_a1", "/m/", 10),
     ("town_office", "/boards/", 17),
 ]
