@@ -75,6 +75,8 @@ def test_the_office_reads_filters_and_opens_a_diary_photo(
     w = open_page("village_a")
     page = w.page
     page.goto("/fieldwork/visits/")
+    # The page sits in the 基层工作 menu of the top bar: open it, then follow the link.
+    page.locator("nav details:has(a[href='/fieldwork/diaries/']) > summary").first.click()
     page.locator("nav a[href='/fieldwork/diaries/']").first.click()
     page.wait_for_selector("#diary-list")
     assert page.locator("#diary-list tbody tr[data-diary]").count() == 3

@@ -1,7 +1,7 @@
 /* The top bar's menus (web/includes/nav.html) are <details>: they open and close without
    JavaScript, by mouse or keyboard. This adds what <details> lacks for a menu bar: one menu
    open at a time, Escape and a click elsewhere close it, aria-expanded on each summary, and on
-   narrow screens a 菜单 button that folds the whole bar, the current page's menu opened. */
+   narrow screens a menu button that folds the whole bar, the current page's menu opened. */
 (function () {
   "use strict";
   var nav = document.querySelector("[data-mainnav]");
